@@ -1,0 +1,44 @@
+/**
+ * The Tauon client: `connect()` to a server over any transport, then emit events, subscribe to
+ * streams as RxJS Observables (or async iterators), replay and read history. Reconnects and
+ * resumes on its own, with no gap and no duplicate. Runtime-neutral: it runs in Node and in
+ * browsers.
+ * @module tauon/client
+ */
+export { connect } from './connect.js';
+export type {
+  CaughtUpItem,
+  Client,
+  ConnectionStatus,
+  ConnectOptions,
+  EmitAck,
+  EmitEvent,
+  EmitOptions,
+  EventFilter,
+  EventItem,
+  EventIterator,
+  ExpectedVersion,
+  FeedItem,
+  FellBehindItem,
+  ReadOptions,
+  ReadResult,
+  ReconnectOptions,
+  ServerInfo,
+  StartPosition,
+  StoredEvent,
+  StreamsOptions,
+  StreamsResult,
+  StreamSummary,
+  SubscribeOptions,
+  SubscriptionMode,
+} from './types.js';
+export { HandshakeRejectedError, RequestTimeoutError } from './errors.js';
+export {
+  BadFrameError,
+  ChainBrokenError,
+  ConnectionClosedError,
+  TauonError,
+  WrongExpectedVersionError,
+} from '../protocol/errors.js';
+export type { ErrorCode } from '../protocol/error-codes.js';
+export type { ClientTransport, CloseInfo, Connection } from '../transports/transport.js';

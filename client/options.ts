@@ -1,0 +1,44 @@
+import { codecByName } from '../protocol/codec.js';
+import type { Codec } from '../protocol/codec.js';
+import { resolveReconnectOptions } from './reconnect-policy.js';
+import type { ResolvedReconnectOptions } from './reconnect-policy.js';
+import type { ConnectOptions } from './types.js';
+
+/** {@link ConnectOptions} with every default filled in. */
+export interface ResolvedOptions {
+  readonly token: ConnectOptions['token'];
+  readonly codec: Codec;
+  readonly clientName: string;
+  readonly reconnect: ResolvedReconnectOptions;
+  readonly waitOnFirstConnect: boolean;
+  readonly requestTimeoutMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly prefetch: number;
+  readonly maxAppendsInFlight: number;
+  readonly maxEventsPerFrame: number;
+  readonly maxFrameBytes: number;
+}
+
+/** The name the client gives itself in `hello` unless told otherwise. */
+export const DEFAULT_CLIENT_NAME = 'tauon-js';
+
+function positiveInt(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
+}
+
+/** Fills in the defaults of {@link ConnectOptions}. */
+export function resolveOptions(options: ConnectOptions = {}): ResolvedOptions {
+  return {
+    token: options.token,
+    codec: codecByName(options.codec ?? 'msgpack'),
+    clientName: options.clientName ?? DEFAULT_CLIENT_NAME,
+    reconnect: resolveReconnectOptions(options.reconnect),
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+    requestTimeoutMs: positiveInt(options.requestTimeoutMs, 30_000),
+    handshakeTimeoutMs: positiveInt(options.handshakeTimeoutMs, 10_000),
+    prefetch: positiveInt(options.prefetch, 1000),
+    maxAppendsInFlight: positiveInt(options.maxAppendsInFlight, 64),
+    maxEventsPerFrame: positiveInt(options.maxEventsPerFrame, 1000),
+    maxFrameBytes: positiveInt(options.maxFrameBytes, 512 * 1024),
+  };
+}

@@ -1,0 +1,133 @@
+import { errorFromWire, TauonError } from '../protocol/errors.js';
+import type {
+  ClientFrame,
+  ErrorFrame,
+  PageFrame,
+  ServerInfoFrame,
+  StreamListFrame,
+} from '../protocol/frames.js';
+import { RequestTimeoutError } from './errors.js';
+import type { FrameSender } from './frame-sender.js';
+
+/** An answer to a request. */
+export type ResponseFrame = PageFrame | StreamListFrame | ServerInfoFrame;
+
+/** A request frame with its id left out (the tracker assigns it). */
+type RequestBody = ClientFrame & { id: number };
+
+interface PendingRequest {
+  readonly frame: RequestBody;
+  readonly expects: ResponseFrame['type'];
+  readonly resolve: (frame: ResponseFrame) => void;
+  readonly reject: (error: TauonError) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The idempotent requests (`read`, `surface`, `streams`, `info`): assigns ids, matches the
+ * answers, and resends what is unanswered after a reconnect, until `requestTimeoutMs` from the
+ * call has passed.
+ */
+export class RequestTracker {
+  private readonly pending = new Map<number, PendingRequest>();
+  private sender: FrameSender | undefined;
+  private closedWith: TauonError | undefined;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly nextId: () => number,
+  ) {}
+
+  /** Requests waiting for their answer. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends a request (now, or when a session comes up) and resolves with its answer, which must
+   * be a frame of type `expects`.
+   */
+  request<T extends ResponseFrame['type']>(
+    build: (id: number) => RequestBody,
+    expects: T,
+  ): Promise<Extract<ResponseFrame, { type: T }>> {
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
+    const frame = build(this.nextId());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.pending.delete(frame.id)) {
+          reject(new RequestTimeoutError(`no answer to "${frame.type}" within ${this.timeoutMs} ms`));
+        }
+      }, this.timeoutMs);
+      this.pending.set(frame.id, {
+        frame,
+        expects,
+        resolve: resolve as (frame: ResponseFrame) => void,
+        reject,
+        timer,
+      });
+      this.sender?.send(frame);
+    });
+  }
+
+  /** A session came up: send every unanswered request again, in order. */
+  attach(sender: FrameSender): void {
+    this.sender = sender;
+    for (const request of [...this.pending.values()]) {
+      if (this.sender !== sender) return;
+      sender.send(request.frame);
+    }
+  }
+
+  /** The session ended; unanswered requests wait for the next one. */
+  detach(): void {
+    this.sender = undefined;
+  }
+
+  /** True when `id` is a request of this tracker awaiting its answer. */
+  handles(id: number): boolean {
+    return this.pending.has(id);
+  }
+
+  /**
+   * Settles the request an answer belongs to. Returns a protocol error when the answer is of
+   * the wrong type for its request; an answer to an unknown id (timed out) is ignored.
+   */
+  onResponse(frame: ResponseFrame): TauonError | undefined {
+    const request = this.pending.get(frame.id);
+    if (request === undefined) return undefined;
+    if (request.expects !== frame.type) {
+      return new TauonError('protocol', `"${frame.type}" is no answer to "${request.frame.type}" (id ${frame.id})`);
+    }
+    this.settle(frame.id, request);
+    request.resolve(frame);
+    return undefined;
+  }
+
+  /** Fails the request an `error` belongs to. Returns false when the id is not ours. */
+  onError(frame: ErrorFrame): boolean {
+    if (frame.id === undefined) return false;
+    const request = this.pending.get(frame.id);
+    if (request === undefined) return false;
+    this.settle(frame.id, request);
+    request.reject(errorFromWire(frame.code, frame.message, frame.details));
+    return true;
+  }
+
+  /** Fails every pending request with `error`; later requests fail with it at once. */
+  close(error: TauonError): void {
+    this.closedWith = error;
+    this.sender = undefined;
+    const requests = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of requests) {
+      clearTimeout(request.timer);
+      request.reject(error);
+    }
+  }
+
+  private settle(id: number, request: PendingRequest): void {
+    clearTimeout(request.timer);
+    this.pending.delete(id);
+  }
+}

@@ -1,0 +1,103 @@
+import { ConnectionClosedError, errorFromWire } from '../protocol/errors.js';
+import type { TauonError } from '../protocol/errors.js';
+import type { CaughtUpFrame, CompleteFrame, ErrorFrame, EventsFrame, FellBehindFrame } from '../protocol/frames.js';
+import type { FrameSender } from './frame-sender.js';
+import { Subscription } from './subscription.js';
+import type { FeedConsumer, SubscriptionSpec } from './subscription.js';
+
+/** The frames a subscription receives. */
+export type SubscriptionFrame = EventsFrame | CaughtUpFrame | FellBehindFrame | CompleteFrame | ErrorFrame;
+
+/**
+ * The client's open subscriptions: gives each a unique id, routes the server's subscription
+ * frames to it, and resubscribes every open one when a new session comes up.
+ */
+export class SubscriptionRegistry {
+  private readonly subscriptions = new Map<number, Subscription>();
+  private sender: FrameSender | undefined;
+  private nextSub = 1;
+  private closedWith: TauonError | undefined;
+
+  /** How many subscriptions are open. */
+  get size(): number {
+    return this.subscriptions.size;
+  }
+
+  /**
+   * Opens a subscription; it subscribes at once when a session is up, else when one comes up.
+   * The window is capped at the server's `maxCredit` when it is known. Once the client is
+   * closed, the subscription fails at once with `ConnectionClosedError`.
+   */
+  open(spec: SubscriptionSpec, consumer: FeedConsumer): Subscription {
+    const prefetch = Math.max(1, Math.min(spec.prefetch, this.sender?.limits.maxCredit ?? spec.prefetch));
+    const subscription = new Subscription(this.nextSub, { ...spec, prefetch }, consumer, (ended) => {
+      if (this.subscriptions.get(ended.sub) === ended) this.subscriptions.delete(ended.sub);
+    });
+    this.nextSub += 1;
+    if (this.closedWith !== undefined) {
+      subscription.onError(this.closedWith);
+      return subscription;
+    }
+    this.subscriptions.set(subscription.sub, subscription);
+    if (this.sender !== undefined) subscription.attach(this.sender);
+    return subscription;
+  }
+
+  /** A session came up: resubscribe every open subscription, in the order they were opened. */
+  attach(sender: FrameSender): void {
+    this.sender = sender;
+    for (const subscription of [...this.subscriptions.values()]) {
+      if (this.sender !== sender) return; // a consumer's callback ended the session meanwhile
+      subscription.attach(sender);
+    }
+  }
+
+  /** The session ended. */
+  detach(): void {
+    this.sender = undefined;
+    for (const subscription of [...this.subscriptions.values()]) subscription.detach();
+  }
+
+  /** Routes a subscription frame; frames of a subscription that ended are ignored. */
+  route(frame: SubscriptionFrame): void {
+    if (frame.sub === undefined) return;
+    const subscription = this.subscriptions.get(frame.sub);
+    if (subscription === undefined) return;
+    switch (frame.type) {
+      case 'events':
+        subscription.onEvents(frame.events);
+        return;
+      case 'caught-up':
+        subscription.onCaughtUp(frame.at);
+        return;
+      case 'fell-behind':
+        subscription.onFellBehind(frame.at);
+        return;
+      case 'complete':
+        subscription.onComplete();
+        return;
+      case 'error':
+        subscription.onError(errorFromWire(frame.code, frame.message, frame.details));
+        return;
+    }
+  }
+
+  /** True when `sub` is an open subscription. */
+  has(sub: number): boolean {
+    return this.subscriptions.has(sub);
+  }
+
+  /**
+   * The client closed: completes every subscription (`error` undefined) or fails them with
+   * `error`; later ones fail at once.
+   */
+  endAll(error?: TauonError): void {
+    this.sender = undefined;
+    this.closedWith = error ?? new ConnectionClosedError('the client is closed');
+    for (const subscription of [...this.subscriptions.values()]) {
+      subscription.detach();
+      if (error === undefined) subscription.onComplete();
+      else subscription.onError(error);
+    }
+  }
+}

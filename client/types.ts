@@ -1,0 +1,344 @@
+import type { Observable } from 'rxjs';
+import type {
+  EventFilter,
+  EventInput,
+  ExpectedVersion,
+  ServerInfoFrame,
+  StartPosition,
+  StoredEvent,
+  StreamSummary,
+  SubscriptionMode,
+} from '../protocol/frames.js';
+import type { TauonError } from '../protocol/errors.js';
+
+export type {
+  EventFilter,
+  ExpectedVersion,
+  StartPosition,
+  StoredEvent,
+  StreamSummary,
+  SubscriptionMode,
+} from '../protocol/frames.js';
+
+/**
+ * An event to emit. `id` is the idempotency key: when absent the client assigns a random UUID
+ * before the first send, so a resend after a reconnect can never write the event twice.
+ * `time` is the producer's clock in milliseconds since the epoch; `meta` is a string map.
+ */
+export type EmitEvent = EventInput;
+
+/** Options of one emit. */
+export interface EmitOptions {
+  /**
+   * What the emit expects of the stream: `any` (no check), `none` (the stream must not exist),
+   * `exists`, or the seq of the stream's last event. An emit with an expected version other
+   * than `any` travels alone in its own `append` frame.
+   * @default 'any'
+   */
+  expected?: ExpectedVersion;
+  /**
+   * Content de-duplication: an event with a `key` whose newest event of that key has the same
+   * type and deep-equal data writes nothing (its index is flagged in `duplicates`).
+   * @default false
+   */
+  dedupe?: boolean;
+}
+
+/** The answer to one emit: where its events were stored, in the order they were given. */
+export interface EmitAck {
+  /** The stream written to. */
+  stream: string;
+  /**
+   * The transaction of the `append` frame that carried the emit. Emits coalesced into one frame
+   * share it; when every event was a duplicate it is the original transaction of the first.
+   */
+  tx: number;
+  /** The seq of the emit's first event. */
+  seq: number;
+  /** The store-wide position of the emit's first event. */
+  pos: number;
+  /** The seq of each event (the original seq for a duplicate). */
+  seqs: number[];
+  /** The store-wide position of each event. */
+  positions: number[];
+  /** For each event: true when it wrote nothing (an id already stored, or a content duplicate). */
+  duplicates: boolean[];
+}
+
+/** Options of `subscribe`, `feed`, `replay`, `live` and `iterate`. */
+export interface SubscribeOptions {
+  /**
+   * Where to start. Numbers are seqs for one stream and store-wide positions for a pattern
+   * (`orders.*`) or `$all`.
+   * @default 'start' for cold and hot-cold, 'end' for hot
+   */
+  from?: StartPosition;
+  /**
+   * `cold`: history up to the head, then complete. `hot`: only what commits from now on.
+   * `hot-cold`: history, then live.
+   * @default 'hot-cold' (`replay` forces 'cold', `live` forces 'hot')
+   */
+  mode?: SubscriptionMode;
+  /** Exact filters by event type and key, applied by the server. */
+  filter?: EventFilter;
+  /**
+   * The credit window: at most this many events are on their way or buffered at once. Capped
+   * at the server's `maxCredit`.
+   * @default ConnectOptions.prefetch (1000)
+   */
+  prefetch?: number;
+}
+
+/** The subscription reached the head; `at` is the last position it examined (0 if none). */
+export interface CaughtUpItem {
+  kind: 'caught-up';
+  at: number;
+}
+
+/** A live subscription fell more than the server's threshold behind and reads history again. */
+export interface FellBehindItem {
+  kind: 'fell-behind';
+  at: number;
+}
+
+/** One event of a feed. */
+export interface EventItem {
+  kind: 'event';
+  event: StoredEvent;
+}
+
+/** What `feed()` emits: the events, in order, and the subscription's catch-up signals between them. */
+export type FeedItem = EventItem | CaughtUpItem | FellBehindItem;
+
+/** Options of `read`. */
+export interface ReadOptions {
+  /**
+   * Where the page starts.
+   * @default 'start' forward, 'end' backward
+   */
+  from?: StartPosition;
+  /** @default 'forward' */
+  direction?: 'forward' | 'backward';
+  /**
+   * Most events in the page (the server caps it at its `maxReadLimit`).
+   * @default 100
+   */
+  limit?: number;
+  /** Exact filters by event type and key. */
+  filter?: EventFilter;
+}
+
+/** One page of a read. */
+export interface ReadResult {
+  events: StoredEvent[];
+  /** Pass as `from` to read the next page; null when this page reached the end. */
+  next: StartPosition | null;
+}
+
+/** Options of `streams`. */
+export interface StreamsOptions {
+  /** Only streams whose name starts with this. */
+  prefix?: string;
+  /** Only streams whose name sorts after this (the `next` of the previous page). */
+  after?: string;
+  /** Most streams in the page. */
+  limit?: number;
+}
+
+/** One page of stream summaries, in name order. */
+export interface StreamsResult {
+  streams: StreamSummary[];
+  /** Pass as `after` for the next page; null when this was the last. */
+  next: string | null;
+}
+
+/** What the server says about itself. */
+export type ServerInfo = Omit<ServerInfoFrame, 'type' | 'id'>;
+
+/** Reconnect behaviour, in the manner of nats.js. */
+export interface ReconnectOptions {
+  /**
+   * Reconnect after the connection is lost. When false, a lost connection closes the client.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * The wait after the first failure; it doubles with every further failure.
+   * @default 100
+   */
+  initialDelayMs?: number;
+  /**
+   * The longest wait between two tries.
+   * @default 5000
+   */
+  maxDelayMs?: number;
+  /**
+   * Random spread of each wait, as a fraction: 0.2 makes a wait of 1000 ms anything from
+   * 800 to 1200 ms, so that many clients do not redial in step.
+   * @default 0.2
+   */
+  jitter?: number;
+  /**
+   * Most dial attempts in one reconnect cycle before the client gives up and closes; -1 for no
+   * limit.
+   * @default -1
+   */
+  maxAttempts?: number;
+  /**
+   * A custom wait in milliseconds before the next try, given how many tries in a row have failed
+   * (1 for the first wait). Replaces the exponential backoff and its jitter.
+   */
+  delay?: (failures: number) => number;
+}
+
+/** Options of `connect`. */
+export interface ConnectOptions {
+  /**
+   * The token sent in `hello`, or a function that returns one (called before every dial, so a
+   * rotating token works across reconnects).
+   */
+  token?: string | (() => string | Promise<string>);
+  /**
+   * The frame encoding.
+   * @default 'msgpack'
+   */
+  codec?: 'msgpack' | 'json';
+  /**
+   * Free text naming the client in the server's logs.
+   * @default 'tauon-js'
+   */
+  clientName?: string;
+  /** Reconnect behaviour; see {@link ReconnectOptions}. */
+  reconnect?: ReconnectOptions;
+  /**
+   * When true, `connect` keeps dialing (by the reconnect policy) until the first connection
+   * succeeds instead of failing on the first refusal. A `reject` from the server still fails it.
+   * @default false
+   */
+  waitOnFirstConnect?: boolean;
+  /**
+   * How long `read`, `surface`, `streams` and `info` wait for their answer, across reconnects,
+   * before they fail with a `timeout` error. Emits have no timeout: they wait for their ack
+   * across reconnects until the client closes.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long a dial waits for `welcome` after the transport connected.
+   * @default 10000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * The credit window of each subscription.
+   * @default 1000
+   */
+  prefetch?: number;
+  /**
+   * Most `append` frames awaiting their ack at once; further emits wait (and coalesce) in the queue.
+   * @default 64
+   */
+  maxAppendsInFlight?: number;
+  /**
+   * Most events coalesced into one `append` frame (an emit is never split, so a larger emit
+   * travels alone). Also capped by the server's `maxEventsPerAppend`.
+   * @default 1000
+   */
+  maxEventsPerFrame?: number;
+  /**
+   * Soft bound, in estimated bytes, of one coalesced `append` frame. A frame that still encodes
+   * larger than the server's `maxFrameBytes` is split per emit, or fails with `too-large`.
+   * @default 524288 (512 KiB)
+   */
+  maxFrameBytes?: number;
+}
+
+/** The state of the client's connection. */
+export interface ConnectionStatus {
+  /**
+   * `connecting`: the first connection is being made. `connected`: a session is up.
+   * `reconnecting`: the connection was lost and the client is dialing again. `closed`: final.
+   */
+  state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+  /** The dial attempt in progress in this (re)connect cycle, from 1; 0 when connected or closed. */
+  attempt: number;
+  /** The server's name from `welcome`, while connected. */
+  server?: string;
+  /** Why the previous connection or dial failed, or why the client closed. */
+  error?: TauonError;
+}
+
+/**
+ * A pull-based iterator of a subscription's events. Credit is granted only as the consumer
+ * pulls, so a consumer that stops pulling stops the server's sending; `return()` ends the
+ * subscription.
+ */
+export interface EventIterator extends AsyncIterableIterator<StoredEvent> {
+  /** Ends the subscription (sends `unsubscribe`); later calls of `next` are done. */
+  return(): Promise<IteratorResult<StoredEvent>>;
+}
+
+/**
+ * A connected Tauon client. Get one from {@link connect}. Every method may be called while the
+ * client is reconnecting: writes and requests wait for the connection, subscriptions resume
+ * where they were.
+ */
+export interface Client {
+  /**
+   * Appends one event, or several events atomically (all or none, in one transaction), to a
+   * stream. Emits issued in the same tick to the same stream with the same options travel in
+   * one `append` frame. Resolves with the ack; rejects with a {@link TauonError}:
+   * `WrongExpectedVersionError`, `ChainBrokenError` (an earlier emit to the stream failed while
+   * this one was on its way), `ConnectionClosedError` (the client closed first), ...
+   */
+  emit(stream: string, event: EmitEvent, options?: EmitOptions): Promise<EmitAck>;
+  emit(stream: string, events: EmitEvent[], options?: EmitOptions): Promise<EmitAck>;
+  /**
+   * The events of a stream, a pattern (`orders.*`) or `$all`. A cold Observable: each
+   * subscriber opens its own server subscription (`subscribe` frame), and unsubscribing sends
+   * `unsubscribe` (it never calls `complete`). Mode `hot-cold` by default. Completes when a
+   * cold subscription has delivered everything, and when the client is closed; errors with a
+   * {@link TauonError} when the server ends the subscription with an error, or when the client
+   * gives up reconnecting. Survives reconnects with no gap and no duplicate.
+   */
+  subscribe(stream: string, options?: SubscribeOptions): Observable<StoredEvent>;
+  /**
+   * Like {@link Client.subscribe} (a cold Observable), with the subscription's `caught-up` and
+   * `fell-behind` signals between the events.
+   */
+  feed(stream: string, options?: SubscribeOptions): Observable<FeedItem>;
+  /** `subscribe` in mode `cold`: the history up to the head, then complete. A cold Observable. */
+  replay(stream: string, options?: Omit<SubscribeOptions, 'mode'>): Observable<StoredEvent>;
+  /** `subscribe` in mode `hot`: only events committed after it starts. A cold Observable (one server subscription per subscriber). */
+  live(stream: string, options?: Omit<SubscribeOptions, 'mode'>): Observable<StoredEvent>;
+  /**
+   * A pull-based iterator over a subscription (use with `for await`). The subscription opens
+   * on the first `next()`; credit returns only as events are pulled, so at most `prefetch`
+   * events are ever buffered.
+   */
+  iterate(stream: string, options?: SubscribeOptions): EventIterator;
+  /** One page of events. Resent after a reconnect; fails with `timeout` after `requestTimeoutMs`. */
+  read(stream: string, options?: ReadOptions): Promise<ReadResult>;
+  /** The newest event of each key of a stream, in seq order. */
+  surface(stream: string): Promise<StoredEvent[]>;
+  /** One page of stream summaries, in name order. */
+  streams(options?: StreamsOptions): Promise<StreamsResult>;
+  /** What the server says about itself. */
+  info(): Promise<ServerInfo>;
+  /**
+   * Marks a transaction of a stream invalid: appends a `$invalidated` event naming it (nothing
+   * is deleted). Ordered with the emits to the same stream. Not idempotent, so it is not resent:
+   * if the connection drops before its ack, it fails with `ConnectionClosedError` (it may or may
+   * not have been applied).
+   */
+  invalidate(stream: string, tx: number, reason?: string): Promise<EmitAck>;
+  /** The connection's status. A hot Observable that replays the current status to each new subscriber; completes after `closed`. */
+  readonly status$: Observable<ConnectionStatus>;
+  /** The current status. */
+  readonly status: ConnectionStatus;
+  /**
+   * Closes the client: rejects every pending emit and request with `ConnectionClosedError`,
+   * completes every subscription (an iterator first yields what it has buffered), closes the
+   * connection and stops reconnecting. Idempotent.
+   */
+  close(): Promise<void>;
+}

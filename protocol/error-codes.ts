@@ -1,0 +1,46 @@
+/**
+ * The stable error codes of protocol v1. Every `error` and `reject` frame carries one of these,
+ * and every error class of the SDK has the same string as its `code`.
+ */
+export const ERROR_CODES = [
+  /** The frame could not be decoded, or does not match its schema. */
+  'bad-frame',
+  /** The frame's `type` is not one of protocol v1's frames. */
+  'unknown-frame',
+  /** No protocol version in common (answer to `hello`, in `reject`). */
+  'unsupported-version',
+  /** The `hello` carried no token or a token the server refused. */
+  'unauthorized',
+  /** The session may not do this (for example append to a reserved `$` stream). */
+  'forbidden',
+  /** The stream, event, transaction or start position does not exist. */
+  'not-found',
+  /** The append's expected version did not hold; `details` names the actual version. */
+  'wrong-expected-version',
+  /** An earlier append to the same stream on this connection failed, so this one was not applied. */
+  'chain-broken',
+  /** An event id is already stored in another stream. */
+  'duplicate-id',
+  /** The frame or an event is larger than the server's limit. */
+  'too-large',
+  /** A limit of the session was reached (subscriptions, credit, events per append). */
+  'limit',
+  /** The server is too busy to take the request now; try again later. */
+  'overloaded',
+  /** A frame that is not allowed in the session's state (for example a second `hello`). */
+  'protocol',
+  /** The server failed; the request may or may not have been applied. */
+  'internal',
+  /** The connection closed before an answer came (raised on the client only, never sent). */
+  'closed',
+  /** The client gave up waiting for an answer (raised on the client only, never sent). */
+  'timeout',
+] as const;
+
+/** One of the stable error codes of protocol v1. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** True when `value` is one of the protocol's error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}

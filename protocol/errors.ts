@@ -1,0 +1,84 @@
+import type { ErrorCode } from './error-codes.js';
+
+/**
+ * The error every Tauon failure is raised as: `code` is the stable wire code, `details` the
+ * structured data the server sent with it (for `wrong-expected-version`: stream, expected, actual).
+ */
+export class TauonError extends Error {
+  override readonly name: string = 'TauonError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { details?: Record<string, unknown> | undefined; cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** An append's expected version did not hold. `actual` is the stream's version (0 when absent). */
+export class WrongExpectedVersionError extends TauonError {
+  override readonly name = 'WrongExpectedVersionError';
+  constructor(
+    readonly stream: string,
+    readonly expected: unknown,
+    readonly actual: number,
+    message?: string,
+  ) {
+    super(
+      'wrong-expected-version',
+      message ?? `stream ${stream}: expected version ${JSON.stringify(expected)}, actual ${actual}`,
+      { details: { stream, expected, actual } },
+    );
+  }
+}
+
+/** An append was not applied because an earlier append to the same stream failed first. */
+export class ChainBrokenError extends TauonError {
+  override readonly name = 'ChainBrokenError';
+  constructor(
+    readonly stream: string,
+    message?: string,
+  ) {
+    super('chain-broken', message ?? `stream ${stream}: an earlier append to it failed`, {
+      details: { stream },
+    });
+  }
+}
+
+/** The connection closed, or the client was closed, before the answer came. */
+export class ConnectionClosedError extends TauonError {
+  override readonly name = 'ConnectionClosedError';
+  constructor(message = 'connection closed', cause?: unknown) {
+    super('closed', message, { cause });
+  }
+}
+
+/** A frame could not be decoded or did not match the protocol's schemas. */
+export class BadFrameError extends TauonError {
+  override readonly name = 'BadFrameError';
+  constructor(message: string, cause?: unknown) {
+    super('bad-frame', message, { cause });
+  }
+}
+
+/** Builds the most specific error class for a code received on the wire. */
+export function errorFromWire(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): TauonError {
+  if (code === 'wrong-expected-version' && details !== undefined) {
+    const actual = typeof details['actual'] === 'number' ? details['actual'] : 0;
+    return new WrongExpectedVersionError(String(details['stream']), details['expected'], actual, message);
+  }
+  if (code === 'chain-broken' && details !== undefined) {
+    return new ChainBrokenError(String(details['stream']), message);
+  }
+  if (code === 'bad-frame') return new BadFrameError(message);
+  return new TauonError(code, message, { details });
+}

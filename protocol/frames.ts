@@ -1,0 +1,382 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './error-codes.js';
+
+/*
+ * Every frame of protocol v1 as a zod schema. protocol/SPEC.md is the prose; these schemas are
+ * what both sides run on every frame they receive. Unknown fields are ignored (and dropped), so
+ * that a later minor revision can add optional fields without breaking older peers.
+ */
+
+/** A non-negative safe integer: sequence numbers, positions, request and subscription ids. */
+const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A positive safe integer. */
+const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** Milliseconds since 1970-01-01T00:00:00Z. */
+const epochMillis = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** The most characters a stream name, event id, type or key may have. */
+export const MAX_NAME_LENGTH = 256;
+
+const name = z.string().min(1).max(MAX_NAME_LENGTH);
+
+/**
+ * A stream name to append to: not empty, no `*`, and not starting with `$` (reserved for the
+ * system, such as `$all`).
+ */
+export const StreamName = name.regex(/^[^$*][^*]*$/, 'a stream name has no "*" and does not start with "$"');
+
+/**
+ * What `subscribe`, `read` and `surface` address: one stream name, a prefix pattern ending in
+ * `*` (`orders.*` matches every stream whose name starts with `orders.`), or `$all`.
+ */
+export const StreamSelector = name.regex(
+  /^(\$all|[^$*][^*]*\*?|\*)$/,
+  'a selector is a stream name, a prefix ending in "*", or "$all"',
+);
+
+/** An event as a producer sends it. `id` is the idempotency key; the server assigns one if absent. */
+export const EventInput = z.object({
+  id: name.optional(),
+  type: name,
+  key: name.optional(),
+  data: z.unknown().optional(),
+  meta: z.record(z.string(), z.string()).optional(),
+  time: epochMillis.optional(),
+  causation: name.optional(),
+  correlation: name.optional(),
+  schema: z.string().min(1).max(1024).optional(),
+});
+export type EventInput = z.infer<typeof EventInput>;
+
+/** An event as stored and delivered: the producer's event plus its place in the store. */
+export const StoredEvent = z.object({
+  id: name,
+  type: name,
+  key: name.optional(),
+  data: z.unknown().optional(),
+  meta: z.record(z.string(), z.string()).optional(),
+  time: epochMillis.optional(),
+  causation: name.optional(),
+  correlation: name.optional(),
+  schema: z.string().min(1).max(1024).optional(),
+  /** The stream the event belongs to. */
+  stream: name,
+  /** Dense per stream: the first event of a stream is 1. */
+  seq: positive,
+  /** Store-wide order: increases with every commit, for `$all` and patterns. */
+  pos: positive,
+  /** The transaction (one `append`) that wrote it; increments per stream, first is 1. */
+  tx: positive,
+  /** When the store recorded it, milliseconds since the epoch, by the store's clock. */
+  recorded: epochMillis,
+});
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+/**
+ * What an append expects of its stream: `any` (no check), `none` (the stream must not exist),
+ * `exists` (it must), or the seq of the stream's last event (0 means empty, same as `none`).
+ */
+export const ExpectedVersion = z.union([z.literal('any'), z.literal('none'), z.literal('exists'), uint]);
+export type ExpectedVersion = z.infer<typeof ExpectedVersion>;
+
+/**
+ * Where a subscription or read starts. Numbers are seqs when one stream is addressed, and
+ * store-wide positions (`pos`) for `$all` and patterns. `after` is exclusive, `at` inclusive,
+ * `event` starts right after the event with that id, `time` at the first event recorded at or
+ * after that time. `before` (exclusive) is for backward reads.
+ */
+export const StartPosition = z.union([
+  z.literal('start'),
+  z.literal('end'),
+  z.strictObject({ after: uint }),
+  z.strictObject({ at: positive }),
+  z.strictObject({ before: positive }),
+  z.strictObject({ event: name }),
+  z.strictObject({ time: epochMillis }),
+]);
+export type StartPosition = z.infer<typeof StartPosition>;
+
+/** Exact filters: an event passes when its type is in `types` (if given) and its key in `keys`. */
+export const EventFilter = z.object({
+  types: z.array(name).min(1).max(1000).optional(),
+  keys: z.array(name).min(1).max(1000).optional(),
+});
+export type EventFilter = z.infer<typeof EventFilter>;
+
+/** `cold`: history to the head, then `complete`. `hot`: only new commits. `hot-cold`: history, then live. */
+export const SubscriptionMode = z.enum(['cold', 'hot', 'hot-cold']);
+export type SubscriptionMode = z.infer<typeof SubscriptionMode>;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+
+/** Limits the server enforces, announced in `welcome` and `server-info`. */
+export const ServerLimits = z.object({
+  /** Largest encoded frame the server accepts, in bytes. */
+  maxFrameBytes: positive,
+  /** Most events one `append` may carry. */
+  maxEventsPerAppend: positive,
+  /** Most subscriptions open at once on one connection. */
+  maxSubscriptions: positive,
+  /** Most credit one subscription may hold. */
+  maxCredit: positive,
+  /** Most events one `read` returns. */
+  maxReadLimit: positive,
+});
+export type ServerLimits = z.infer<typeof ServerLimits>;
+
+// ---- client to server ----
+
+export const HelloFrame = z.object({
+  type: z.literal('hello'),
+  /** The protocol versions the client speaks. */
+  versions: z.array(positive).min(1).max(16),
+  token: z.string().max(8192).optional(),
+  /** Free text naming the client library and version, for logs. */
+  client: z.string().max(256).optional(),
+});
+
+export const AppendFrame = z.object({
+  type: z.literal('append'),
+  id: uint,
+  stream: StreamName,
+  events: z.array(EventInput).min(1),
+  expected: ExpectedVersion.optional(),
+  /** Opt in to content de-duplication: skip an event whose key's newest event has the same type and data. */
+  dedupe: z.boolean().optional(),
+  /** The client has seen the failure that broke this stream's chain; start a new one. */
+  newChain: z.boolean().optional(),
+});
+
+export const SubscribeFrame = z.object({
+  type: z.literal('subscribe'),
+  sub: uint,
+  stream: StreamSelector,
+  from: StartPosition.optional(),
+  mode: SubscriptionMode,
+  credit: uint,
+  filter: EventFilter.optional(),
+});
+
+export const CreditFrame = z.object({ type: z.literal('credit'), sub: uint, n: z.number().int() });
+export const UnsubscribeFrame = z.object({ type: z.literal('unsubscribe'), sub: uint });
+
+export const ReadFrame = z.object({
+  type: z.literal('read'),
+  id: uint,
+  stream: StreamSelector,
+  from: StartPosition.optional(),
+  direction: z.enum(['forward', 'backward']).optional(),
+  limit: positive.optional(),
+  filter: EventFilter.optional(),
+});
+
+export const SurfaceFrame = z.object({ type: z.literal('surface'), id: uint, stream: StreamName });
+
+export const InvalidateFrame = z.object({
+  type: z.literal('invalidate'),
+  id: uint,
+  stream: StreamName,
+  tx: positive,
+  reason: z.string().max(1024).optional(),
+});
+
+export const StreamsFrame = z.object({
+  type: z.literal('streams'),
+  id: uint,
+  /** Only streams whose name starts with this. */
+  prefix: z.string().max(MAX_NAME_LENGTH).optional(),
+  /** Only streams whose name sorts after this (for paging). */
+  after: z.string().max(MAX_NAME_LENGTH).optional(),
+  limit: positive.optional(),
+});
+
+export const InfoFrame = z.object({ type: z.literal('info'), id: uint });
+
+/** Keep-alive, sent by either side; the peer answers `pong` with the same nonce. */
+export const PingFrame = z.object({ type: z.literal('ping'), nonce: uint.optional() });
+export const PongFrame = z.object({ type: z.literal('pong'), nonce: uint.optional() });
+
+// ---- server to client ----
+
+export const WelcomeFrame = z.object({
+  type: z.literal('welcome'),
+  version: positive,
+  server: z.string().min(1).max(256),
+  /** The keep-alive interval in milliseconds; a peer silent for 3 intervals is dead. */
+  heartbeat: positive,
+  limits: ServerLimits,
+});
+
+export const RejectFrame = z.object({
+  type: z.literal('reject'),
+  code: ErrorCodeSchema,
+  message: z.string(),
+  versions: z.array(positive),
+});
+
+export const AppendedFrame = z.object({
+  type: z.literal('appended'),
+  id: uint,
+  stream: name,
+  /** The transaction written; when nothing was written, the transaction of the first event's original. */
+  tx: positive,
+  /** The seq of each event of the append, in order (the original seq for a duplicate). */
+  seqs: z.array(positive),
+  /** The store-wide position of each event, in order. */
+  positions: z.array(positive),
+  /** Indexes of the events that wrote nothing: an id already stored, or a content duplicate. */
+  dups: z.array(uint).optional(),
+});
+
+export const EventsFrame = z.object({ type: z.literal('events'), sub: uint, events: z.array(StoredEvent).min(1) });
+
+/** The subscription reached the head. `at` is the last position it has examined (0 if none). */
+export const CaughtUpFrame = z.object({ type: z.literal('caught-up'), sub: uint, at: uint });
+/** A live subscription is more than the server's threshold behind the head and reads history again. */
+export const FellBehindFrame = z.object({ type: z.literal('fell-behind'), sub: uint, at: uint });
+/** A cold subscription delivered everything up to its head; nothing more will come. */
+export const CompleteFrame = z.object({ type: z.literal('complete'), sub: uint });
+
+export const PageFrame = z.object({
+  type: z.literal('page'),
+  id: uint,
+  events: z.array(StoredEvent),
+  /** Where the next page starts, or null when this page reached the end. */
+  next: StartPosition.nullable(),
+});
+
+export const StreamSummary = z.object({
+  stream: name,
+  /** The seq of the stream's last event (its version). */
+  head: uint,
+  /** How many events it holds. */
+  count: uint,
+  /** The last transaction written to it. */
+  tx: uint,
+  /** The store-wide position of its last event. */
+  lastPos: uint,
+  /** When its last event was recorded. */
+  lastRecorded: epochMillis,
+});
+export type StreamSummary = z.infer<typeof StreamSummary>;
+
+export const StreamListFrame = z.object({
+  type: z.literal('stream-list'),
+  id: uint,
+  streams: z.array(StreamSummary),
+  /** Pass as `after` for the next page, or null when this was the last. */
+  next: z.string().nullable(),
+});
+
+export const ServerInfoFrame = z.object({
+  type: z.literal('server-info'),
+  id: uint,
+  server: z.string(),
+  version: positive,
+  versions: z.array(positive),
+  stores: z.array(z.string()),
+  heartbeat: positive,
+  limits: ServerLimits,
+  /** The store-wide position of the newest event (0 when empty). */
+  head: uint,
+});
+
+/** A request (`id`) or a subscription (`sub`) failed; a subscription error ends the subscription. */
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  id: uint.optional(),
+  sub: uint.optional(),
+  code: ErrorCodeSchema,
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Every frame a client may send. */
+export const ClientFrame = z.discriminatedUnion('type', [
+  HelloFrame,
+  AppendFrame,
+  SubscribeFrame,
+  CreditFrame,
+  UnsubscribeFrame,
+  ReadFrame,
+  SurfaceFrame,
+  InvalidateFrame,
+  StreamsFrame,
+  InfoFrame,
+  PingFrame,
+  PongFrame,
+]);
+
+/** Every frame a server may send. */
+export const ServerFrame = z.discriminatedUnion('type', [
+  WelcomeFrame,
+  RejectFrame,
+  AppendedFrame,
+  EventsFrame,
+  CaughtUpFrame,
+  FellBehindFrame,
+  CompleteFrame,
+  PageFrame,
+  StreamListFrame,
+  ServerInfoFrame,
+  ErrorFrame,
+  PingFrame,
+  PongFrame,
+]);
+
+/** Every frame of protocol v1, either direction. */
+export const Frame = z.discriminatedUnion('type', [
+  HelloFrame,
+  AppendFrame,
+  SubscribeFrame,
+  CreditFrame,
+  UnsubscribeFrame,
+  ReadFrame,
+  SurfaceFrame,
+  InvalidateFrame,
+  StreamsFrame,
+  InfoFrame,
+  PingFrame,
+  PongFrame,
+  WelcomeFrame,
+  RejectFrame,
+  AppendedFrame,
+  EventsFrame,
+  CaughtUpFrame,
+  FellBehindFrame,
+  CompleteFrame,
+  PageFrame,
+  StreamListFrame,
+  ServerInfoFrame,
+  ErrorFrame,
+]);
+
+export type HelloFrame = z.infer<typeof HelloFrame>;
+export type AppendFrame = z.infer<typeof AppendFrame>;
+export type SubscribeFrame = z.infer<typeof SubscribeFrame>;
+export type CreditFrame = z.infer<typeof CreditFrame>;
+export type UnsubscribeFrame = z.infer<typeof UnsubscribeFrame>;
+export type ReadFrame = z.infer<typeof ReadFrame>;
+export type SurfaceFrame = z.infer<typeof SurfaceFrame>;
+export type InvalidateFrame = z.infer<typeof InvalidateFrame>;
+export type StreamsFrame = z.infer<typeof StreamsFrame>;
+export type InfoFrame = z.infer<typeof InfoFrame>;
+export type PingFrame = z.infer<typeof PingFrame>;
+export type PongFrame = z.infer<typeof PongFrame>;
+export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
+export type RejectFrame = z.infer<typeof RejectFrame>;
+export type AppendedFrame = z.infer<typeof AppendedFrame>;
+export type EventsFrame = z.infer<typeof EventsFrame>;
+export type CaughtUpFrame = z.infer<typeof CaughtUpFrame>;
+export type FellBehindFrame = z.infer<typeof FellBehindFrame>;
+export type CompleteFrame = z.infer<typeof CompleteFrame>;
+export type PageFrame = z.infer<typeof PageFrame>;
+export type StreamListFrame = z.infer<typeof StreamListFrame>;
+export type ServerInfoFrame = z.infer<typeof ServerInfoFrame>;
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ServerFrame = z.infer<typeof ServerFrame>;
+export type Frame = z.infer<typeof Frame>;
+
+/** The `type` of every frame of protocol v1. */
+export const FRAME_TYPES: readonly string[] = Frame.options.map((option) => option.shape.type.value);

@@ -1,0 +1,13 @@
+/**
+ * Tauon's wire protocol, version 1: frame schemas, codecs, error codes and the protocol version.
+ * Runtime-neutral: it runs in Node and in browsers.
+ * @module tauon/protocol
+ */
+export * from './version.js';
+export * from './error-codes.js';
+export * from './errors.js';
+export * from './frames.js';
+export * from './codec.js';
+export { jsonCodec } from './json-codec.js';
+export { msgpackCodec } from './msgpack-codec.js';
+export * from './validate.js';

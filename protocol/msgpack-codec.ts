@@ -1,0 +1,21 @@
+import { Packr, Unpackr } from 'msgpackr';
+import type { Codec } from './codec.js';
+
+// Plain msgpack maps (no msgpackr records) so that any msgpack library can read the frames;
+// undefined fields are left out rather than sent as msgpackr's private undefined extension.
+// (skipValues is a msgpackr option its type declarations do not list yet.)
+const packOptions = { useRecords: false, skipValues: [undefined], variableMapSize: true };
+const packr = new Packr(packOptions);
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+/** Frames as msgpack maps: the default codec. */
+export const msgpackCodec: Codec = {
+  name: 'msgpack',
+  contentType: 'application/msgpack',
+  encode(frame: object): Uint8Array {
+    return packr.pack(frame);
+  },
+  decode(bytes: Uint8Array): unknown {
+    return unpackr.unpack(bytes);
+  },
+};

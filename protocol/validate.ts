@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+import { BadFrameError, TauonError } from './errors.js';
+import { ClientFrame, FRAME_TYPES, ServerFrame } from './frames.js';
+import type { Codec } from './codec.js';
+
+function typeOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, side: string, allowed: readonly string[]): T {
+  const type = typeOf(value);
+  if (typeof type !== 'string') throw new BadFrameError('a frame is a map with a string "type"');
+  if (!allowed.includes(type)) {
+    if (FRAME_TYPES.includes(type)) {
+      throw new TauonError('unknown-frame', `a ${side} does not receive "${type}" frames`);
+    }
+    throw new TauonError('unknown-frame', `unknown frame type "${type.slice(0, 64)}"`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue === undefined ? '' : issue.path.join('.');
+    throw new BadFrameError(`bad "${type}" frame: ${where === '' ? '' : `${where}: `}${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+const clientTypes = ClientFrame.options.map((option) => option.shape.type.value as string);
+const serverTypes = ServerFrame.options.map((option) => option.shape.type.value as string);
+
+/** Validates a decoded value as a frame a client may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
+export function parseClientFrame(value: unknown): ClientFrame {
+  return parseWith(ClientFrame, value, 'server', clientTypes);
+}
+
+/** Validates a decoded value as a frame a server may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
+export function parseServerFrame(value: unknown): ServerFrame {
+  return parseWith(ServerFrame, value, 'client', serverTypes);
+}
+
+/** Decodes bytes with a codec, turning a decoding failure into a `bad-frame` error. */
+export function decodeFrame(codec: Codec, bytes: Uint8Array): unknown {
+  try {
+    return codec.decode(bytes);
+  } catch (error) {
+    throw new BadFrameError(`undecodable ${codec.name} frame`, error);
+  }
+}

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { TauonError } from '../protocol/errors.js';
+import type { AppendFrame, ServerLimits } from '../protocol/frames.js';
+import type { AppendOutcome, AppendRequest } from './stores/event-store.js';
+
+/** Event types starting with `$` are the system's (such as `$invalidated`). */
+const SYSTEM_TYPE = /^\$/;
+
+/**
+ * Turns an `append` frame into a store request: checks what the schema cannot (limits, reserved
+ * types) and assigns the ids the producer left out.
+ */
+export function toAppendRequest(frame: AppendFrame, limits: ServerLimits): AppendRequest {
+  if (frame.events.length > limits.maxEventsPerAppend) {
+    throw new TauonError(
+      'limit',
+      `an append carries at most ${limits.maxEventsPerAppend} events, this one ${frame.events.length}`,
+    );
+  }
+  for (const event of frame.events) {
+    if (SYSTEM_TYPE.test(event.type)) {
+      throw new TauonError('forbidden', `event type "${event.type}" is reserved for the system`);
+    }
+  }
+  return {
+    stream: frame.stream,
+    events: frame.events.map((event) => (event.id === undefined ? { ...event, id: randomUUID() } : { ...event, id: event.id })),
+    expected: frame.expected ?? 'any',
+    dedupe: frame.dedupe ?? false,
+  };
+}
+
+/** The `appended` frame for a successful outcome. */
+export function appendedFrame(id: number, stream: string, outcome: Extract<AppendOutcome, { ok: true }>) {
+  return {
+    type: 'appended' as const,
+    id,
+    stream,
+    tx: outcome.tx,
+    seqs: outcome.seqs,
+    positions: outcome.positions,
+    ...(outcome.dups.length > 0 ? { dups: outcome.dups } : {}),
+  };
+}

@@ -1,0 +1,54 @@
+import { TauonError } from '../../protocol/errors.js';
+import { UsageError } from './arguments.js';
+import { emit, EMIT_USAGE, streams, STREAMS_USAGE, tail, TAIL_USAGE } from './client-commands.js';
+import { serve, SERVE_USAGE } from './serve.js';
+
+const USAGE = ['usage:', `  ${SERVE_USAGE}`, `  ${EMIT_USAGE}`, `  ${TAIL_USAGE}`, `  ${STREAMS_USAGE}`].join('\n');
+
+const COMMANDS: Record<string, (args: readonly string[], out: (line: string) => void) => Promise<void>> = {
+  serve,
+  emit,
+  tail,
+  streams,
+};
+
+/**
+ * The `tauon` command line. Exit codes: 0 done, 1 the server or connection failed (the error's
+ * code and message on stderr), 2 the command line was wrong (with the usage).
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`tauon: unknown command "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    await command(args, out);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`tauon ${name}: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    const code = error instanceof TauonError ? error.code : 'internal';
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tauon ${name}: ${code}: ${message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tauon: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

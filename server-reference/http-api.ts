@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TauonError } from '../protocol/errors.js';
+import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import { parseClientFrame } from '../protocol/validate.js';
+import { HTTP_STATUS } from './http-status.js';
+import type { TauonServer } from './server.js';
+
+/**
+ * The HTTP API: the request frames of the protocol as JSON over HTTP, answered by the same
+ * engine. Routes (stream names URL-encoded):
+ *
+ * - `GET /health`: `{"ok":true}`
+ * - `GET /info`: the `server-info` frame
+ * - `GET /streams?prefix=&after=&limit=`: the `stream-list` frame
+ * - `GET /streams/{selector}/events?from=&direction=&limit=&types=&keys=`: a `page`
+ *   (`from`: start, end, or a number meaning "at"; `after:N`, `before:N`, `event:ID`, `time:MS`)
+ * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
+ * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
+ *
+ * Errors answer `{"error":{"code","message","details"}}` with a status for the code. When the
+ * server authenticates, requests need `Authorization: Bearer <token>`.
+ */
+export function createHttpApi(server: TauonServer): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    handle(server, request).then(
+      ([status, body]) => reply(response, status, body),
+      (error: unknown) => {
+        const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the request failed', { cause: error });
+        reply(response, HTTP_STATUS[tauon.code], {
+          error: { code: tauon.code, message: tauon.message, ...(tauon.details ? { details: tauon.details } : {}) },
+        });
+      },
+    );
+  };
+}
+
+/** The most bytes an HTTP request body may have. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+async function handle(server: TauonServer, request: IncomingMessage): Promise<[number, unknown]> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const parts = url.pathname.split('/').filter((part) => part !== '').map(decodeURIComponent);
+  const method = request.method ?? 'GET';
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'health') return [200, { ok: true }];
+  const header = request.headers.authorization;
+  const token = header?.startsWith('Bearer ') === true ? header.slice(7) : undefined;
+  if (!(await server.admits(token))) throw new TauonError('unauthorized', 'a valid bearer token is required');
+  const query = url.searchParams;
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 });
+  if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
+  if (method === 'GET' && parts.length === 1) {
+    return answer(server, {
+      type: 'streams',
+      id: 0,
+      prefix: query.get('prefix') ?? undefined,
+      after: query.get('after') ?? undefined,
+      limit: numberParam(query, 'limit'),
+    });
+  }
+  const stream = parts[1];
+  if (parts.length === 3 && parts[2] === 'events' && method === 'GET') {
+    return answer(server, {
+      type: 'read',
+      id: 0,
+      stream,
+      from: startParam(query.get('from')),
+      direction: query.get('direction') ?? undefined,
+      limit: numberParam(query, 'limit'),
+      filter: filterParam(query),
+    });
+  }
+  if (parts.length === 3 && parts[2] === 'events' && method === 'POST') {
+    const body = await readJson(request);
+    const expected = query.get('expected');
+    return answer(server, {
+      type: 'append',
+      id: 0,
+      stream,
+      events: Array.isArray(body) ? body : [body],
+      expected: expected === null ? undefined : /^\d+$/.test(expected) ? Number(expected) : expected,
+      dedupe: query.get('dedupe') === 'true' ? true : undefined,
+    });
+  }
+  if (parts.length === 3 && parts[2] === 'surface' && method === 'GET') {
+    return answer(server, { type: 'surface', id: 0, stream });
+  }
+  throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
+}
+
+/** Validates the request as the protocol frame it stands for, then lets the engine answer it. */
+async function answer(server: TauonServer, candidate: Record<string, unknown>): Promise<[number, unknown]> {
+  const frame: ClientFrame = parseClientFrame(candidate);
+  const result: ServerFrame = await server.request(frame);
+  if (result.type === 'error') {
+    throw new TauonError(result.code, result.message, { details: result.details });
+  }
+  const { id: _id, ...body } = result as ServerFrame & { id?: number };
+  return [frame.type === 'append' ? 201 : 200, body];
+}
+
+function numberParam(query: URLSearchParams, name: string): number | undefined {
+  const text = query.get(name);
+  return text === null ? undefined : Number(text);
+}
+
+function filterParam(query: URLSearchParams): { types?: string[]; keys?: string[] } | undefined {
+  const types = query.get('types')?.split(',');
+  const keys = query.get('keys')?.split(',');
+  if (types === undefined && keys === undefined) return undefined;
+  return { ...(types ? { types } : {}), ...(keys ? { keys } : {}) };
+}
+
+/** Parses `from`: start, end, N (at N), after:N, before:N, event:ID, time:MS. */
+export function startParam(text: string | null): unknown {
+  if (text === null) return undefined;
+  if (text === 'start' || text === 'end') return text;
+  if (/^\d+$/.test(text)) return { at: Number(text) };
+  const colon = text.indexOf(':');
+  const kind = text.slice(0, colon);
+  const value = text.slice(colon + 1);
+  if (kind === 'event') return { event: value };
+  if (kind === 'after' || kind === 'before' || kind === 'time' || kind === 'at') return { [kind]: Number(value) };
+  return text;
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.byteLength;
+    if (size > MAX_BODY_BYTES) throw new TauonError('too-large', `a request body is at most ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new TauonError('bad-frame', 'the request body is not JSON', { cause: error });
+  }
+}
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,21 @@
+import type { ErrorCode } from '../protocol/error-codes.js';
+
+/** The HTTP status the HTTP API answers for each protocol error code. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  'bad-frame': 400,
+  'unknown-frame': 400,
+  protocol: 400,
+  'unsupported-version': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  'wrong-expected-version': 409,
+  'chain-broken': 409,
+  'duplicate-id': 409,
+  'too-large': 413,
+  limit: 429,
+  overloaded: 503,
+  internal: 500,
+  closed: 503,
+  timeout: 504,
+};

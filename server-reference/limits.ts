@@ -1,0 +1,22 @@
+import type { ServerLimits } from '../protocol/frames.js';
+
+/** The limits a reference server enforces unless told otherwise. */
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxFrameBytes: 1024 * 1024,
+  maxEventsPerAppend: 10_000,
+  maxSubscriptions: 1000,
+  maxCredit: 100_000,
+  maxReadLimit: 1000,
+};
+
+/** Keep-alive interval announced in `welcome`; a peer silent for three of them is dead. */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** How many intervals of silence make a peer dead. */
+export const HEARTBEAT_MISSES = 3;
+
+/** A live subscription this many positions behind the head is told `fell-behind`. */
+export const DEFAULT_BEHIND_THRESHOLD = 1000;
+
+/** Most events a subscription reads from the store at once (also bounded by its credit). */
+export const SUBSCRIPTION_PAGE_SIZE = 500;

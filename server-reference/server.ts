@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { TauonError } from '../protocol/errors.js';
+import type {
+  AppendFrame,
+  ClientFrame,
+  ServerFrame,
+  ServerLimits,
+  StoredEvent,
+} from '../protocol/frames.js';
+import type { Connection, ServerTransport } from '../transports/transport.js';
+import { AppendPipeline } from './append-pipeline.js';
+import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS } from './limits.js';
+import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import { Session, type SessionHost } from './session.js';
+import type { EventStore } from './stores/event-store.js';
+import type { Subscription } from './subscription.js';
+
+/** How a reference server is set up. */
+export interface TauonServerOptions {
+  /** Where events are kept. The server does not close it: its owner does. */
+  store: EventStore;
+  /** Names this server in `welcome` and `info`. @default a random UUID */
+  serverId?: string;
+  /** Keep-alive interval announced to clients; a peer silent for 3 intervals is dead. @default 10000 */
+  heartbeatMs?: number;
+  /** Limits enforced per connection. @default DEFAULT_LIMITS */
+  limits?: Partial<ServerLimits>;
+  /** A live subscription this many positions behind the head is told `fell-behind`. @default 1000 */
+  behindThreshold?: number;
+  /**
+   * Decides whether a client's `hello` token is accepted; absent means every client is.
+   * @example authenticate: (token) => token === process.env.TAUON_TOKEN
+   */
+  authenticate?: (token: string | undefined) => boolean | Promise<boolean>;
+}
+
+/**
+ * The reference server: serves protocol v1 on any transport, on top of any EventStore.
+ *
+ * @example
+ * const server = new TauonServer({ store: await LmdbStore.open('./data') });
+ * await server.listen(new WsServerTransport({ server: httpServer }));
+ */
+export class TauonServer {
+  readonly store: EventStore;
+  readonly serverId: string;
+  readonly heartbeatMs: number;
+  readonly limits: ServerLimits;
+  readonly behindThreshold: number;
+  private readonly authenticate: (token: string | undefined) => boolean | Promise<boolean>;
+  private readonly sessions = new Set<Session>();
+  private readonly following = new Set<Subscription>();
+  private readonly transports: ServerTransport[] = [];
+  private readonly stopCommits: () => void;
+  /** The position of the newest event committed, as far as commit notifications tell. */
+  private lastCommitted: number | undefined;
+  /** Writes that do not come over a session (the HTTP API) share one ordered pipeline. */
+  private readonly directWrites: AppendPipeline;
+  private readonly directAnswers = new Map<number, (frame: ServerFrame) => void>();
+  private nextDirectId = 0;
+  private closed = false;
+
+  constructor(options: TauonServerOptions) {
+    this.store = options.store;
+    this.serverId = options.serverId ?? randomUUID();
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
+    this.authenticate = options.authenticate ?? (() => true);
+    this.stopCommits = this.store.onCommit((events) => this.fanOut(events));
+    this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame));
+  }
+
+  /** Serves one connection until it closes. */
+  accept(connection: Connection): void {
+    if (this.closed) {
+      connection.close(1001, 'server closing');
+      return;
+    }
+    const host: SessionHost = {
+      ...this.description,
+      store: this.store,
+      behindThreshold: this.behindThreshold,
+      authenticate: (token) => this.admits(token),
+      follow: (subscription) => this.following.add(subscription),
+      unfollow: (subscription) => this.following.delete(subscription),
+      closed: (session) => this.sessions.delete(session),
+    };
+    this.sessions.add(new Session(host, connection));
+  }
+
+  private get description(): ServerDescription {
+    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds: [this.store.kind] };
+  }
+
+  /** Accepts the connections of a transport until the server closes. */
+  async listen(transport: ServerTransport): Promise<void> {
+    this.transports.push(transport);
+    await transport.listen((connection) => this.accept(connection));
+  }
+
+  /** True when a client presenting this token may use the server (the `authenticate` option). */
+  async admits(token: string | undefined): Promise<boolean> {
+    try {
+      return await this.authenticate(token);
+    } catch {
+      return false;
+    }
+  }
+
+  /** How many client connections are open. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Answers one request frame without a session, as the HTTP API does: `append`, `invalidate`,
+   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline.
+   */
+  async request(frame: ClientFrame): Promise<ServerFrame> {
+    switch (frame.type) {
+      case 'append':
+      case 'invalidate': {
+        const id = this.nextDirectId++;
+        return new Promise<ServerFrame>((resolve) => {
+          this.directAnswers.set(id, resolve);
+          // A fresh chain per request: HTTP callers are independent of each other.
+          this.directWrites.push(frame.type === 'append' ? ({ ...frame, id, newChain: true } satisfies AppendFrame) : { ...frame, id });
+        });
+      }
+      case 'read':
+        return readPage(this.store, this.limits, frame);
+      case 'surface':
+        return surfacePage(this.store, frame);
+      case 'streams':
+        return streamList(this.store, this.limits, frame);
+      case 'info':
+        return serverInfo(this.store, this.description, frame.id);
+      default:
+        throw new TauonError('bad-frame', `"${frame.type}" is not a request`);
+    }
+  }
+
+  /**
+   * Closes every client connection now, keeping the server up: clients reconnect and resume.
+   * For operations (shedding load, rolling restarts) and for testing resume.
+   */
+  disconnectAll(code = 1012, reason = 'server restarting'): void {
+    for (const session of [...this.sessions]) session.close(code, reason);
+  }
+
+  /** Stops the transports and closes every session. The store stays open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.transports.map((transport) => transport.close()));
+    for (const session of [...this.sessions]) session.close();
+    await this.directWrites.whenIdle();
+    this.stopCommits();
+  }
+
+  private answerDirect(frame: ServerFrame): void {
+    const id = 'id' in frame ? frame.id : undefined;
+    if (id === undefined) return;
+    const resolve = this.directAnswers.get(id);
+    this.directAnswers.delete(id);
+    resolve?.(frame);
+  }
+
+  private fanOut(events: readonly StoredEvent[]): void {
+    const previous = this.lastCommitted;
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    this.lastCommitted = last.pos;
+    for (const subscription of this.following) subscription.onCommit(events, previous);
+  }
+}

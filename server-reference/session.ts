@@ -1,0 +1,323 @@
+import { TauonError } from '../protocol/errors.js';
+import type { Codec } from '../protocol/codec.js';
+import { detectCodec } from '../protocol/codec.js';
+import { msgpackCodec } from '../protocol/msgpack-codec.js';
+import type { ClientFrame, HelloFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
+import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
+import { SUPPORTED_VERSIONS } from '../protocol/version.js';
+import { CloseCodes, type Connection } from '../transports/transport.js';
+import { AppendPipeline } from './append-pipeline.js';
+import { compileFilter } from './event-filter.js';
+import { HEARTBEAT_MISSES } from './limits.js';
+import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import { headOf, parseSelector } from './selector.js';
+import { resolveForwardCursor } from './start-position.js';
+import type { EventStore } from './stores/event-store.js';
+import { Subscription } from './subscription.js';
+
+/** What a session needs from the server that accepted it. */
+export interface SessionHost extends ServerDescription {
+  readonly store: EventStore;
+  readonly behindThreshold: number;
+  authenticate(token: string | undefined): Promise<boolean>;
+  /** Subscriptions that follow commits are registered with the server's commit fan-out. */
+  follow(subscription: Subscription): void;
+  unfollow(subscription: Subscription): void;
+  /** The session closed. */
+  closed(session: Session): void;
+}
+
+/**
+ * One client connection: the handshake, then every frame validated and dispatched. Bad input
+ * gets an error with a stable code; undecodable bytes or a missing handshake close this
+ * connection, and only this one.
+ */
+export class Session {
+  private codec: Codec | undefined;
+  private state: 'handshake' | 'authenticating' | 'open' | 'closed' = 'handshake';
+  private readonly subscriptions = new Map<number, Subscription | PendingSubscription>();
+  private readonly pipeline: AppendPipeline;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+  private lastReceived = Date.now();
+  private lastSent = Date.now();
+  private nonce = 0;
+
+  constructor(
+    private readonly host: SessionHost,
+    private readonly connection: Connection,
+  ) {
+    this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame));
+    this.heartbeat = setInterval(() => this.keepAlive(), Math.max(10, Math.floor(host.heartbeatMs / 2)));
+    connection.onFrame((bytes) => this.receive(bytes));
+    void connection.closed.then(() => this.teardown());
+  }
+
+  private get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Closes the connection (server shutdown). */
+  close(code: number = CloseCodes.goingAway, reason = 'server closing'): void {
+    this.connection.close(code, reason);
+    this.teardown();
+  }
+
+  private receive(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.lastReceived = Date.now();
+    if (bytes.byteLength > this.host.limits.maxFrameBytes) {
+      this.codec ??= detectCodec(bytes);
+      this.fatal(
+        new TauonError('too-large', `frame of ${bytes.byteLength} bytes exceeds the limit of ${this.host.limits.maxFrameBytes}`),
+        CloseCodes.tooLarge,
+      );
+      return;
+    }
+    this.codec ??= detectCodec(bytes);
+    let value: unknown;
+    try {
+      value = decodeFrame(this.codec, bytes);
+    } catch (error) {
+      this.fatal(error as TauonError, CloseCodes.badFrame);
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = parseClientFrame(value);
+    } catch (error) {
+      const tauon = error as TauonError;
+      if (this.state !== 'open') this.fatal(tauon, CloseCodes.handshake);
+      else this.send({ type: 'error', ...idsOf(value), code: tauon.code, message: tauon.message });
+      return;
+    }
+    if (this.state === 'handshake') {
+      if (frame.type !== 'hello') {
+        this.fatal(new TauonError('protocol', `the first frame must be "hello", not "${frame.type}"`), CloseCodes.handshake);
+        return;
+      }
+      void this.handshake(frame);
+      return;
+    }
+    if (this.state === 'authenticating') {
+      this.fatal(new TauonError('protocol', 'a frame arrived before the handshake finished'), CloseCodes.handshake);
+      return;
+    }
+    this.dispatch(frame);
+  }
+
+  private async handshake(hello: HelloFrame): Promise<void> {
+    this.state = 'authenticating';
+    const version = Math.max(...hello.versions.filter((v) => SUPPORTED_VERSIONS.includes(v)), 0);
+    if (version === 0) {
+      this.reject('unsupported-version', `this server speaks protocol versions ${SUPPORTED_VERSIONS.join(', ')}`);
+      return;
+    }
+    const allowed = await this.host.authenticate(hello.token);
+    if (this.isClosed) return;
+    if (!allowed) {
+      this.reject('unauthorized', hello.token === undefined ? 'this server requires a token' : 'the token was refused');
+      return;
+    }
+    this.state = 'open';
+    this.send({
+      type: 'welcome',
+      version,
+      server: this.host.serverId,
+      heartbeat: this.host.heartbeatMs,
+      limits: this.host.limits,
+    });
+  }
+
+  private reject(code: 'unsupported-version' | 'unauthorized', message: string): void {
+    this.send({ type: 'reject', code, message, versions: [...SUPPORTED_VERSIONS] });
+    this.close(CloseCodes.handshake, code);
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    switch (frame.type) {
+      case 'append':
+      case 'invalidate':
+        this.pipeline.push(frame);
+        return;
+      case 'subscribe':
+        this.answer(frame.sub, this.subscribe(frame), 'sub');
+        return;
+      case 'credit':
+        this.credit(frame.sub, frame.n);
+        return;
+      case 'unsubscribe':
+        this.unsubscribe(frame.sub);
+        return;
+      case 'read':
+        this.answer(frame.id, readPage(this.host.store, this.host.limits, frame));
+        return;
+      case 'surface':
+        this.answer(frame.id, surfacePage(this.host.store, frame));
+        return;
+      case 'streams':
+        this.answer(frame.id, streamList(this.host.store, this.host.limits, frame));
+        return;
+      case 'info':
+        this.answer(frame.id, serverInfo(this.host.store, this.host, frame.id));
+        return;
+      case 'ping':
+        this.send({ type: 'pong', ...(frame.nonce === undefined ? {} : { nonce: frame.nonce }) });
+        return;
+      case 'pong':
+        return;
+      case 'hello':
+        this.send({ type: 'error', code: 'protocol', message: 'the session has already said hello' });
+        return;
+    }
+  }
+
+  /** Sends a request's answer, or its failure as an `error` frame naming the request. */
+  private answer(id: number, work: Promise<ServerFrame | undefined>, field: 'id' | 'sub' = 'id'): void {
+    work.then(
+      (frame) => {
+        if (frame !== undefined) this.send(frame);
+      },
+      (error: unknown) => {
+        const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the request failed', { cause: error });
+        this.send({ type: 'error', [field]: id, code: tauon.code, message: tauon.message });
+      },
+    );
+  }
+
+  private async subscribe(frame: SubscribeFrame): Promise<undefined> {
+    const limits = this.host.limits;
+    if (this.subscriptions.has(frame.sub)) throw new TauonError('protocol', `subscription ${frame.sub} is already open`);
+    if (this.subscriptions.size >= limits.maxSubscriptions) {
+      throw new TauonError('limit', `at most ${limits.maxSubscriptions} subscriptions per connection`);
+    }
+    if (frame.credit > limits.maxCredit) throw new TauonError('limit', `credit is at most ${limits.maxCredit}`);
+    if (frame.mode === 'hot' && frame.from !== undefined && frame.from !== 'end') {
+      throw new TauonError('bad-frame', 'a hot subscription starts at the head: "from" must be absent or "end"');
+    }
+    const selector = parseSelector(frame.stream);
+    const store = this.host.store;
+    // Reserve the id at once so that credit and unsubscribe that follow are matched to it.
+    const placeholder = new PendingSubscription();
+    this.subscriptions.set(frame.sub, placeholder);
+    try {
+      const from = frame.from ?? (frame.mode === 'hot' ? 'end' : 'start');
+      const cursor = await resolveForwardCursor(store, selector, from);
+      const target = frame.mode === 'cold' ? await headOf(store, selector) : 0;
+      if (this.state === 'closed' || this.subscriptions.get(frame.sub) !== placeholder) {
+        return undefined;
+      }
+      const subscription = new Subscription(
+        {
+          store,
+          behindThreshold: this.host.behindThreshold,
+          send: (out) => this.send(out),
+          ended: (ended) => this.forget(ended),
+        },
+        {
+          sub: frame.sub,
+          selector,
+          mode: frame.mode,
+          predicate: compileFilter(frame.filter),
+          cursor,
+          target,
+          credit: frame.credit + placeholder.credit,
+        },
+      );
+      this.subscriptions.set(frame.sub, subscription);
+      if (frame.mode !== 'cold') this.host.follow(subscription);
+      subscription.start();
+      return undefined;
+    } catch (error) {
+      if (this.subscriptions.get(frame.sub) === placeholder) this.subscriptions.delete(frame.sub);
+      throw error;
+    }
+  }
+
+  private credit(sub: number, n: number): void {
+    if (n <= 0) {
+      this.send({ type: 'error', sub, code: 'protocol', message: `credit must be positive, got ${n}` });
+      return;
+    }
+    const subscription = this.subscriptions.get(sub);
+    if (subscription === undefined) return;
+    const room = this.host.limits.maxCredit - subscription.outstandingCredit;
+    if (n > room) {
+      this.send({ type: 'error', sub, code: 'limit', message: `credit is capped at ${this.host.limits.maxCredit}` });
+    }
+    if (room > 0) subscription.addCredit(Math.min(n, room));
+  }
+
+  private unsubscribe(sub: number): void {
+    const subscription = this.subscriptions.get(sub);
+    if (subscription === undefined) return;
+    subscription.close();
+    this.subscriptions.delete(sub);
+    if (subscription instanceof Subscription) this.host.unfollow(subscription);
+  }
+
+  private forget(subscription: Subscription): void {
+    if (this.subscriptions.get(subscription.sub) === subscription) this.subscriptions.delete(subscription.sub);
+    this.host.unfollow(subscription);
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.state === 'closed') return;
+    this.lastSent = Date.now();
+    this.connection.send((this.codec ?? msgpackCodec).encode(frame));
+  }
+
+  /** Sends the error, then closes this connection. */
+  private fatal(error: TauonError, closeCode: number): void {
+    this.send({ type: 'error', code: error.code, message: error.message });
+    this.close(closeCode, error.code);
+  }
+
+  private keepAlive(): void {
+    const now = Date.now();
+    if (now - this.lastReceived > this.host.heartbeatMs * HEARTBEAT_MISSES) {
+      this.close(CloseCodes.heartbeatTimeout, 'no frame for three heartbeat intervals');
+      return;
+    }
+    if (this.state === 'open' && now - this.lastSent >= this.host.heartbeatMs) {
+      this.nonce += 1;
+      this.send({ type: 'ping', nonce: this.nonce });
+    }
+  }
+
+  private teardown(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearInterval(this.heartbeat);
+    for (const subscription of this.subscriptions.values()) {
+      subscription.close();
+      if (subscription instanceof Subscription) this.host.unfollow(subscription);
+    }
+    this.subscriptions.clear();
+    this.host.closed(this);
+  }
+}
+
+/**
+ * Stands in for a subscription while its start position is being resolved: credit that arrives
+ * meanwhile is kept, and an unsubscribe cancels it.
+ */
+class PendingSubscription {
+  credit = 0;
+  addCredit(n: number): void {
+    this.credit += n;
+  }
+  get outstandingCredit(): number {
+    return this.credit;
+  }
+  close(): void {}
+}
+
+/** The request or subscription id of a frame that failed validation, to name it in the error. */
+function idsOf(value: unknown): { id?: number; sub?: number } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { id, sub } = value as { id?: unknown; sub?: unknown };
+  return {
+    ...(Number.isSafeInteger(id) && (id as number) >= 0 ? { id: id as number } : {}),
+    ...(Number.isSafeInteger(sub) && (sub as number) >= 0 ? { sub: sub as number } : {}),
+  };
+}

@@ -1,0 +1,93 @@
+import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
+
+/**
+ * The EventStore interface: what a store must do so that the session engine can serve protocol
+ * v1 on top of it. The engine does the rest (subscriptions, credit, catch-up to live, filters).
+ *
+ * Positions: `seq` is dense per stream (first event 1); `pos` is store-wide, increases with
+ * every commit, and readers never see a gap that fills in later (an event with a lower `pos`
+ * becomes visible no later than one with a higher `pos`). Positions need not be dense.
+ */
+export interface EventStore {
+  /** A short name of the store's kind: `memory`, `lmdb`, `postgres`, `jetstream`. */
+  readonly kind: string;
+
+  /**
+   * Applies appends in the order given, each atomically (all its events or none), and resolves
+   * with one outcome per request, in order. Once a request to a stream fails, every later
+   * request to the same stream in this call fails with `chain-broken` and writes nothing.
+   * Requests in one call should be written in one store transaction where the store can.
+   */
+  append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
+
+  /** Events of one stream from `seq` (inclusive) in the given direction, at most `limit`. */
+  readStream(stream: string, from: number, direction: Direction, limit: number): Promise<StoredEvent[]>;
+
+  /**
+   * Events of every stream (or of those whose name starts with `prefix`) from store-wide
+   * position `pos` (inclusive) in the given direction, at most `limit`.
+   */
+  readAll(from: number, direction: Direction, limit: number, prefix?: string): Promise<StoredEvent[]>;
+
+  /** The event with this id, anywhere in the store. */
+  findEvent(id: string): Promise<StoredEvent | undefined>;
+
+  /**
+   * The first event recorded at or after `time`: in `stream`, or store-wide when `stream` is
+   * undefined (then `prefix` narrows it). Undefined when none is that late.
+   */
+  findByTime(time: number, stream?: string, prefix?: string): Promise<StoredEvent | undefined>;
+
+  /** The stream's summary, or undefined when it has no events. */
+  streamInfo(stream: string): Promise<StreamSummary | undefined>;
+
+  /** Streams in name order, from after `after`, whose name starts with `prefix`, at most `limit`. */
+  listStreams(prefix: string, after: string | undefined, limit: number): Promise<StreamSummary[]>;
+
+  /** The newest event of each key in the stream, in seq order. Events without a key are left out. */
+  surface(stream: string): Promise<StoredEvent[]>;
+
+  /** The store-wide position of the newest event, 0 when the store is empty. */
+  headPosition(): Promise<number>;
+
+  /**
+   * Calls `listener` after each commit that wrote events, with the events written, in commit
+   * order. Returns a function that removes the listener.
+   */
+  onCommit(listener: (events: readonly StoredEvent[]) => void): () => void;
+
+  /** Releases the store's resources. Further calls fail. */
+  close(): Promise<void>;
+}
+
+export type Direction = 'forward' | 'backward';
+
+/** One atomic append. */
+export interface AppendRequest {
+  readonly stream: string;
+  /** Events with their ids assigned (the engine assigns missing ones). */
+  readonly events: readonly (EventInput & { id: string })[];
+  readonly expected: ExpectedVersion;
+  /** Content de-duplication: skip an event whose key's newest event has the same type and data. */
+  readonly dedupe: boolean;
+}
+
+/** The result of one append: written (possibly partly as duplicates) or failed. */
+export type AppendOutcome =
+  | {
+      readonly ok: true;
+      /** The transaction written, or, when every event was a duplicate, the original's transaction. */
+      readonly tx: number;
+      /** Per event, in order: the seq (the original seq for a duplicate). */
+      readonly seqs: number[];
+      /** Per event, in order: the store-wide position. */
+      readonly positions: number[];
+      /** Indexes of events that wrote nothing (id already stored, or content duplicate). */
+      readonly dups: number[];
+      /** The events this append wrote. */
+      readonly written: StoredEvent[];
+    }
+  | { readonly ok: false; readonly error: import('../../protocol/errors.js').TauonError };
+
+/** Makes a store; the conformance suite calls it once per test with a fresh, empty store. */
+export type EventStoreFactory = () => Promise<EventStore>;

@@ -1,0 +1,20 @@
+/**
+ * The event stores of the reference server and what they share.
+ * @module
+ */
+export type { AppendOutcome, AppendRequest, Direction, EventStore, EventStoreFactory } from './event-store.js';
+export { MemoryStore } from './memory-store.js';
+export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
+export {
+  applyAppendCall,
+  planAppend,
+  expectedVersionHolds,
+  storedEvent,
+  type AppendCallResult,
+  type AppendTarget,
+  type StreamHead,
+} from './append-planner.js';
+export { CommitListeners, type CommitListener } from './commit-listeners.js';
+export { deepEqual } from './deep-equal.js';
+export { compareNames } from './name-order.js';
+export { StoreClock } from './store-clock.js';

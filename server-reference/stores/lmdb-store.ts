@@ -1,0 +1,347 @@
+import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
+import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import { TauonError } from '../../protocol/errors.js';
+import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
+import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
+import { CommitListeners } from './commit-listeners.js';
+import { compareNames } from './name-order.js';
+import { StoreClock } from './store-clock.js';
+
+/** What the `heads` database keeps per stream (the stream name is the key). */
+interface HeadRecord {
+  /** Seq of the last event; also the stream's event count, as seqs are dense from 1. */
+  readonly head: number;
+  readonly tx: number;
+  readonly lastPos: number;
+  readonly lastRecorded: number;
+}
+
+/** Options of {@link LmdbStore.open}. */
+export interface LmdbStoreOptions {
+  /**
+   * Flush every commit to disk before acknowledging it. Turning this off trades the last
+   * commits before a machine crash for speed (LMDB's `noSync`); a process crash loses nothing.
+   * @default true
+   */
+  readonly sync?: boolean;
+}
+
+/**
+ * Values as plain msgpack maps, exactly the bytes the wire's msgpack codec makes of the same
+ * event (no msgpackr records, undefined fields left out), so that a stored event can later be
+ * sent without re-encoding. (skipValues is a msgpackr option its type declarations do not list.)
+ */
+const VALUE_ENCODER = { useRecords: false, variableMapSize: true, skipValues: [undefined] };
+
+/** Larger than any seq or position a store will hand out; the exclusive end of key ranges. */
+const BEYOND_LAST = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The durable EventStore on LMDB (the `lmdb` package): the default of `tauon serve`.
+ *
+ * Layout, one LMDB environment with five databases:
+ * - `events`: pos -> stored event (msgpack)
+ * - `streams`: [stream, seq] -> pos
+ * - `ids`: event id -> pos
+ * - `heads`: stream -> {head, tx, lastPos, lastRecorded}
+ * - `surface`: [stream, key] -> pos of the key's newest event
+ *
+ * Each `append()` call runs as one LMDB child transaction (all its requests, never one per
+ * event), and lmdb-js commits the calls queued while the previous commit was in flight as one
+ * transaction: group commit. The rules are checked inside the write transaction, against the
+ * committed state plus the calls before it in the same commit, so no counter lives outside the
+ * database that a failed commit could leave wrong; a call whose commit fails leaves no trace.
+ * An append resolves, and `onCommit` listeners hear of it, once its commit is flushed to disk.
+ * One process at a time may write to a directory.
+ *
+ * @example
+ * const store = await LmdbStore.open('./data');
+ * await store.append([{ stream: 'orders', events: [{ id: 'e1', type: 'placed' }], expected: 'any', dedupe: false }]);
+ * await store.close();
+ */
+export class LmdbStore implements EventStore {
+  readonly kind = 'lmdb';
+
+  private readonly listeners = new CommitListeners();
+  /**
+   * The next position to hand out, as the write transactions see it. A cache: checked against
+   * the database at the start of each call (see nextPosition) and reloaded when a commit failed.
+   */
+  private nextPos = 0;
+  /** Settles after the previous append's listeners ran: commit notifications stay in order. */
+  private commitOrder: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  private readonly target: AppendTarget = {
+    streamHead: (stream) => this.heads.get(stream),
+    eventById: (id) => this.eventAt(this.ids.get(id)),
+    newestOfKey: (stream, key) => this.eventAt(this.surfaceIndex.get([stream, key])),
+    write: (stream, events) => this.write(stream, events),
+  };
+
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly events: Database<StoredEvent, number>,
+    private readonly streamIndex: Database<number, [string, number]>,
+    private readonly ids: Database<number, string>,
+    private readonly heads: Database<HeadRecord, string>,
+    private readonly surfaceIndex: Database<number, [string, string]>,
+    private readonly clock: StoreClock,
+  ) {}
+
+  /**
+   * Opens (creating if needed) the store in directory `path`. Reopening a directory sees every
+   * acknowledged event and continues its positions, seqs and transactions.
+   */
+  static open(path: string, options: LmdbStoreOptions = {}): Promise<LmdbStore> {
+    try {
+      const root = open(path, {
+        maxDbs: 8,
+        // Keys up to 4026 bytes (the default page allows 1978), so that [stream, key] of two
+        // 256-character names always fits.
+        pageSize: 8192,
+        noSync: options.sync === false,
+        encoder: VALUE_ENCODER,
+      });
+      // lmdb-js passes `encoder` options on to msgpackr; its DatabaseOptions type omits them.
+      const withEncoder = (name: string): DatabaseOptions & { name: string } =>
+        ({ name, encoder: VALUE_ENCODER }) as DatabaseOptions & { name: string };
+      const events = root.openDB<StoredEvent, number>(withEncoder('events'));
+      const streamIndex = root.openDB<number, [string, number]>(withEncoder('streams'));
+      const ids = root.openDB<number, string>(withEncoder('ids'));
+      const heads = root.openDB<HeadRecord, string>(withEncoder('heads'));
+      const surfaceIndex = root.openDB<number, [string, string]>(withEncoder('surface'));
+      let lastRecorded = 0;
+      for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
+      return Promise.resolve(
+        new LmdbStore(root, events, streamIndex, ids, heads, surfaceIndex, new StoreClock(lastRecorded)),
+      );
+    } catch (error) {
+      return Promise.reject(new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error }));
+    }
+  }
+
+  async append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+    this.assertOpen();
+    if (requests.length === 0) return [];
+    // A child transaction: if this call throws, only its own writes are rolled back, not those
+    // of other calls sharing the same LMDB commit.
+    const committed = this.root.childTransaction(() => {
+      const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition());
+      // Only reached when the call did not throw; a call that throws is rolled back and leaves
+      // the counter where it was.
+      this.nextPos = result.nextPos;
+      return result;
+    });
+    const durable = committed.then(async (result) => {
+      await this.root.flushed;
+      return result;
+    });
+    // Calls run in the order they were made (lmdb-js keeps async transactions in order), so
+    // chaining here notifies in position order even when commits settle out of order.
+    const notified = this.commitOrder.then(() => durable).then((result: AppendCallResult) => {
+      this.listeners.notify(result.written);
+      return result;
+    });
+    this.commitOrder = notified.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return (await notified).outcomes;
+    } catch (error) {
+      throw new TauonError('internal', `lmdb store: the append was not committed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  readStream(stream: string, from: number, direction: Direction, limit: number): Promise<StoredEvent[]> {
+    return this.run(() => {
+      const result: StoredEvent[] = [];
+      if (limit <= 0) return result;
+      const range =
+        direction === 'forward'
+          ? { start: [stream, Math.max(from, 1)], end: [stream, BEYOND_LAST], limit }
+          : { start: [stream, Math.min(from, BEYOND_LAST)], end: [stream, 0], reverse: true, limit };
+      if (direction === 'backward' && from < 1) return result;
+      for (const { value } of this.streamIndex.getRange(range)) {
+        const event = this.events.get(value);
+        if (event !== undefined) result.push(event);
+      }
+      return result;
+    });
+  }
+
+  readAll(from: number, direction: Direction, limit: number, prefix?: string): Promise<StoredEvent[]> {
+    return this.run(() => {
+      const result: StoredEvent[] = [];
+      if (limit <= 0 || (direction === 'backward' && from < 1)) return result;
+      const filtered = prefix !== undefined && prefix !== '';
+      const range =
+        direction === 'forward'
+          ? { start: Math.max(from, 1), end: BEYOND_LAST }
+          : { start: Math.min(from, BEYOND_LAST), end: 0, reverse: true };
+      // Without a prefix LMDB stops after `limit` entries; with one, the scan stops there.
+      for (const { value } of this.events.getRange(filtered ? range : { ...range, limit })) {
+        if (filtered && !value.stream.startsWith(prefix)) continue;
+        result.push(value);
+        if (result.length >= limit) break;
+      }
+      return result;
+    });
+  }
+
+  findEvent(id: string): Promise<StoredEvent | undefined> {
+    return this.run(() => this.eventAt(this.ids.get(id)));
+  }
+
+  findByTime(time: number, stream?: string, prefix?: string): Promise<StoredEvent | undefined> {
+    return this.run(() => {
+      if (stream !== undefined) {
+        const head = this.heads.get(stream)?.head ?? 0;
+        const seq = firstAtOrAfter(head, time, (n) => this.eventAt(this.streamIndex.get([stream, n]))?.recorded);
+        return seq > head ? undefined : this.eventAt(this.streamIndex.get([stream, seq]));
+      }
+      const last = this.lastPosition();
+      const pos = firstAtOrAfter(last, time, (n) => this.events.get(n)?.recorded);
+      if (pos > last) return undefined;
+      for (const { value } of this.events.getRange({ start: pos, end: BEYOND_LAST })) {
+        if (prefix === undefined || value.stream.startsWith(prefix)) return value;
+      }
+      return undefined;
+    });
+  }
+
+  streamInfo(stream: string): Promise<StreamSummary | undefined> {
+    return this.run(() => {
+      const head = this.heads.get(stream);
+      return head === undefined ? undefined : summaryOf(stream, head);
+    });
+  }
+
+  listStreams(prefix: string, after: string | undefined, limit: number): Promise<StreamSummary[]> {
+    return this.run(() => {
+      const result: StreamSummary[] = [];
+      if (limit <= 0) return result;
+      const startAfter = after !== undefined && compareNames(after, prefix) >= 0;
+      const start = startAfter ? after : prefix;
+      // Names with the prefix are one contiguous run in key order: stop at the first without it.
+      for (const { key, value } of this.heads.getRange(start === '' ? {} : { start })) {
+        if (startAfter && key === after) continue;
+        if (!key.startsWith(prefix)) break;
+        result.push(summaryOf(key, value));
+        if (result.length >= limit) break;
+      }
+      return result;
+    });
+  }
+
+  surface(stream: string): Promise<StoredEvent[]> {
+    return this.run(() => {
+      const result: StoredEvent[] = [];
+      // [stream] sorts before every [stream, key]; the run of this stream's keys ends at the
+      // first key of another stream.
+      for (const { key, value } of this.surfaceIndex.getRange({ start: [stream] })) {
+        if (key[0] !== stream) break;
+        const event = this.events.get(value);
+        if (event !== undefined) result.push(event);
+      }
+      return result.sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  headPosition(): Promise<number> {
+    return this.run(() => this.lastPosition());
+  }
+
+  onCommit(listener: (events: readonly StoredEvent[]) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  /** Waits for the appends in flight, then closes the database. Calling it again is harmless. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.commitOrder;
+      this.listeners.clear();
+      await this.root.close();
+    })();
+    return this.closing;
+  }
+
+  /** Runs inside the write transaction: writes one request's events and the indexes. */
+  private write(stream: string, events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      this.events.putSync(event.pos, event);
+      this.streamIndex.putSync([stream, event.seq], event.pos);
+      this.ids.putSync(event.id, event.pos);
+      if (event.key !== undefined) this.surfaceIndex.putSync([stream, event.key], event.pos);
+    }
+    const last = events[events.length - 1]!;
+    this.heads.putSync(stream, { head: last.seq, tx: last.tx, lastPos: last.pos, lastRecorded: last.recorded });
+  }
+
+  /**
+   * The first position of a call, inside the write transaction. The cached counter is right
+   * when the event just before it is stored; after a failed commit it is not (the failed
+   * commit's events are gone) and the counter is reloaded from the newest stored position.
+   */
+  private nextPosition(): number {
+    if (this.nextPos === 0 || (this.nextPos > 1 && !this.events.doesExist(this.nextPos - 1))) {
+      this.nextPos = this.lastPosition() + 1;
+    }
+    return this.nextPos;
+  }
+
+  /** The newest position: committed, or inside the write transaction including its writes. */
+  private lastPosition(): number {
+    for (const key of this.events.getKeys({ reverse: true, limit: 1 })) return key;
+    return 0;
+  }
+
+  private eventAt(pos: number | undefined): StoredEvent | undefined {
+    return pos === undefined ? undefined : this.events.get(pos);
+  }
+
+  /** Runs a read on an open store, as a promise. */
+  private run<T>(read: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(read());
+    } catch (error) {
+      return Promise.reject(
+        error instanceof TauonError ? error : new TauonError('internal', `lmdb store: ${String(error)}`, { cause: error }),
+      );
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new TauonError('internal', 'the lmdb store is closed');
+  }
+}
+
+/**
+ * The first n in 1..last whose `recordedAt(n)` is at or after `time`, by binary search (recorded
+ * is non-decreasing along positions and seqs); last + 1 when there is none.
+ */
+function firstAtOrAfter(last: number, time: number, recordedAt: (n: number) => number | undefined): number {
+  let low = 1;
+  let high = last + 1;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    const recorded = recordedAt(middle);
+    // A missing entry would be a gap; counting it as earlier keeps the search moving forward.
+    if (recorded === undefined || recorded < time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function summaryOf(stream: string, head: HeadRecord): StreamSummary {
+  return {
+    stream,
+    head: head.head,
+    count: head.head,
+    tx: head.tx,
+    lastPos: head.lastPos,
+    lastRecorded: head.lastRecorded,
+  };
+}

@@ -1,0 +1,243 @@
+import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import { TauonError } from '../../protocol/errors.js';
+import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
+import { applyAppendCall, type AppendTarget, type StreamHead } from './append-planner.js';
+import { CommitListeners } from './commit-listeners.js';
+import { compareNames } from './name-order.js';
+import { StoreClock } from './store-clock.js';
+
+/** One stream of the memory store. */
+interface MemoryStream {
+  /** Its events; the event with seq n is at index n - 1. */
+  readonly events: StoredEvent[];
+  tx: number;
+  /** The newest event of each key. */
+  readonly newestByKey: Map<string, StoredEvent>;
+}
+
+/**
+ * An EventStore in plain arrays and maps, for tests and examples: nothing survives the process.
+ * Appends apply synchronously when `append` is called, so concurrent calls commit in call order.
+ * Stored events are deep copies of what was appended, frozen so that no reader can change them.
+ *
+ * @example
+ * const store = new MemoryStore();
+ * await store.append([{ stream: 'orders', events: [{ id: 'e1', type: 'placed' }], expected: 'any', dedupe: false }]);
+ */
+export class MemoryStore implements EventStore {
+  readonly kind = 'memory';
+
+  /** Every event; the event at position p is at index p - 1. */
+  private readonly log: StoredEvent[] = [];
+  private readonly streams = new Map<string, MemoryStream>();
+  private readonly ids = new Map<string, StoredEvent>();
+  private readonly clock = new StoreClock();
+  private readonly listeners = new CommitListeners();
+  private closed = false;
+
+  /** The planner's view of this store; writes land in the maps at once. */
+  private readonly target: AppendTarget = {
+    streamHead: (stream): StreamHead | undefined => {
+      const entry = this.streams.get(stream);
+      return entry === undefined ? undefined : { head: entry.events.length, tx: entry.tx };
+    },
+    eventById: (id) => this.ids.get(id),
+    newestOfKey: (stream, key) => this.streams.get(stream)?.newestByKey.get(key),
+    write: (stream, events) => this.write(stream, events),
+  };
+
+  append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+    try {
+      this.assertOpen();
+      // Copy the input first: a copy that fails (data that cannot be cloned) fails the call
+      // before anything is written.
+      const copies = requests.map(copyRequest);
+      const result = applyAppendCall(copies, this.target, this.clock, this.log.length + 1);
+      this.listeners.notify(result.written);
+      return Promise.resolve(result.outcomes);
+    } catch (error) {
+      return Promise.reject(asStoreError(error));
+    }
+  }
+
+  readStream(stream: string, from: number, direction: Direction, limit: number): Promise<StoredEvent[]> {
+    return this.run(() => {
+      const events = this.streams.get(stream)?.events ?? [];
+      return sliceFrom(events, from, direction, limit);
+    });
+  }
+
+  readAll(from: number, direction: Direction, limit: number, prefix?: string): Promise<StoredEvent[]> {
+    return this.run(() => {
+      if (prefix === undefined || prefix === '') return sliceFrom(this.log, from, direction, limit);
+      const result: StoredEvent[] = [];
+      if (limit <= 0) return result;
+      if (direction === 'forward') {
+        for (let i = Math.max(from, 1) - 1; i < this.log.length && result.length < limit; i++) {
+          const event = this.log[i]!;
+          if (event.stream.startsWith(prefix)) result.push(event);
+        }
+      } else {
+        for (let i = Math.min(from, this.log.length) - 1; i >= 0 && result.length < limit; i--) {
+          const event = this.log[i]!;
+          if (event.stream.startsWith(prefix)) result.push(event);
+        }
+      }
+      return result;
+    });
+  }
+
+  findEvent(id: string): Promise<StoredEvent | undefined> {
+    return this.run(() => this.ids.get(id));
+  }
+
+  findByTime(time: number, stream?: string, prefix?: string): Promise<StoredEvent | undefined> {
+    return this.run(() => {
+      const events = stream === undefined ? this.log : (this.streams.get(stream)?.events ?? []);
+      let index = firstRecordedAtOrAfter(events, time);
+      if (stream !== undefined || prefix === undefined || prefix === '') return events[index];
+      for (; index < events.length; index++) {
+        const event = events[index]!;
+        if (event.stream.startsWith(prefix)) return event;
+      }
+      return undefined;
+    });
+  }
+
+  streamInfo(stream: string): Promise<StreamSummary | undefined> {
+    return this.run(() => {
+      const entry = this.streams.get(stream);
+      return entry === undefined ? undefined : summaryOf(stream, entry);
+    });
+  }
+
+  listStreams(prefix: string, after: string | undefined, limit: number): Promise<StreamSummary[]> {
+    return this.run(() => {
+      const names: string[] = [];
+      for (const name of this.streams.keys()) {
+        if (name.startsWith(prefix) && (after === undefined || compareNames(name, after) > 0)) names.push(name);
+      }
+      names.sort(compareNames);
+      return names.slice(0, Math.max(limit, 0)).map((name) => summaryOf(name, this.streams.get(name)!));
+    });
+  }
+
+  surface(stream: string): Promise<StoredEvent[]> {
+    return this.run(() => {
+      const entry = this.streams.get(stream);
+      if (entry === undefined) return [];
+      return [...entry.newestByKey.values()].sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  headPosition(): Promise<number> {
+    return this.run(() => this.log.length);
+  }
+
+  onCommit(listener: (events: readonly StoredEvent[]) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    return Promise.resolve();
+  }
+
+  private write(stream: string, events: readonly StoredEvent[]): void {
+    let entry = this.streams.get(stream);
+    if (entry === undefined) {
+      entry = { events: [], tx: 0, newestByKey: new Map() };
+      this.streams.set(stream, entry);
+    }
+    for (const event of events) {
+      Object.freeze(event);
+      this.log.push(event);
+      entry.events.push(event);
+      this.ids.set(event.id, event);
+      if (event.key !== undefined) entry.newestByKey.set(event.key, event);
+    }
+    entry.tx = events[events.length - 1]!.tx;
+  }
+
+  /** Runs a read on an open store, as a promise. */
+  private run<T>(read: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(read());
+    } catch (error) {
+      return Promise.reject(asStoreError(error));
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TauonError('internal', 'the memory store is closed');
+  }
+}
+
+/** A deep copy of a request's events, with their data and meta frozen. */
+function copyRequest(request: AppendRequest): AppendRequest {
+  return {
+    stream: request.stream,
+    expected: request.expected,
+    dedupe: request.dedupe,
+    events: request.events.map((event) => {
+      const copy = { ...event };
+      if (copy.data !== undefined) copy.data = deepFreeze(structuredClone(copy.data));
+      if (copy.meta !== undefined) copy.meta = Object.freeze({ ...copy.meta });
+      return copy;
+    }),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Up to `limit` elements of `events` (ordered by a 1-based position that equals index + 1), from
+ * `from` inclusive in the given direction; backward from beyond the end starts at the end.
+ */
+function sliceFrom(events: readonly StoredEvent[], from: number, direction: Direction, limit: number): StoredEvent[] {
+  if (limit <= 0) return [];
+  if (direction === 'forward') {
+    const start = Math.max(from, 1) - 1;
+    return events.slice(start, start + limit);
+  }
+  const end = Math.min(from, events.length);
+  if (end <= 0) return [];
+  return events.slice(Math.max(end - limit, 0), end).reverse();
+}
+
+/** The index of the first event recorded at or after `time` (events.length when none). */
+function firstRecordedAtOrAfter(events: readonly StoredEvent[], time: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (events[middle]!.recorded < time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function summaryOf(stream: string, entry: MemoryStream): StreamSummary {
+  const last = entry.events[entry.events.length - 1]!;
+  return {
+    stream,
+    head: last.seq,
+    count: entry.events.length,
+    tx: entry.tx,
+    lastPos: last.pos,
+    lastRecorded: last.recorded,
+  };
+}
+
+function asStoreError(error: unknown): TauonError {
+  if (error instanceof TauonError) return error;
+  return new TauonError('internal', `memory store: ${String(error)}`, { cause: error });
+}

@@ -1,0 +1,226 @@
+import { TauonError } from '../protocol/errors.js';
+import type { ServerFrame, StoredEvent, SubscriptionMode } from '../protocol/frames.js';
+import type { EventPredicate } from './event-filter.js';
+import { SUBSCRIPTION_PAGE_SIZE } from './limits.js';
+import { positionIn, readSelected, selects, type Selector } from './selector.js';
+import type { EventStore } from './stores/event-store.js';
+
+/** What a subscription needs from the session that owns it. */
+export interface SubscriptionHost {
+  readonly store: EventStore;
+  send(frame: ServerFrame): void;
+  /** Called once when the subscription ends by itself (complete or failure). */
+  ended(subscription: Subscription): void;
+  /** A live subscription more than this many positions behind is told `fell-behind`. */
+  readonly behindThreshold: number;
+}
+
+export interface SubscriptionSpec {
+  readonly sub: number;
+  readonly selector: Selector;
+  readonly mode: SubscriptionMode;
+  readonly predicate: EventPredicate;
+  /** The last position behind the subscription (exclusive start). */
+  readonly cursor: number;
+  /** Cold mode: the head at subscribe time; nothing after it is delivered. */
+  readonly target: number;
+  readonly credit: number;
+}
+
+/**
+ * One subscription's delivery: reads from the store from its cursor, never sends more events
+ * than its credit, says `caught-up` at the head and, in live modes, follows commits. Live
+ * delivery goes through the same cursor as history, so the switch has no gap and no duplicate.
+ * Nothing is buffered for a subscriber without credit: it is read from the store when credit
+ * returns, so server memory does not grow with its backlog.
+ */
+export class Subscription {
+  readonly sub: number;
+  private cursor: number;
+  private credit: number;
+  /** Live modes: at the head and following commits (after `caught-up`). */
+  private live = false;
+  /** A live subscription that was told `fell-behind` and has not caught up since. */
+  private behind = false;
+  private pumping = false;
+  /** Commits arrived while a pump was running, so it must look again. */
+  private dirty = false;
+  private closed = false;
+  /** The newest position of the selector known from commits, to measure how far behind it is. */
+  private knownHead: number;
+
+  constructor(
+    private readonly host: SubscriptionHost,
+    private readonly spec: SubscriptionSpec,
+  ) {
+    this.sub = spec.sub;
+    this.cursor = spec.cursor;
+    this.credit = spec.credit;
+    this.knownHead = spec.cursor;
+  }
+
+  /** Starts delivery: hot mode is at the head already; the others read history first. */
+  start(): void {
+    if (this.spec.mode === 'hot') {
+      this.live = true;
+      this.host.send({ type: 'caught-up', sub: this.sub, at: this.cursor });
+      return;
+    }
+    this.pump();
+  }
+
+  /** Adds credit (already checked to be positive) and resumes delivery. */
+  addCredit(n: number): void {
+    this.credit += n;
+    this.pump();
+  }
+
+  get outstandingCredit(): number {
+    return this.credit;
+  }
+
+  /** Stops delivery for good (unsubscribe, connection closed). */
+  close(): void {
+    this.closed = true;
+  }
+
+  /**
+   * A commit happened. `previousHead` is the store-wide position of the newest event before it,
+   * when the server knows it: then a subscription whose cursor is exactly there can take the
+   * commit's events directly, without reading them back from the store.
+   */
+  onCommit(events: readonly StoredEvent[], previousHead: number | undefined): void {
+    if (this.closed || this.spec.mode === 'cold') return;
+    const selector = this.spec.selector;
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    const mine = events.filter((event) => selects(selector, event));
+    if (mine.length > 0) this.knownHead = Math.max(this.knownHead, positionIn(selector, mine[mine.length - 1]!));
+    if (!this.live || this.pumping) {
+      this.dirty = true;
+      return;
+    }
+    if (this.deliverDirectly(events, mine, previousHead)) return;
+    if (mine.length === 0) return;
+    if (this.credit > 0) {
+      this.pump();
+    } else {
+      this.checkBehind();
+    }
+  }
+
+  /** The fast path for a subscription at the head with enough credit for the whole commit. */
+  private deliverDirectly(
+    events: readonly StoredEvent[],
+    mine: readonly StoredEvent[],
+    previousHead: number | undefined,
+  ): boolean {
+    const selector = this.spec.selector;
+    const contiguous =
+      selector.kind === 'stream'
+        ? mine.length > 0 && mine[0]!.seq === this.cursor + 1
+        : previousHead !== undefined && this.cursor === previousHead;
+    if (!contiguous) return false;
+    const predicate = this.spec.predicate;
+    const deliverable = predicate === undefined ? mine : mine.filter(predicate);
+    if (deliverable.length > this.credit) return false;
+    this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : events[events.length - 1]!.pos;
+    if (deliverable.length > 0) {
+      this.credit -= deliverable.length;
+      this.host.send({ type: 'events', sub: this.sub, events: deliverable as StoredEvent[] });
+    }
+    return true;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.dirty = true;
+      return;
+    }
+    this.pumping = true;
+    this.dirty = false;
+    this.readUntilBlocked()
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.pumping = false;
+        if (this.dirty && !this.closed && this.credit > 0) this.pump();
+      });
+  }
+
+  /** Reads and sends pages until the credit runs out or the head is reached. */
+  private async readUntilBlocked(): Promise<void> {
+    const { selector, predicate, mode, target } = this.spec;
+    const store = this.host.store;
+    while (!this.closed && this.credit > 0) {
+      this.dirty = false;
+      const limit = predicate === undefined ? Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit) : SUBSCRIPTION_PAGE_SIZE;
+      // For a pattern, the store's head before the read bounds what the read can miss: every
+      // event up to it is visible, so at the end of the read the cursor may move up to it.
+      const headBefore = selector.kind === 'prefix' ? await store.headPosition() : 0;
+      let page = await readSelected(store, selector, this.cursor + 1, 'forward', limit);
+      if (this.closed) return;
+      const reachedEnd = page.length < limit;
+      if (mode === 'cold') page = page.filter((event) => positionIn(selector, event) <= target);
+      const deliverable: StoredEvent[] = [];
+      let consumed = 0;
+      for (const event of page) {
+        if (deliverable.length === this.credit) break;
+        this.cursor = positionIn(selector, event);
+        consumed += 1;
+        if (predicate === undefined || predicate(event)) deliverable.push(event);
+      }
+      if (deliverable.length > 0) {
+        this.credit -= deliverable.length;
+        this.host.send({ type: 'events', sub: this.sub, events: deliverable });
+      }
+      const drained = consumed === page.length;
+      if (mode === 'cold' && drained && (reachedEnd || page.length < limit || this.cursor >= target)) {
+        this.complete();
+        return;
+      }
+      if (drained && reachedEnd) {
+        if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, headBefore);
+        this.reachedHead();
+        if (!this.dirty) return;
+      }
+    }
+    if (!this.closed && this.live) this.checkBehind();
+  }
+
+  private reachedHead(): void {
+    this.knownHead = Math.max(this.knownHead, this.cursor);
+    if (this.live && !this.behind) return;
+    this.live = true;
+    this.behind = false;
+    this.host.send({ type: 'caught-up', sub: this.sub, at: this.cursor });
+  }
+
+  private checkBehind(): void {
+    if (this.behind || !this.live) return;
+    if (this.knownHead - this.cursor > this.host.behindThreshold) {
+      this.behind = true;
+      this.host.send({ type: 'fell-behind', sub: this.sub, at: this.cursor });
+    }
+  }
+
+  private complete(): void {
+    const { selector, target } = this.spec;
+    if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, target);
+    this.host.send({ type: 'caught-up', sub: this.sub, at: this.cursor });
+    this.host.send({ type: 'complete', sub: this.sub });
+    this.finish();
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the store failed', { cause: error });
+    this.host.send({ type: 'error', sub: this.sub, code: tauon.code, message: tauon.message });
+    this.finish();
+  }
+
+  private finish(): void {
+    this.closed = true;
+    this.host.ended(this);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * The conformance kit: the wire suite that any server can run, and the store contract that any
+ * EventStore can run.
+ * @module tauon/conformance
+ */
+export { describeServer, type ServerUnderTest } from './wire-suite.js';
+export { RawPeer } from './raw-peer.js';
+export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';

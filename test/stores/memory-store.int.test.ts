@@ -1,0 +1,4 @@
+import { describeEventStore } from '../conformance/index.js';
+import { MemoryStore } from '../../server-reference/stores/memory-store.js';
+
+describeEventStore('memory', () => Promise.resolve(new MemoryStore()), { densePositions: true });

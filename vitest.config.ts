@@ -1,0 +1,38 @@
+// Vitest: unit tests (*.unit.test.ts) and integration tests (*.int.test.ts, real sockets and
+// real services) in one run, sized for the 2-core machines this project runs on.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  // The package's own subpath exports (used by examples/) resolve to the sources, not dist/.
+  resolve: {
+    alias: {
+      'tauon/protocol': source('./protocol/index.ts'),
+      'tauon/client': source('./client/index.ts'),
+      'tauon/transports/memory': source('./transports/memory/index.ts'),
+      'tauon/transports/ws': source('./transports/ws/index.ts'),
+      'tauon/server': source('./server-reference/index.ts'),
+      'tauon/conformance': source('./test/conformance/index.ts'),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Child processes rather than threads: native addons (lmdb, msgpackr-extract) and servers
+    // that bind sockets are happier with a process each.
+    pool: 'forks',
+    // Files run in parallel, two at a time: one per core.
+    fileParallelism: true,
+    maxWorkers: 2,
+    watch: false,
+    // Integration tests wait on brokers and databases; generous, but bounded.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Time for servers, sockets and broker connections to close when the run ends.
+    teardownTimeout: 20_000,
+    // A run that finds no test file is a failure, not a pass.
+    passWithNoTests: false,
+    allowOnly: false,
+  },
+});
