@@ -156,12 +156,18 @@ export class ConnectionSession implements FrameSender {
   private receive(bytes: Uint8Array): void {
     if (this.phase === 'ended') return;
     this.lastReceived = Date.now();
+    let decoded: unknown;
     let frame: ServerFrame;
     try {
-      frame = parseServerFrame(decodeFrame(this.options.codec, bytes));
+      decoded = decodeFrame(this.options.codec, bytes);
     } catch (error) {
-      const violation = asTauonError(error, 'bad-frame', 'invalid frame from the server');
-      this.fail(violation, violation.code === 'bad-frame' ? CloseCodes.badFrame : CloseCodes.protocolError);
+      this.fail(asTauonError(error, 'bad-frame', 'undecodable frame from the server'), CloseCodes.badFrame);
+      return;
+    }
+    try {
+      frame = parseServerFrame(decoded);
+    } catch (error) {
+      this.fail(asTauonError(error, 'bad-frame', 'invalid frame from the server'), CloseCodes.protocolError);
       return;
     }
     if (this.phase === 'handshake') {

@@ -1,5 +1,5 @@
 import { connect, type Client } from '../../client/index.js';
-import type { StartPosition, StoredEvent, SubscriptionMode } from '../../protocol/frames.js';
+import type { StartPosition, StoredEvent } from '../../protocol/frames.js';
 import { wsTransport } from '../../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 
@@ -77,7 +77,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
-        .subscribe(stream, { mode: mode as SubscriptionMode, ...(mode === 'hot' ? {} : { from }) })
+        .subscribe(stream, { mode, ...(mode === 'hot' ? {} : { from }) })
         .subscribe({ next: (event) => out(eventLine(event)), error: fail, complete: done });
       const stop = () => {
         subscription.unsubscribe();

@@ -137,6 +137,9 @@ export class LmdbStore implements EventStore {
       await this.root.flushed;
       return result;
     });
+    // `notified` below passes a failure on, but only once the earlier calls were notified;
+    // until then the rejection must not count as unhandled.
+    void durable.catch(() => undefined);
     // Calls run in the order they were made (lmdb-js keeps async transactions in order), so
     // chaining here notifies in position order even when commits settle out of order.
     const notified = this.commitOrder.then(() => durable).then((result: AppendCallResult) => {
@@ -157,12 +160,11 @@ export class LmdbStore implements EventStore {
   readStream(stream: string, from: number, direction: Direction, limit: number): Promise<StoredEvent[]> {
     return this.run(() => {
       const result: StoredEvent[] = [];
-      if (limit <= 0) return result;
+      if (limit <= 0 || (direction === 'backward' && from < 1)) return result;
       const range =
         direction === 'forward'
           ? { start: [stream, Math.max(from, 1)], end: [stream, BEYOND_LAST], limit }
           : { start: [stream, Math.min(from, BEYOND_LAST)], end: [stream, 0], reverse: true, limit };
-      if (direction === 'backward' && from < 1) return result;
       for (const { value } of this.streamIndex.getRange(range)) {
         const event = this.events.get(value);
         if (event !== undefined) result.push(event);
