@@ -118,7 +118,7 @@ export class Subscription {
     if (this.state !== 'open') return;
     for (const event of events) {
       const position = this.byPosition ? event.pos : event.seq;
-      if (this.lastAccepted !== undefined && position < this.lastAccepted) {
+      if (this.lastAccepted !== undefined && position <= this.lastAccepted) {
         this.returnable += 1; // it used credit all the same
         continue;
       }

@@ -1,4 +1,4 @@
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, Unpackr, type Options } from 'msgpackr';
 import type { Codec } from './codec.js';
 
 // Plain msgpack maps (no msgpackr records) so that any msgpack library can read the frames;
@@ -6,7 +6,10 @@ import type { Codec } from './codec.js';
 // (skipValues is a msgpackr option its type declarations do not list yet.)
 const packOptions = { useRecords: false, skipValues: [undefined], variableMapSize: true };
 const packr = new Packr(packOptions);
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+// 64-bit integers (how Python and Go write millisecond times) decode as numbers when they fit
+// (int64AsType 'auto' is newer than msgpackr's type declarations).
+const unpackOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto' } as unknown as Options;
+const unpackr = new Unpackr(unpackOptions);
 
 /** Frames as msgpack maps: the default codec. */
 export const msgpackCodec: Codec = {

@@ -4,7 +4,15 @@ import { appendedFrame, toAppendRequest } from './append-request.js';
 import { invalidationRequest } from './invalidation.js';
 import type { AppendRequest, EventStore } from './stores/event-store.js';
 
-type Item = AppendFrame | InvalidateFrame;
+/** An append that failed before it could be applied (a bad frame): it still breaks its chain, in order. */
+interface RejectedAppend {
+  readonly type: 'rejected';
+  readonly id: number;
+  readonly stream: string;
+  readonly error: TauonError;
+}
+
+type Item = AppendFrame | InvalidateFrame | RejectedAppend;
 
 /**
  * One connection's writes, applied in the order received. Frames that arrive while a batch is
@@ -25,7 +33,16 @@ export class AppendPipeline {
     private readonly reply: (frame: ServerFrame) => void,
   ) {}
 
-  push(item: Item): void {
+  push(item: AppendFrame | InvalidateFrame): void {
+    this.enqueue(item);
+  }
+
+  /** Answers a write that could not be parsed, in its place in the order, and breaks its stream's chain. */
+  reject(id: number, stream: string, error: TauonError): void {
+    this.enqueue({ type: 'rejected', id, stream, error });
+  }
+
+  private enqueue(item: Item): void {
     this.queue.push(item);
     if (!this.running) {
       this.running = true;
@@ -66,6 +83,11 @@ export class AppendPipeline {
     const sent: Item[] = [];
     const answers: (ServerFrame | undefined)[] = [];
     for (const item of batch) {
+      if (item.type === 'rejected') {
+        this.broken.add(item.stream);
+        answers.push(errorFrame(item.id, item.error));
+        continue;
+      }
       if (this.broken.has(item.stream) && !(item.type === 'append' && item.newChain === true)) {
         answers.push(errorFrame(item.id, new ChainBrokenError(item.stream)));
         continue;

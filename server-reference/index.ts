@@ -1,15 +1,10 @@
 /**
- * The reference server: the session engine on any transport, the EventStore interface and its
- * implementations.
+ * The reference server: the session engine on any transport, the HTTP API, the EventStore
+ * interface and its implementations (memory, lmdb).
  * @module tauon/server
  */
 export { TauonServer, type TauonServerOptions } from './server.js';
+export { createHttpApi } from './http-api.js';
 export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD } from './limits.js';
-export type {
-  EventStore,
-  AppendRequest,
-  AppendOutcome,
-  Direction,
-  EventStoreFactory,
-} from './stores/event-store.js';
 export { INVALIDATED_TYPE } from './invalidation.js';
+export * from './stores/index.js';

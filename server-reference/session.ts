@@ -87,7 +87,7 @@ export class Session {
     } catch (error) {
       const tauon = error as TauonError;
       if (this.state !== 'open') this.fatal(tauon, CloseCodes.handshake);
-      else this.send({ type: 'error', ...idsOf(value), code: tauon.code, message: tauon.message });
+      else this.refuse(value, tauon);
       return;
     }
     if (this.state === 'handshake') {
@@ -103,6 +103,21 @@ export class Session {
       return;
     }
     this.dispatch(frame);
+  }
+
+  /**
+   * Answers a frame that failed validation. A bad append to a stream that can be named still
+   * takes its place in the write order and breaks that stream's chain: no later append to the
+   * stream may be stored behind it.
+   */
+  private refuse(value: unknown, error: TauonError): void {
+    const ids = idsOf(value);
+    const { type, stream } = (typeof value === 'object' && value !== null ? value : {}) as { type?: unknown; stream?: unknown };
+    if (type === 'append' && ids.id !== undefined && typeof stream === 'string') {
+      this.pipeline.reject(ids.id, stream, error);
+      return;
+    }
+    this.send({ type: 'error', ...ids, code: error.code, message: error.message });
   }
 
   private async handshake(hello: HelloFrame): Promise<void> {

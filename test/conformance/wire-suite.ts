@@ -220,6 +220,19 @@ export function describeServer(name: string, server: ServerUnderTest): void {
         peer.close();
       });
 
+      it('breaks the chain of a stream whose append was a bad frame', async () => {
+        const peer = await open();
+        const stream = freshStream('bad-chain');
+        const [a, b, c] = [peer.id(), peer.id(), peer.id()];
+        peer.send({ type: 'append', id: a, stream, events: [{ data: 'no type' }] });
+        peer.send({ type: 'append', id: b, stream, events: events(1) });
+        expect((await peer.expect('error', { id: a })).code).toBe('bad-frame');
+        expect((await peer.expect('error', { id: b })).code).toBe('chain-broken');
+        peer.send({ type: 'append', id: c, stream, events: events(1), newChain: true });
+        expect((await peer.expect('appended', { id: c })).seqs).toEqual([1]);
+        peer.close();
+      });
+
       it('refuses event types reserved for the system', async () => {
         const peer = await open();
         const answer = await append(peer, freshStream('reserved'), [{ type: '$invalidated' }]);
