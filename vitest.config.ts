@@ -8,14 +8,16 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   // The package's own subpath exports (used by examples/) resolve to the sources, not dist/.
   resolve: {
-    alias: {
-      'tauon/protocol': source('./protocol/index.ts'),
-      'tauon/client': source('./client/index.ts'),
-      'tauon/transports/memory': source('./transports/memory/index.ts'),
-      'tauon/transports/ws': source('./transports/ws/index.ts'),
-      'tauon/server': source('./server-reference/index.ts'),
-      'tauon/conformance': source('./test/conformance/index.ts'),
-    },
+    // Exact matches: a bare prefix would also catch the longer subpaths.
+    alias: Object.entries({
+      'tauon/protocol': './protocol/index.ts',
+      'tauon/client': './client/index.ts',
+      'tauon/transports': './transports/transport.ts',
+      'tauon/transports/memory': './transports/memory/index.ts',
+      'tauon/transports/ws': './transports/ws/index.ts',
+      'tauon/server': './server-reference/index.ts',
+      'tauon/conformance': './test/conformance/index.ts',
+    }).map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: source(path) })),
   },
   test: {
     include: ['test/**/*.test.ts'],

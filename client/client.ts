@@ -158,8 +158,16 @@ export class TauonClient implements Client {
 
   /** @inheritDoc */
   async info(): Promise<ServerInfo> {
-    const { type: _type, id: _id, ...info } = await this.requests.request((id) => ({ type: 'info', id }), 'server-info');
-    return info;
+    const frame = await this.requests.request((id) => ({ type: 'info', id }), 'server-info');
+    return {
+      server: frame.server,
+      version: frame.version,
+      versions: frame.versions,
+      stores: frame.stores,
+      heartbeat: frame.heartbeat,
+      limits: frame.limits,
+      head: frame.head,
+    };
   }
 
   /** @inheritDoc */
@@ -373,12 +381,16 @@ export class TauonClient implements Client {
   }
 
   private onErrorFrame(frame: ErrorFrame): void {
-    if (frame.id !== undefined && (this.emits.onError(frame) || this.requests.onError(frame))) return;
-    if (frame.sub !== undefined && this.subscriptions.has(frame.sub)) {
+    if (frame.id !== undefined) {
+      // Unknown ids belong to requests that timed out: nothing to do.
+      if (!this.emits.onError(frame)) this.requests.onError(frame);
+      return;
+    }
+    if (frame.sub !== undefined) {
       this.subscriptions.route(frame);
       return;
     }
-    // Not tied to anything open: remember it to explain the close that usually follows.
+    // A session-level error: remember it to explain the close that usually follows.
     this.serverError = errorFromWire(frame.code, frame.message, frame.details);
   }
 }

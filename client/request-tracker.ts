@@ -12,7 +12,7 @@ import type { FrameSender } from './frame-sender.js';
 /** An answer to a request. */
 export type ResponseFrame = PageFrame | StreamListFrame | ServerInfoFrame;
 
-/** A request frame with its id left out (the tracker assigns it). */
+/** A request frame (its id comes from the tracker). */
 type RequestBody = ClientFrame & { id: number };
 
 interface PendingRequest {

@@ -82,11 +82,6 @@ export class SubscriptionRegistry {
     }
   }
 
-  /** True when `sub` is an open subscription. */
-  has(sub: number): boolean {
-    return this.subscriptions.has(sub);
-  }
-
   /**
    * The client closed: completes every subscription (`error` undefined) or fails them with
    * `error`; later ones fail at once.

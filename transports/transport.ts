@@ -2,7 +2,7 @@
  * Transports move encoded frames and know nothing of the protocol: connect, send a frame, frames
  * in, close, and a way to learn that it closed and why. Heartbeats, reconnects and resume belong
  * to the client and the session engine. Runtime-neutral: no Node imports here.
- * @module
+ * @module tauon/transports
  */
 
 /** Why a connection closed. */
