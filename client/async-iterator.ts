@@ -4,11 +4,11 @@ import type { FeedConsumer, Subscription } from './subscription.js';
 import type { EventIterator } from './types.js';
 
 interface Pull {
-  readonly resolve: (result: IteratorResult<StoredEvent>) => void;
+  readonly resolve: (result: IteratorResult<StoredEvent, undefined>) => void;
   readonly reject: (error: TauonError) => void;
 }
 
-const DONE: IteratorResult<StoredEvent> = { done: true, value: undefined };
+const DONE: IteratorResult<StoredEvent, undefined> = { done: true, value: undefined };
 
 /**
  * A pull-based iterator over one subscription. The subscription opens on the first `next()`;
@@ -24,17 +24,23 @@ export class SubscriptionIterator implements EventIterator {
 
   private readonly consumer: FeedConsumer = {
     ready: () => this.pulls.length > 0,
-    event: (event) => this.pulls.shift()?.resolve({ done: false, value: event }),
+    event: (event) => {
+      this.pulls.shift()?.resolve({ done: false, value: event });
+    },
     signal: () => undefined,
-    complete: () => this.finish(undefined),
-    error: (error) => this.finish(error),
+    complete: () => {
+      this.finish(undefined);
+    },
+    error: (error) => {
+      this.finish(error);
+    },
   };
 
   /** @param open opens the subscription for a consumer (called once, on the first `next()`). */
   constructor(private readonly open: (consumer: FeedConsumer) => Subscription) {}
 
   /** The next event; done when the subscription completed or was returned; rejects with its error. */
-  next(): Promise<IteratorResult<StoredEvent>> {
+  next(): Promise<IteratorResult<StoredEvent, undefined>> {
     if (this.failure !== undefined) {
       const failure = this.failure;
       this.failure = undefined;
@@ -49,7 +55,7 @@ export class SubscriptionIterator implements EventIterator {
   }
 
   /** Ends the subscription (sends `unsubscribe` if connected); pending and later pulls are done. */
-  return(): Promise<IteratorResult<StoredEvent>> {
+  return(): Promise<IteratorResult<StoredEvent, undefined>> {
     this.subscription?.cancel();
     this.finish(undefined);
     return Promise.resolve(DONE);

@@ -310,14 +310,20 @@ export class TauonClient implements Client {
   private onSessionOpen(session: ConnectionSession): void {
     this.session = session;
     this.serverError = undefined;
-    void session.ended.then((error) => this.onSessionEnded(session, error));
+    void session.ended.then((error) => {
+      this.onSessionEnded(session, error);
+    });
     // Resume order: subscriptions first, then the unanswered appends, then the requests.
     this.subscriptions.attach(session);
     if (this.session === session) this.emits.attach(session);
     if (this.session === session) this.requests.attach(session);
     if (this.session !== session) return;
     this.setStatus({ state: 'connected', attempt: 0, server: session.welcome.server });
-    if (this.session === session) session.start((frame) => this.dispatch(session, frame));
+    if (this.session === session) {
+      session.start((frame) => {
+        this.dispatch(session, frame);
+      });
+    }
   }
 
   private onSessionEnded(session: ConnectionSession, error: TauonError): void {

@@ -73,8 +73,12 @@ export class ConnectionSession implements FrameSender {
       this.rejectReady = reject;
     });
     this.lastReceived = Date.now();
-    connection.onFrame((bytes) => this.receive(bytes));
-    void connection.closed.then((info) => this.end(new ConnectionClosedError(describeClose(info))));
+    connection.onFrame((bytes) => {
+      this.receive(bytes);
+    });
+    void connection.closed.then((info) => {
+      this.end(new ConnectionClosedError(describeClose(info)));
+    });
     this.timer = setTimeout(() => {
       this.fail(
         new TauonError('timeout', `no answer to hello within ${options.handshakeTimeoutMs} ms`),
@@ -239,7 +243,9 @@ export class ConnectionSession implements FrameSender {
   private scheduleKeepAlive(): void {
     const interval = this.welcome.heartbeat;
     const due = Math.min(this.lastSent + interval, this.lastReceived + DEAD_AFTER_INTERVALS * interval);
-    this.timer = setTimeout(() => this.keepAlive(), Math.max(1, due - Date.now()));
+    this.timer = setTimeout(() => {
+      this.keepAlive();
+    }, Math.max(1, due - Date.now()));
   }
 
   private keepAlive(): void {

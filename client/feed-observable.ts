@@ -18,7 +18,9 @@ export function subscriptionObservable<T>(
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const subscription = open(toConsumer(subscriber));
-    return () => subscription.cancel();
+    return () => {
+      subscription.cancel();
+    };
   });
 }
 
@@ -26,10 +28,16 @@ export function subscriptionObservable<T>(
 export function eventsTo(subscriber: Subscriber<StoredEvent>): FeedConsumer {
   return {
     ready: () => true,
-    event: (event) => subscriber.next(event),
+    event: (event) => {
+      subscriber.next(event);
+    },
     signal: () => undefined,
-    complete: () => subscriber.complete(),
-    error: (error) => subscriber.error(error),
+    complete: () => {
+      subscriber.complete();
+    },
+    error: (error) => {
+      subscriber.error(error);
+    },
   };
 }
 
@@ -37,9 +45,17 @@ export function eventsTo(subscriber: Subscriber<StoredEvent>): FeedConsumer {
 export function feedTo(subscriber: Subscriber<FeedItem>): FeedConsumer {
   return {
     ready: () => true,
-    event: (event) => subscriber.next({ kind: 'event', event }),
-    signal: (kind, at) => subscriber.next({ kind, at }),
-    complete: () => subscriber.complete(),
-    error: (error) => subscriber.error(error),
+    event: (event) => {
+      subscriber.next({ kind: 'event', event });
+    },
+    signal: (kind, at) => {
+      subscriber.next({ kind, at });
+    },
+    complete: () => {
+      subscriber.complete();
+    },
+    error: (error) => {
+      subscriber.error(error);
+    },
   };
 }

@@ -272,9 +272,11 @@ export interface ConnectionStatus {
  * pulls, so a consumer that stops pulling stops the server's sending; `return()` ends the
  * subscription.
  */
-export interface EventIterator extends AsyncIterableIterator<StoredEvent> {
+export interface EventIterator extends AsyncIterableIterator<StoredEvent, undefined, undefined> {
+  /** The next event; done when the subscription completed or was returned; rejects with the subscription's error. */
+  next(): Promise<IteratorResult<StoredEvent, undefined>>;
   /** Ends the subscription (sends `unsubscribe`); later calls of `next` are done. */
-  return(): Promise<IteratorResult<StoredEvent>>;
+  return(): Promise<IteratorResult<StoredEvent, undefined>>;
 }
 
 /**
