@@ -224,13 +224,10 @@ export class EmitQueue {
     } else {
       error = errorFromWire(frame.code, frame.message, frame.details);
       this.broken.add(write.stream);
-      // Appends to the stream sent before this failure arrived will be refused as chain-broken.
-      // (An invalidate's failure is not known to break the chain, so it dooms nothing; the
-      // newChain flag is harmless either way.)
-      if (write.kind === 'append') {
-        for (const other of this.inFlight.values()) {
-          if (other.stream === write.stream) other.doomed = true;
-        }
+      // Writes to the stream sent before this failure arrived will be refused as chain-broken
+      // (an invalidate takes part in its stream's chain like an append: SPEC.md, Chains).
+      for (const other of this.inFlight.values()) {
+        if (other.stream === write.stream) other.doomed = true;
       }
     }
     this.rejectAll(write, error);

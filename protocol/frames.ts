@@ -49,16 +49,8 @@ export const EventInput = z.object({
 export type EventInput = z.infer<typeof EventInput>;
 
 /** An event as stored and delivered: the producer's event plus its place in the store. */
-export const StoredEvent = z.object({
+export const StoredEvent = EventInput.extend({
   id: name,
-  type: name,
-  key: name.optional(),
-  data: z.unknown().optional(),
-  meta: z.record(z.string(), z.string()).optional(),
-  time: epochMillis.optional(),
-  causation: name.optional(),
-  correlation: name.optional(),
-  schema: z.string().min(1).max(1024).optional(),
   /** The stream the event belongs to. */
   stream: name,
   /** Dense per stream: the first event of a stream is 1. */
@@ -324,31 +316,10 @@ export const ServerFrame = z.discriminatedUnion('type', [
   PongFrame,
 ]);
 
-/** Every frame of protocol v1, either direction. */
+/** Every frame of protocol v1, either direction (`ping` and `pong` go both ways). */
 export const Frame = z.discriminatedUnion('type', [
-  HelloFrame,
-  AppendFrame,
-  SubscribeFrame,
-  CreditFrame,
-  UnsubscribeFrame,
-  ReadFrame,
-  SurfaceFrame,
-  InvalidateFrame,
-  StreamsFrame,
-  InfoFrame,
-  PingFrame,
-  PongFrame,
-  WelcomeFrame,
-  RejectFrame,
-  AppendedFrame,
-  EventsFrame,
-  CaughtUpFrame,
-  FellBehindFrame,
-  CompleteFrame,
-  PageFrame,
-  StreamListFrame,
-  ServerInfoFrame,
-  ErrorFrame,
+  ...ClientFrame.options,
+  ...ServerFrame.options.filter((option) => option !== PingFrame && option !== PongFrame),
 ]);
 
 export type HelloFrame = z.infer<typeof HelloFrame>;
