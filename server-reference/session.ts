@@ -63,6 +63,15 @@ export class Session {
   }
 
   private receive(bytes: Uint8Array): void {
+    try {
+      this.handle(bytes);
+    } catch (error) {
+      // A fault of ours on one frame must not take the server down: answer it and go on.
+      this.send({ type: 'error', code: 'internal', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private handle(bytes: Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastReceived = Date.now();
     if (bytes.byteLength > this.host.limits.maxFrameBytes) {
@@ -277,8 +286,25 @@ export class Session {
 
   private send(frame: ServerFrame): void {
     if (this.state === 'closed') return;
+    const codec = this.codec ?? msgpackCodec;
+    let bytes: Uint8Array;
+    try {
+      bytes = codec.encode(frame);
+    } catch (error) {
+      // Stored data the client's codec cannot carry (a 64-bit integer or binary for a JSON
+      // client): that request fails, the session and the server go on.
+      if (frame.type === 'error') return;
+      const { id, sub } = frame as { id?: number; sub?: number };
+      bytes = codec.encode({
+        type: 'error',
+        ...(id === undefined ? {} : { id }),
+        ...(sub === undefined ? {} : { sub }),
+        code: 'internal',
+        message: `the answer cannot be encoded as ${codec.name}: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
     this.lastSent = Date.now();
-    this.connection.send((this.codec ?? msgpackCodec).encode(frame));
+    this.connection.send(bytes);
   }
 
   /** Sends the error, then closes this connection. */
