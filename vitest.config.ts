@@ -15,12 +15,30 @@ export default defineConfig({
       'tauon/transports': './transports/transport.ts',
       'tauon/transports/memory': './transports/memory/index.ts',
       'tauon/transports/ws': './transports/ws/index.ts',
+      'tauon/transports/amqp': './transports/amqp/index.ts',
       'tauon/server': './server-reference/index.ts',
       'tauon/conformance': './test/conformance/index.ts',
     }).map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: source(path) })),
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // Tests that stop and start a shared service (RabbitMQ) run alone, after everything else,
+    // so that no other test loses its broker in the middle. (Each project names its own files:
+    // an `include` at this level would be merged into both.)
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.restart.int.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'service-restarts', include: ['test/**/*.restart.int.test.ts'], sequence: { groupOrder: 1 } },
+      },
+    ],
     // Child processes rather than threads: native addons (lmdb, msgpackr-extract) and servers
     // that bind sockets are happier with a process each.
     pool: 'forks',

@@ -1,21 +1,33 @@
 import { connect, type Client } from '../../client/index.js';
 import type { StartPosition, StoredEvent } from '../../protocol/frames.js';
+import type { ClientTransport } from '../../transports/transport.js';
+import { amqpTransport, discoverServers } from '../../transports/amqp/index.js';
 import { wsTransport } from '../../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 
-export const EMIT_USAGE = 'tauon emit [--url URL] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
-export const TAIL_USAGE = 'tauon tail [--url URL] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
-export const STREAMS_USAGE = 'tauon streams [--url URL] [--prefix P]';
+export const EMIT_USAGE = 'tauon emit [--url URL] [--service NAME] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
+export const TAIL_USAGE = 'tauon tail [--url URL] [--service NAME] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
+export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--prefix P]';
+export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--wait MS]';
+
+/** The transport for a `--url`: `ws://` / `wss://`, or `amqp://` / `amqps://` with the service queue. */
+function transportFor(values: Record<string, string | boolean | undefined>): ClientTransport {
+  const url = stringFlag(values, 'url', DEFAULT_URL);
+  if (/^amqps?:\/\//.test(url)) return amqpTransport(url, { service: stringFlag(values, 'service', 'tauon') });
+  if (/^wss?:\/\//.test(url)) return wsTransport(url);
+  throw new UsageError(`--url is a ws://, wss://, amqp:// or amqps:// URL, not "${url}"`);
+}
 
 /** Connects once, without reconnecting: a command line call should fail fast and say why. */
-async function open(url: string): Promise<Client> {
-  return connect(wsTransport(url), { reconnect: { enabled: false } });
+async function open(values: Record<string, string | boolean | undefined>): Promise<Client> {
+  return connect(transportFor(values), { reconnect: { enabled: false } });
 }
 
 /** `tauon emit`: appends one event and prints the ack as one JSON line. */
 export async function emit(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
+    service: { type: 'string' },
     key: { type: 'string' },
     id: { type: 'string' },
     expected: { type: 'string' },
@@ -38,7 +50,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
   if (expected !== undefined && typeof expected === 'string' && !['any', 'none', 'exists'].includes(expected)) {
     throw new UsageError('--expected is any, none, exists or a seq');
   }
-  const client = await open(stringFlag(values, 'url', DEFAULT_URL));
+  const client = await open(values);
   try {
     const ack = await client.emit(
       stream,
@@ -60,6 +72,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
 export async function tail(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
+    service: { type: 'string' },
     from: { type: 'string' },
     mode: { type: 'string' },
   });
@@ -73,7 +86,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   else if (/^\d+$/.test(fromText) && Number(fromText) >= 1) from = { at: Number(fromText) };
   else throw new UsageError('--from is start, end or a seq (1 or more)');
 
-  const client = await connect(wsTransport(stringFlag(values, 'url', DEFAULT_URL)));
+  const client = await connect(transportFor(values));
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
@@ -93,9 +106,13 @@ export async function tail(args: readonly string[], out: (line: string) => void)
 
 /** `tauon streams`: prints one JSON line per stream (name, head, count, last position and time). */
 export async function streams(args: readonly string[], out: (line: string) => void): Promise<void> {
-  const { values, positionals } = parseCommand(args, { url: { type: 'string' }, prefix: { type: 'string' } });
+  const { values, positionals } = parseCommand(args, {
+    url: { type: 'string' },
+    service: { type: 'string' },
+    prefix: { type: 'string' },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const client = await open(stringFlag(values, 'url', DEFAULT_URL));
+  const client = await open(values);
   try {
     let after: string | undefined;
     // Pages until the server says there is no more; bounded by the number of streams.
@@ -112,6 +129,17 @@ export async function streams(args: readonly string[], out: (line: string) => vo
   } finally {
     await client.close();
   }
+}
+
+/** `tauon discover`: listens to a broker's announcements and prints one JSON line per live server. */
+export async function discover(args: readonly string[], out: (line: string) => void): Promise<void> {
+  const { values, positionals } = parseCommand(args, { url: { type: 'string' }, wait: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const url = stringFlag(values, 'url', 'amqp://127.0.0.1');
+  if (!/^amqps?:\/\//.test(url)) throw new UsageError('discover takes an amqp:// or amqps:// --url');
+  const waitMs = Number(stringFlag(values, 'wait', '2500'));
+  if (!Number.isInteger(waitMs) || waitMs < 0) throw new UsageError('--wait is a number of milliseconds');
+  for (const server of await discoverServers(url, { waitMs })) out(JSON.stringify(server));
 }
 
 /** One event as a JSON line: where it is, what it is, and its payload. */

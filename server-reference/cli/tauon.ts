@@ -1,15 +1,27 @@
 import { TauonError } from '../../protocol/errors.js';
 import { UsageError } from './arguments.js';
-import { emit, EMIT_USAGE, streams, STREAMS_USAGE, tail, TAIL_USAGE } from './client-commands.js';
+import {
+  discover,
+  DISCOVER_USAGE,
+  emit,
+  EMIT_USAGE,
+  streams,
+  STREAMS_USAGE,
+  tail,
+  TAIL_USAGE,
+} from './client-commands.js';
 import { serve, SERVE_USAGE } from './serve.js';
 
-const USAGE = ['usage:', `  ${SERVE_USAGE}`, `  ${EMIT_USAGE}`, `  ${TAIL_USAGE}`, `  ${STREAMS_USAGE}`].join('\n');
+const USAGE = ['usage:', `  ${SERVE_USAGE}`, `  ${EMIT_USAGE}`, `  ${TAIL_USAGE}`, `  ${STREAMS_USAGE}`, `  ${DISCOVER_USAGE}`].join(
+  '\n',
+);
 
 const COMMANDS: Record<string, (args: readonly string[], out: (line: string) => void) => Promise<void>> = {
   serve,
   emit,
   tail,
   streams,
+  discover,
 };
 
 /**
