@@ -51,6 +51,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Time for servers, sockets and broker connections to close when the run ends.
     teardownTimeout: 20_000,
+    // bin/tauon.js runs dist/: build it once, before any test (test/cli runs the command line).
+    globalSetup: ['test/support/build-once.ts'],
     // A run that finds no test file is a failure, not a pass.
     passWithNoTests: false,
     allowOnly: false,

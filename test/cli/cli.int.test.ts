@@ -1,20 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTauon, startServe, type ServeProcess } from '../support/cli-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const run = promisify(execFile);
 
 describe('the tauon command line', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let serve: ServeProcess;
   beforeAll(async () => {
-    // The bin script runs the compiled sources, as after `npm install`: build them first.
-    await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { timeout: 120_000 });
     dir = await tempDir('cli');
     serve = await startServe(['--data', dir.path, '--port', '0']);
-  }, 180_000);
+  }, 60_000);
   afterAll(async () => {
     await serve?.stop();
     await dir?.remove();
