@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { AmqpServerTransport, ServerAnnouncer } from '../../transports/amqp/index.js';
+import { AmqpServerTransport, redactUrl, ServerAnnouncer } from '../../transports/amqp/index.js';
 import { WsServerTransport } from '../../transports/ws/index.js';
 import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../../protocol/version.js';
 import { createHttpApi } from '../http-api.js';
@@ -58,7 +58,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const address = http.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   out(`tauon: serving ws://${host}:${bound}/ and http://${host}:${bound}/ (lmdb store in ${data})`);
-  if (amqpUrl !== undefined) out(`tauon: serving on ${redact(amqpUrl)} as service "${service}"`);
+  if (amqpUrl !== undefined) out(`tauon: serving on ${redactUrl(amqpUrl)} as service "${service}"`);
 
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);
@@ -69,15 +69,4 @@ export async function serve(args: readonly string[], out: (line: string) => void
   await server.close();
   await new Promise<void>((closed) => http.close(() => closed()));
   await store.close();
-}
-
-/** The broker URL without its password, for the log. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the broker';
-  }
 }

@@ -1,5 +1,6 @@
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import { TauonError } from '../../protocol/errors.js';
+import { redactUrl } from './broker-link.js';
 
 /** How the announcer and the directory reconnect after losing the broker. */
 export interface DiscoveryReconnectOptions {
@@ -145,16 +146,5 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void>
     await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** The broker URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the broker';
   }
 }

@@ -11,6 +11,7 @@ export type { AmqpTransportOptions } from './amqp-client-transport.js';
 export { AmqpServerTransport, SERVICE_QUEUE_EXPIRES_MS } from './amqp-server-transport.js';
 export type { AmqpServerTransportOptions } from './amqp-server-transport.js';
 export type { ReconnectOptions } from './reconnect-delay.js';
+export { redactUrl } from './broker-link.js';
 export { CloseHeaders, ContentTypes, DEFAULT_SERVICE, MessageTypes } from './binding.js';
 export { ServerAnnouncer, type ServerAnnouncerOptions } from './announcer.js';
 export {
