@@ -90,7 +90,9 @@ export class TauonServer {
   }
 
   private get description(): ServerDescription {
-    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds: [this.store.kind] };
+    // A store that routes to others (RoutingStore) names the kinds behind it.
+    const storeKinds = this.store.kinds ?? [this.store.kind];
+    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds };
   }
 
   /** Accepts the connections of a transport until the server closes. */

@@ -12,6 +12,9 @@ export interface EventStore {
   /** A short name of the store's kind: `memory`, `lmdb`, `postgres`, `jetstream`. */
   readonly kind: string;
 
+  /** The kinds of the stores behind this one, for a store that routes to others; `info` lists them. */
+  readonly kinds?: readonly string[];
+
   /**
    * Applies appends in the order given, each atomically (all its events or none), and resolves
    * with one outcome per request, in order. Once a request to a stream fails, every later

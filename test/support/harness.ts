@@ -39,7 +39,7 @@ export interface RunningServer {
 /** Starts a reference server on a fresh memory store (or the given one) over a transport. */
 export async function startServer(
   kind: TransportKind,
-  options: Partial<TauonServerOptions> & { store?: EventStore } = {},
+  options: Partial<TauonServerOptions> & { store?: EventStore; onClose?: () => Promise<void> } = {},
 ): Promise<RunningServer> {
   const ownStore = options.store === undefined;
   const store = options.store ?? new MemoryStore();
@@ -72,6 +72,7 @@ export async function startServer(
       await server.close();
       await stopTransport();
       if (ownStore) await store.close();
+      await options.onClose?.();
     },
   };
 }
