@@ -43,5 +43,5 @@ export function readSelected(
 /** The selector's head: the stream's last seq, or the store's newest position (0 when empty). */
 export async function headOf(store: EventStore, selector: Selector): Promise<number> {
   if (selector.kind === 'stream') return (await store.streamInfo(selector.stream))?.head ?? 0;
-  return store.headPosition();
+  return store.headPosition(selector.prefix);
 }

@@ -170,7 +170,9 @@ export class TauonServer {
   }
 
   private fanOut(events: readonly StoredEvent[]): void {
-    const previous = this.lastCommitted;
+    // Behind a routing store each store numbers its own positions, so the previous commit may
+    // be another numbering's: then no pattern takes the fast path, and reads from its cursor.
+    const previous = this.store.kinds === undefined ? this.lastCommitted : undefined;
     const last = events[events.length - 1];
     if (last === undefined) return;
     this.lastCommitted = last.pos;

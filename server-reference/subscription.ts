@@ -157,7 +157,7 @@ export class Subscription {
       const limit = predicate === undefined ? Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit) : SUBSCRIPTION_PAGE_SIZE;
       // For a pattern, the store's head before the read bounds what the read can miss: every
       // event up to it is visible, so at the end of the read the cursor may move up to it.
-      const headBefore = selector.kind === 'prefix' ? await store.headPosition() : 0;
+      const headBefore = selector.kind === 'prefix' ? await store.headPosition(selector.prefix) : 0;
       let page = await readSelected(store, selector, this.cursor + 1, 'forward', limit);
       if (this.closed) return;
       const reachedEnd = page.length < limit;

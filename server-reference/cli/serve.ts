@@ -3,38 +3,47 @@ import { resolve } from 'node:path';
 import { AmqpServerTransport, redactUrl, ServerAnnouncer } from '../../transports/amqp/index.js';
 import { WsServerTransport } from '../../transports/ws/index.js';
 import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../../protocol/version.js';
+import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../config.js';
+import { describeStores, openConfiguredStore } from '../config-open.js';
+import { parseStoreUrl } from '../config-store-url.js';
 import { createHttpApi } from '../http-api.js';
 import { TauonServer } from '../server.js';
-import { LmdbStore } from '../stores/lmdb-store.js';
 import { parseCommand, stringFlag, UsageError } from './arguments.js';
 
-export const SERVE_USAGE = 'tauon serve [--data DIR] [--host H] [--port P] [--amqp URL] [--service NAME]';
+export const SERVE_USAGE =
+  'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME]\n' +
+  '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md';
 
 /**
- * `tauon serve`: the reference server on the embedded lmdb store, WebSocket and HTTP on one
- * port, and with `--amqp` also on a RabbitMQ broker (consuming the service queue, announced for
- * discovery). Runs until SIGINT or SIGTERM, then closes connections and the store cleanly.
+ * `tauon serve`: the reference server, WebSocket and HTTP on one port, and with `--amqp` also on
+ * a RabbitMQ broker (consuming the service queue, announced for discovery). The store is the
+ * lmdb store in `--data` (default `./data`), the one store `--store` names, or the stores and
+ * routes of a configuration file (`--config`); flags given beside `--config` override its
+ * `listen` and `amqp`. Runs until SIGINT or SIGTERM, then closes connections and the store
+ * cleanly.
  */
 export async function serve(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     data: { type: 'string' },
+    store: { type: 'string' },
+    config: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     amqp: { type: 'string' },
     service: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const data = resolve(stringFlag(values, 'data', './data'));
-  const host = stringFlag(values, 'host', '127.0.0.1');
-  const port = Number(stringFlag(values, 'port', '7600'));
+  const config = await configOf(values);
+  const host = stringFlag(values, 'host', config.listen.host);
+  const port = Number(stringFlag(values, 'port', String(config.listen.port)));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535`);
+  const amqpUrl = typeof values['amqp'] === 'string' ? values['amqp'] : config.amqp?.url;
+  const service = stringFlag(values, 'service', config.amqp?.service ?? 'tauon');
 
-  const store = await LmdbStore.open(data);
+  const store = await openConfiguredStore(config);
   const server = new TauonServer({ store });
   const http = createServer(createHttpApi(server));
   await server.listen(new WsServerTransport({ server: http }));
-  const amqpUrl = typeof values['amqp'] === 'string' ? values['amqp'] : undefined;
-  const service = stringFlag(values, 'service', 'tauon');
   let announcer: ServerAnnouncer | undefined;
   if (amqpUrl !== undefined) {
     await server.listen(new AmqpServerTransport({ url: amqpUrl, service }));
@@ -46,7 +55,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
         service,
         protocolVersion: PROTOCOL_VERSION,
         versions: [...SUPPORTED_VERSIONS],
-        stores: [store.kind],
+        stores: [...(store.kinds ?? [store.kind])],
       }),
     });
     await announcer.start();
@@ -57,7 +66,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   });
   const address = http.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  out(`tauon: serving ws://${host}:${bound}/ and http://${host}:${bound}/ (lmdb store in ${data})`);
+  out(`tauon: serving ws://${host}:${bound}/ and http://${host}:${bound}/ (${describeStores(config)})`);
   if (amqpUrl !== undefined) out(`tauon: serving on ${redactUrl(amqpUrl)} as service "${service}"`);
 
   await new Promise<void>((stop) => {
@@ -69,4 +78,26 @@ export async function serve(args: readonly string[], out: (line: string) => void
   await server.close();
   await new Promise<void>((closed) => http.close(() => closed()));
   await store.close();
+}
+
+/**
+ * The configuration the flags ask for: the file of `--config`, the one store of `--store`, or
+ * the lmdb store of `--data`. A configuration that cannot be used is a usage error (exit 2).
+ */
+async function configOf(values: Record<string, string | boolean | undefined>): Promise<TauonConfig> {
+  const given = (['config', 'store', 'data'] as const).filter((flag) => typeof values[flag] === 'string');
+  if (given.length > 1) throw new UsageError(`--${given.join(', --')}: give only one, each says where events are kept`);
+  try {
+    const file = values['config'];
+    if (typeof file === 'string') return await loadConfig(file);
+    const url = values['store'];
+    const spec =
+      typeof url === 'string'
+        ? parseStoreUrl(url, process.cwd())
+        : { kind: 'lmdb' as const, path: resolve(stringFlag(values, 'data', './data')) };
+    return parseConfig({ stores: { main: spec } }, typeof url === 'string' ? '--store' : '--data', process.cwd());
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
 }

@@ -50,8 +50,13 @@ export interface EventStore {
   /** The newest event of each key in the stream, in seq order. Events without a key are left out. */
   surface(stream: string): Promise<StoredEvent[]>;
 
-  /** The store-wide position of the newest event, 0 when the store is empty. */
-  headPosition(): Promise<number>;
+  /**
+   * The store-wide position of the newest event, 0 when the store is empty. The engine passes
+   * the prefix of the pattern it follows (`''` for `$all`): a store with one numbering of
+   * positions ignores it; a store that routes to others answers the head of the store that holds
+   * the streams under it, or refuses a prefix whose streams it keeps in more than one store.
+   */
+  headPosition(prefix?: string): Promise<number>;
 
   /**
    * Calls `listener` after each commit that wrote events, with the events written, in commit

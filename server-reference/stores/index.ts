@@ -5,6 +5,8 @@
 export type { AppendOutcome, AppendRequest, Direction, EventStore, EventStoreFactory } from './event-store.js';
 export { MemoryStore } from './memory-store.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
+export { RoutingStore, type Route, type RoutingStoreOptions } from './routing-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export {
   applyAppendCall,
   planAppend,
