@@ -10,13 +10,13 @@ import type { ClientTransport } from '../transports/transport.js';
 import { startServe } from '../test/support/cli-process.js';
 import { tempDir } from '../test/support/temp-dir.js';
 
-const EVENTS = 50_000;
+export const EVENTS = 50_000;
 const IN_FLIGHT = 1000;
 const RUNS = 3;
 const payload = { text: 'x'.repeat(150), n: 0 };
 
 /** Acked emits of one event each, at most IN_FLIGHT unanswered, as an async producer would. */
-async function emitRate(client: Client, stream: string): Promise<number> {
+export async function emitRate(client: Client, stream: string): Promise<number> {
   const started = performance.now();
   const pending = new Set<Promise<unknown>>();
   for (let i = 0; i < EVENTS; i += 1) {
@@ -30,19 +30,19 @@ async function emitRate(client: Client, stream: string): Promise<number> {
 }
 
 /** A cold replay of the whole stream. */
-async function replayRate(client: Client, stream: string): Promise<number> {
+export async function replayRate(client: Client, stream: string): Promise<number> {
   const started = performance.now();
   const events = await firstValueFrom(client.replay(stream, { prefetch: 5000 }).pipe(toArray()));
   if (events.length !== EVENTS) throw new Error(`replayed ${events.length} of ${EVENTS}`);
   return EVENTS / ((performance.now() - started) / 1000);
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measure(transport: ClientTransport): Promise<{ emit: number; replay: number }> {
+export async function measure(transport: ClientTransport): Promise<{ emit: number; replay: number }> {
   const emits: number[] = [];
   const replays: number[] = [];
   for (let run = 0; run < RUNS; run += 1) {
@@ -55,19 +55,21 @@ async function measure(transport: ClientTransport): Promise<{ emit: number; repl
   return { emit: median(emits), replay: median(replays) };
 }
 
-const dir = await tempDir('bench');
-const service = `tauon-bench-${randomUUID()}`;
-const server = await startServe(['--data', dir.path, '--port', '0', '--amqp', 'amqp://127.0.0.1', '--service', service]);
-try {
-  const ws = await measure(wsTransport(server.url));
-  const amqp = await measure(amqpTransport('amqp://127.0.0.1', { service }));
-  const line = (name: string, value: number, base: number) =>
-    console.log(`${name}: ${Math.round(value)} events/s (${(value / base).toFixed(2)} x ws)`);
-  line('emit over ws', ws.emit, ws.emit);
-  line('emit over amqp', amqp.emit, ws.emit);
-  line('replay over ws', ws.replay, ws.replay);
-  line('replay over amqp', amqp.replay, ws.replay);
-} finally {
-  await server.stop();
-  await dir.remove();
+if (process.argv[1]?.endsWith('transport-throughput.ts') === true) {
+  const dir = await tempDir('bench');
+  const service = `tauon-bench-${randomUUID()}`;
+  const server = await startServe(['--data', dir.path, '--port', '0', '--amqp', 'amqp://127.0.0.1', '--service', service]);
+  try {
+    const ws = await measure(wsTransport(server.url));
+    const amqp = await measure(amqpTransport('amqp://127.0.0.1', { service }));
+    const line = (name: string, value: number, base: number) =>
+      console.log(`${name}: ${Math.round(value)} events/s (${(value / base).toFixed(2)} x ws)`);
+    line('emit over ws', ws.emit, ws.emit);
+    line('emit over amqp', amqp.emit, ws.emit);
+    line('replay over ws', ws.replay, ws.replay);
+    line('replay over amqp', amqp.replay, ws.replay);
+  } finally {
+    await server.stop();
+    await dir.remove();
+  }
 }
