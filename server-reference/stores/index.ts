@@ -7,6 +7,7 @@ export { MemoryStore } from './memory-store.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
 export { RoutingStore, type Route, type RoutingStoreOptions } from './routing-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { JetStreamStore, redactNatsUrl, type JetStreamStoreOptions } from './jetstream-store.js';
 export {
   applyAppendCall,
   planAppend,

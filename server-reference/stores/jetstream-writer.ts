@@ -425,6 +425,7 @@ export class JetStreamWriter {
         if (isWrongLastSequence(error)) return { kind: 'conflict' };
         if (!isRetriable(error)) return { kind: 'unknown', error };
         lastError = error;
+        await pause(100 * (attempt + 1));
         continue;
       }
       if (!ack.duplicate) return { kind: 'landed', jsSeq: ack.seq };

@@ -4,6 +4,7 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppendOutcome } from '../../server-reference/stores/event-store.js';
 import { IdClaims } from '../../server-reference/stores/jetstream-claims.js';
+import { messageOfPosition } from '../../server-reference/stores/jetstream-message.js';
 import { JetStreamReader } from '../../server-reference/stores/jetstream-reader.js';
 import type { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
 import { NATS_URL, TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
@@ -80,7 +81,7 @@ describe.skipIf(!available)('jetstream store: event-id claims', { timeout: 30_00
     // The slot after the stream's last message, as the dead writer planned it.
     const last = await ghost.read('first');
     expect(last.kind).toBe('stored');
-    const after = last.kind === 'stored' ? Math.floor(last.event.pos / 65_536) : 0;
+    const after = last.kind === 'stored' ? messageOfPosition(last.event.pos) : 0;
     expect((await ghost.claim('retry-me', { stream: 'orders', after })).kind).toBe('claimed');
 
     const outcome = await append(store, 'orders', 'retry-me', head!.head);
