@@ -163,6 +163,16 @@ describe('--store URL', () => {
     });
   });
 
+  it('takes a JetStream cluster as comma-separated nodes, with the options once at the end', () => {
+    expect(parseStoreUrl('nats://n1:4222,nats://n2:4222,n3:4222?stream=TAUON&replicas=3', BASE)).toEqual({
+      kind: 'jetstream',
+      url: 'nats://n1:4222,nats://n2:4222,n3:4222',
+      stream: 'TAUON',
+      replicas: 3,
+    });
+    expect(parseStoreUrl('nats://u:p@n1,nats://u:p@n2', BASE)).toEqual({ kind: 'jetstream', url: 'nats://u:p@n1,nats://u:p@n2' });
+  });
+
   it('refuses an unknown scheme, a URL that does not parse, a URL without host and lmdb: without directory', () => {
     const refusal = (text: string) => {
       try {
@@ -178,7 +188,18 @@ describe('--store URL', () => {
     );
     expect(refusal('./data')).toBe('--store: "./data" is not a store URL; the forms are postgres://..., postgresql://..., nats://... or lmdb:DIR');
     expect(refusal('postgres://[::1/test')).toBe('--store: "postgres://[::1/test" is not a valid URL');
-    expect(refusal('nats:4222')).toBe('--store: "nats:4222" names no host; write nats://HOST[:PORT]...');
+    expect(refusal('nats:4222')).toBe('--store: "nats:4222" names no NATS host; write nats://HOST[:PORT][,nats://HOST[:PORT]...]');
+    expect(refusal('nats://a:4222,,b:4222')).toBe(
+      '--store: "" in "nats://a:4222,,b:4222" names no NATS host; write nats://HOST[:PORT][,nats://HOST[:PORT]...]',
+    );
+    expect(refusal('nats://u:secret@a:4222,b:4222/x')).toBe(
+      '--store: "b:4222/x" in "nats://u:***@a:4222,b:4222/x" names no NATS host; write nats://HOST[:PORT][,nats://HOST[:PORT]...]',
+    );
+    expect(refusal('nats://a:4222?replica=3&stream=S')).toBe(
+      '--store: unknown option "replica" in the query of a nats:// URL; the options are stream, subjectPrefix, replicas',
+    );
+    expect(refusal('nats://a:4222?replicas=7')).toBe('--store: replicas=7: must be a whole number from 1 to 5');
+    expect(refusal('nats://a:4222?replicas=two')).toBe('--store: replicas=two: must be a whole number from 1 to 5');
     expect(refusal('lmdb:')).toBe('--store: "lmdb:" names no directory; write lmdb:DIR');
   });
 

@@ -1,9 +1,8 @@
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
 import { NatsCluster, TestStores, natsServerBinary } from './jetstream-fixture.js';
+import { runTauon, startServe } from '../support/cli-process.js';
 
 // A replicated JetStream on one machine: three nats-server processes of this test's own, on
 // free ports. What the store must survive is a node dying, in particular the one that leads
@@ -47,9 +46,7 @@ describe.skipIf(binary === undefined)('jetstream store on a three-node JetStream
     const heard: StoredEvent[] = [];
     listener.onCommit((events) => heard.push(...events));
 
-    const nc = await connect({ servers: cluster.url.split(','), noAsyncTraces: true });
-    const info = await (await jetstreamManager(nc)).streams.info(names.stream);
-    await nc.close();
+    const info = await cluster.streamInfo(names.stream);
     expect(info.config.num_replicas, 'the stream is replicated on every node').toBe(3);
 
     const deadline = Date.now() + 90_000;
@@ -98,5 +95,21 @@ describe.skipIf(binary === undefined)('jetstream store on a three-node JetStream
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(late, 'after the node returns, everything reads the same').toEqual(stored);
+  });
+
+  it("tauon serve takes the cluster as comma-separated nodes with ?replicas=, and its stream is replicated on every node", async () => {
+    cluster = await NatsCluster.start(binary!, 3);
+    const names = new TestStores().fresh();
+    const serve = await startServe(['--store', `${cluster.url}?stream=${names.stream}&subjectPrefix=${names.subjectPrefix}&replicas=3`, '--port', '0'], 60_000);
+    try {
+      const emitted = await runTauon(['emit', '--url', serve.url, 'orders.1', 'Placed']);
+      expect(emitted.stderr).toBe('');
+      expect(JSON.parse(emitted.stdout)).toMatchObject({ stream: 'orders.1', seq: 1 });
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    const info = await cluster.streamInfo(names.stream);
+    expect(info.config.num_replicas, 'replicas from the URL').toBe(3);
+    expect(info.state.messages, 'the event').toBe(1);
   });
 });

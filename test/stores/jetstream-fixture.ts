@@ -12,7 +12,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { SERVICE_HOST, SERVICE_PORTS, requireService } from '../support/services.js';
 import { JetStreamStore, type JetStreamStoreOptions } from '../../server-reference/stores/jetstream-store.js';
 
@@ -116,19 +116,27 @@ export class NatsCluster {
 
   /** The node that leads a JetStream stream's replicas now (waits, bounded, while it has none). */
   async leaderOf(stream: string): Promise<string> {
+    return (await this.streamInfo(stream, (info) => info.cluster?.leader)).cluster!.leader!;
+  }
+
+  /**
+   * A JetStream stream's info, asked until `until` holds (at most 30 s). Every request may time
+   * out while the cluster elects a meta or stream leader (a node just died), so none of them,
+   * not even the manager's API check, is asked outside the retry.
+   */
+  async streamInfo(stream: string, until: (info: StreamInfo) => unknown = () => true): Promise<StreamInfo> {
     const deadline = Date.now() + 30_000;
     const nc = await connect({ servers: this.url.split(','), noAsyncTraces: true });
     try {
-      const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+      const jsm = await jetstreamManager(nc, { timeout: 2_000, checkAPI: false });
       for (;;) {
         try {
-          const leader = (await jsm.streams.info(stream)).cluster?.leader;
-          if (leader !== undefined) return leader;
+          const info = await jsm.streams.info(stream);
+          if (until(info)) return info;
         } catch (error) {
-          // No leader to answer while one is being elected.
           if (Date.now() > deadline) throw error;
         }
-        if (Date.now() > deadline) throw new Error(`stream ${stream} has no leader`);
+        if (Date.now() > deadline) throw new Error(`stream ${stream} did not reach the state asked for in 30 s`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     } finally {
@@ -169,7 +177,7 @@ export class NatsCluster {
     node.process = spawn(this.binary, ['-c', node.config], { stdio: 'ignore' });
   }
 
-  /** Waits (at most 30 s) until every node answers and JetStream takes API requests. */
+  /** Waits (at most 30 s) until every node answers and JetStream places streams on all of them. */
   private async ready(): Promise<void> {
     const deadline = Date.now() + 30_000;
     let last: unknown;
@@ -177,7 +185,10 @@ export class NatsCluster {
       try {
         const nc = await connect({ servers: this.url.split(','), noAsyncTraces: true, timeout: 1_000 });
         try {
-          await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
+          // Ready means a stream replicated on every node can be placed: each node knows the others.
+          const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+          await jsm.streams.add({ name: 'READY_PROBE', subjects: ['tauon-ready-probe'], num_replicas: this.nodes.length });
+          await jsm.streams.delete('READY_PROBE');
           return;
         } finally {
           await nc.close();
