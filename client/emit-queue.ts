@@ -8,6 +8,7 @@ import type {
   InvalidateFrame,
 } from '../protocol/frames.js';
 import { checkEmit, checkStreamName } from './emit-check.js';
+import { newEventId } from '../protocol/event-id.js';
 import { Fifo } from './fifo.js';
 import type { FrameSender } from './frame-sender.js';
 import type { EmitAck, EmitEvent, EmitOptions } from './types.js';
@@ -103,7 +104,7 @@ export class EmitQueue {
       const event = list[index] as EmitEvent;
       if (event.id === undefined) {
         // The id is fixed before the first send so that every resend is idempotent.
-        events[index] = { ...event, id: globalThis.crypto.randomUUID() };
+        events[index] = { ...event, id: newEventId() };
       } else {
         events[index] = event;
         (userIds ??= []).push(event.id);

@@ -21,7 +21,7 @@ export type {
 } from '../protocol/frames.js';
 
 /**
- * An event to emit. `id` is the idempotency key: when absent the client assigns a random UUID
+ * An event to emit. `id` is the idempotency key: when absent the client assigns a UUIDv7 (time-ordered)
  * before the first send, so a resend after a reconnect can never write the event twice.
  * `time` is the producer's clock in milliseconds since the epoch; `meta` is a string map.
  */

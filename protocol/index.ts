@@ -11,3 +11,4 @@ export * from './codec.js';
 export { jsonCodec } from './json-codec.js';
 export { msgpackCodec } from './msgpack-codec.js';
 export * from './validate.js';
+export { newEventId } from './event-id.js';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { BadFrameError, TauonError } from './errors.js';
 import { ClientFrame, FRAME_TYPES, ServerFrame } from './frames.js';
 import type { Codec } from './codec.js';
+import { isPlainEventsFrame } from './fast-events-check.js';
 
 function typeOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
@@ -35,6 +36,7 @@ export function parseClientFrame(value: unknown): ClientFrame {
 
 /** Validates a decoded value as a frame a server may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseServerFrame(value: unknown): ServerFrame {
+  if (isPlainEventsFrame(value)) return value;
   return parseWith(ServerFrame, value, 'client', serverTypes);
 }
 

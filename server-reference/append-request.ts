@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../protocol/event-id.js';
 import { TauonError } from '../protocol/errors.js';
 import type { AppendFrame, ServerLimits } from '../protocol/frames.js';
 import type { AppendOutcome, AppendRequest } from './stores/event-store.js';
@@ -24,7 +24,7 @@ export function toAppendRequest(frame: AppendFrame, limits: ServerLimits): Appen
   }
   return {
     stream: frame.stream,
-    events: frame.events.map((event) => (event.id === undefined ? { ...event, id: randomUUID() } : { ...event, id: event.id })),
+    events: frame.events.map((event) => (event.id === undefined ? { ...event, id: newEventId() } : { ...event, id: event.id })),
     expected: frame.expected ?? 'any',
     dedupe: frame.dedupe ?? false,
   };

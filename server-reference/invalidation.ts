@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../protocol/event-id.js';
 import { TauonError } from '../protocol/errors.js';
 import type { InvalidateFrame } from '../protocol/frames.js';
 import type { AppendRequest, EventStore } from './stores/event-store.js';
@@ -21,7 +21,7 @@ export async function invalidationRequest(store: EventStore, frame: InvalidateFr
     stream: frame.stream,
     events: [
       {
-        id: randomUUID(),
+        id: newEventId(),
         type: INVALIDATED_TYPE,
         data: frame.reason === undefined ? { tx: frame.tx } : { tx: frame.tx, reason: frame.reason },
       },
