@@ -1,7 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { StoredEvent } from '../../protocol/frames.js';
-import { decodeMessage } from './jetstream-message.js';
+import { DecodedCache } from './jetstream-decoded-cache.js';
+import type { DecodedMessage } from './jetstream-message.js';
 import type { JetStreamReader } from './jetstream-reader.js';
 import { encodeToken, subjectOfStream } from './jetstream-subjects.js';
 
@@ -53,23 +54,35 @@ interface ClaimValue {
 
 const encoder = new TextEncoder();
 
+/** Most events of slot messages a claims reader keeps decoded when the store lends it no cache. */
+const DECODED_EVENTS_KEPT = 20_000;
+
+/**
+ * Reads of claims' slots in flight, by slot: claims read at the same moment (a batch's ids, which
+ * mostly share one slot) share one read of the slot's message, which may be a megabyte. Only for
+ * reads that may be as old as the oldest of them (a writer's round checks what it read anyway).
+ */
+export type SlotReads = Map<string, Promise<DecodedMessage | undefined>>;
+
 /** The event-id claims of one store, in a KV bucket. */
 export class IdClaims {
   constructor(
     private readonly kv: KV,
     private readonly reader: JetStreamReader,
     private readonly subjectPrefix: string,
+    /** Decoded messages, shared with the store's reads (messages never change once stored). */
+    private readonly decoded: DecodedCache = new DecodedCache(DECODED_EVENTS_KEPT),
   ) {}
 
   /** Claims a free id for `pointer`, or tells what holds it. */
-  async claim(id: string, pointer: ClaimPointer): Promise<ClaimState> {
+  async claim(id: string, pointer: ClaimPointer, slots?: SlotReads): Promise<ClaimState> {
     try {
       const revision = await this.kv.create(encodeToken(id), valueOf(pointer));
       return { kind: 'claimed', revision, pointer };
     } catch (error) {
       if (!isWrongLastSequence(error)) throw error;
     }
-    const state = await this.read(id);
+    const state = await this.read(id, slots);
     // Released between the create and the read: claim it again, once; a second race answers
     // `absent` and the caller's next round tries again.
     if (state.kind === 'absent') {
@@ -83,18 +96,37 @@ export class IdClaims {
     return state;
   }
 
-  /** Reads an id's claim and follows it to the event, if the event is stored. */
-  async read(id: string): Promise<ClaimState> {
+  /**
+   * Reads an id's claim and follows it to the event, if the event is stored. With `slots`, the
+   * read of the claim's slot may be shared with reads of the same slot already in flight.
+   */
+  async read(id: string, slots?: SlotReads): Promise<ClaimState> {
     const entry = await this.kv.get(encodeToken(id));
     if (entry === null || entry.operation !== 'PUT') return { kind: 'absent' };
     const value = entry.json<ClaimValue>();
     const pointer: ClaimPointer = { stream: value.s, after: value.a };
-    const next = await this.reader.nextOf(subjectOfStream(this.subjectPrefix, pointer.stream), pointer.after + 1);
+    const next = await this.slotMessage(pointer, slots);
     const age = Math.max(0, Date.now() - entry.created.getTime());
     if (next === undefined) return { kind: 'open', revision: entry.revision, pointer, pending: true, age };
-    const event = decodeMessage(next.data, next.jsSeq, next.recorded).events.find((e) => e.id === id);
+    const event = next.events.find((e) => e.id === id);
     if (event !== undefined) return { kind: 'stored', event };
     return { kind: 'open', revision: entry.revision, pointer, pending: false, age };
+  }
+
+  /** The message in a claim's slot (the first on its stream's subject after `after`), if one landed. */
+  private slotMessage(pointer: ClaimPointer, slots: SlotReads | undefined): Promise<DecodedMessage | undefined> {
+    const read = (): Promise<DecodedMessage | undefined> =>
+      this.reader
+        .nextOf(subjectOfStream(this.subjectPrefix, pointer.stream), pointer.after + 1)
+        .then((raw) => (raw === undefined ? undefined : this.decoded.decode(raw)));
+    if (slots === undefined) return read();
+    const key = `${pointer.after} ${pointer.stream}`;
+    let shared = slots.get(key);
+    if (shared === undefined) {
+      shared = read().finally(() => slots.delete(key));
+      slots.set(key, shared);
+    }
+    return shared;
   }
 
   /** The stored event with this id, if any. */
@@ -149,6 +181,8 @@ const POLL_MS = 20;
  */
 export class ClaimBook {
   private readonly held = new Map<string, { revision: number; owned: boolean }>();
+  /** The batch's claims are resolved all at once, each round: their slot reads are shared. */
+  private readonly slots: SlotReads = new Map();
 
   constructor(
     private readonly claims: IdClaims,
@@ -160,10 +194,10 @@ export class ClaimBook {
    * waits (up to waitMs) while another writer's message with it may still land elsewhere.
    */
   async resolve(id: string, pointer: ClaimPointer): Promise<ClaimState> {
-    let state = this.held.has(id) ? await this.claims.read(id) : await this.claims.claim(id, pointer);
+    let state = this.held.has(id) ? await this.claims.read(id, this.slots) : await this.claims.claim(id, pointer, this.slots);
     const deadline = Date.now() + this.policy.waitMs;
     for (;;) {
-      if (state.kind === 'absent') state = await this.claims.claim(id, pointer);
+      if (state.kind === 'absent') state = await this.claims.claim(id, pointer, this.slots);
       if (state.kind === 'claimed') {
         this.held.set(id, { revision: state.revision, owned: true });
         return state;
@@ -175,7 +209,7 @@ export class ClaimBook {
       if (state.kind === 'open' && this.held.get(id)?.revision !== state.revision) this.held.delete(id);
       if (!this.blocks(id, state, pointer) || Date.now() >= deadline) return state;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      state = await this.claims.read(id);
+      state = await this.claims.read(id, this.slots);
     }
   }
 

@@ -81,12 +81,14 @@ export class WriteHeads {
     if (broken) this.heads.delete(stream);
   }
 
-  /** Whether the cached head is the stream's last message in JetStream right now. */
-  async isCurrent(stream: string): Promise<boolean> {
-    const cached = this.heads.get(stream);
-    if (cached === undefined) return false;
+  /**
+   * Whether the message `jsSeq` (0: none) is the stream's last in JetStream right now. A writer
+   * passes the head it decided on, not the cached one: the commit tail may move the cache on
+   * while the question is in flight.
+   */
+  async isLast(stream: string, jsSeq: number): Promise<boolean> {
     const last = await this.reader.lastOf(subjectOfStream(this.subjectPrefix, stream));
-    return (last?.jsSeq ?? 0) === cached.jsSeq;
+    return (last?.jsSeq ?? 0) === jsSeq;
   }
 
   /** Applies a message of a stream if it follows the cached head; a gap drops the entry. */

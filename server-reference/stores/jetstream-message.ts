@@ -21,6 +21,16 @@ import { encodeToken } from './jetstream-subjects.js';
 const FORMAT = 1;
 
 /**
+ * Most bytes of a header besides the stream name and the counts: the array's head, FORMAT, the
+ * name's string head and three numbers (msgpack: at most 1 + 1 + 5 + 3 * 9), the counts' array head (5).
+ */
+const HEADER_FIXED_BYTES = 39;
+/** Most bytes of one count in the header (counts stay below 65536: a msgpack uint16). */
+const COUNT_BYTES = 3;
+/** Most bytes of one UTF-16 code unit of the stream name in UTF-8. */
+const NAME_BYTES_PER_UNIT = 3;
+
+/**
  * Store-wide positions are `jsSeq * POSITIONS_PER_MESSAGE + index of the event in its message`:
  * increasing in JetStream order, not dense. A message holds fewer events than this.
  */
@@ -93,17 +103,22 @@ export class MessageDraft {
     return this.encoded.length;
   }
 
-  /** Bytes of the encoded events so far (the header adds a few dozen). */
-  get bytes(): number {
-    return this.eventBytes;
-  }
-
   /**
    * The message's Nats-Msg-Id: its first event's id. An id is written once, so a second message
    * with the same first event is a retry (or a race JetStream's duplicate window then stops).
    */
   get msgId(): string {
     return encodeToken(this.firstId);
+  }
+
+  /**
+   * An upper bound of the body's size once one more transaction of `eventBytes` encoded bytes is
+   * added: its events, and the header, which holds a count per transaction (a message of
+   * thousands of small appends has a header of kilobytes).
+   */
+  sizeWith(eventBytes: number): number {
+    const header = HEADER_FIXED_BYTES + NAME_BYTES_PER_UNIT * this.stream.length + COUNT_BYTES * (this.counts.length + 1);
+    return header + this.eventBytes + eventBytes;
   }
 
   /** Encodes the events of one transaction (to learn their size before adding them). */

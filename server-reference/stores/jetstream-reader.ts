@@ -126,6 +126,8 @@ export class JetStreamReader {
       if (created !== undefined) {
         const consumer = this.js.consumers.getConsumerFromInfo(created);
         const batch = Math.min(Math.max(hint, 1), MAX_PULL);
+        /** The consumer's number of the last delivery received: they come 1, 2, 3, ... */
+        let delivered = 0;
         try {
           while (!finished) {
             const messages = await consumer.fetch({ max_messages: batch, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
@@ -134,6 +136,9 @@ export class JetStreamReader {
             try {
               for await (const message of messages) {
                 received++;
+                // Deliveries lost in a dropped connection (no acks: the consumer moved on
+                // regardless): go on without the consumer, below, from the last message visited.
+                if (message.info.deliverySequence !== ++delivered) throw new Error('deliveries of the scan were lost');
                 if (!step(rawOfJs(message))) break;
               }
             } finally {
@@ -142,7 +147,7 @@ export class JetStreamReader {
             if (received === 0) break;
           }
         } catch {
-          // The consumer failed (its server went away, say): go on without it, below.
+          // The consumer failed (its server went away, say) or lost deliveries: go on without it, below.
         }
         if (visitError !== undefined) throw visitError.error;
         if (finished) return;

@@ -91,7 +91,11 @@ const DEFAULTS = {
   connectionName: 'tauon jetstream store',
 } as const;
 
-/** Room kept below the server's max_payload for the body's header and the NATS headers. */
+/**
+ * Room kept below the server's max_payload for the NATS headers of a publish (Nats-Msg-Id holds
+ * an event id of up to 256 characters, escaped: a few kB at most). The body's own header is
+ * counted by the writer.
+ */
 const PAYLOAD_RESERVE = 8_192;
 /** How long an append waits for the commit tail to pass its message before answering anyway. */
 const TAIL_WAIT_MS = 10_000;
@@ -153,7 +157,7 @@ export class JetStreamStore implements EventStore {
     options: Required<JetStreamStoreOptions>,
   ) {
     this.heads = new WriteHeads(reader, subjectPrefix, options.cachedStreams);
-    this.claims = new IdClaims(kv, reader, subjectPrefix);
+    this.claims = new IdClaims(kv, reader, subjectPrefix, this.decoded);
     this.tail = new CommitTail(js, consumerJsm, reader, `${subjectPrefix}.>`, lastSeq, (raw) => this.dispatch(raw));
     this.writer = new JetStreamWriter(
       { js, reader, heads: this.heads, claims: this.claims, tail: this.tail, subjectPrefix },
@@ -165,6 +169,7 @@ export class JetStreamStore implements EventStore {
         tailWaitMs: TAIL_WAIT_MS,
       },
     );
+    this.watchConnection().catch(() => undefined);
   }
 
   /** The JetStream stream's name. */
@@ -394,6 +399,11 @@ export class JetStreamStore implements EventStore {
       await this.nc.close();
     })();
     return this.closing;
+  }
+
+  /** Tells the commit tail when the connection comes back (it ends when the connection closes). */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) if (status.type === 'reconnect') this.tail.reconnected();
   }
 
   /** A message the commit tail passes on: update the writers' cache, tell the listeners. */

@@ -39,8 +39,13 @@ interface Waiter {
  * consumer goes away (its server died, the connection dropped: heartbeats stop, or a pull
  * fails), the tail makes a new one from the same place; while none can be made (nats-server 2.9
  * may place it on a dead node of a cluster), it reads the new messages one by one from the
- * stream leader instead. Since the JetStream stream holds only this store's subjects, its
- * sequences have no gaps: the tail checks that each message is the next one.
+ * stream leader instead.
+ *
+ * The consumer delivers without acknowledgements, so a message the server sent into a dying
+ * connection is lost to it. The tail notices: the consumer numbers its deliveries 1, 2, 3, ...
+ * (a gap is a lost delivery), and after a reconnect (the lost deliveries may be the last ones)
+ * it starts over from the last message it dispatched. JetStream sequences themselves may have
+ * gaps (messages of other subjects, deleted ones).
  */
 export class CommitTail {
   private dispatchedSeq: number;
@@ -48,6 +53,8 @@ export class CommitTail {
   private readonly recordedBySeq = new Map<number, number>();
   private messages: ConsumerMessages | undefined;
   private stopped = false;
+  /** The connection came back since the consumer was made: what it sent meanwhile may be lost. */
+  private reconnectedSince = false;
   private wake: (() => void) | undefined;
   private readonly running: Promise<void>;
 
@@ -79,6 +86,15 @@ export class CommitTail {
   /** When JetStream stored a recently dispatched message (ms since the epoch). */
   recordedOf(jsSeq: number): number | undefined {
     return this.recordedBySeq.get(jsSeq);
+  }
+
+  /**
+   * The NATS connection was re-established: deliveries sent into the old one may be lost (and
+   * with no later message, no gap would show it). The tail starts over from its last message.
+   */
+  reconnected(): void {
+    this.reconnectedSince = true;
+    this.messages?.stop(new Error('the connection to NATS was re-established'));
   }
 
   /** Stops following; waiters are rejected. */
@@ -115,6 +131,8 @@ export class CommitTail {
 
   /** Pulls from a consumer of its own until it fails or the tail stops. */
   private async followWithConsumer(): Promise<void> {
+    // The new consumer starts after the last message dispatched: it delivers whatever was lost.
+    this.reconnectedSince = false;
     const info = await this.consumerJsm.consumers.add(this.reader.streamName, {
       ack_policy: AckPolicy.None,
       deliver_policy: DeliverPolicy.StartSequence,
@@ -126,18 +144,26 @@ export class CommitTail {
     });
     try {
       const consumer = this.js.consumers.getConsumerFromInfo(info);
+      /** The consumer's number of the last delivery received. */
+      let delivered = 0;
       while (!this.stopped) {
         const messages = await consumer.fetch({ max_messages: PULL_BATCH, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
         this.messages = messages;
-        if (this.stopped) break;
+        if (this.stopped || this.reconnectedSince) {
+          await messages.close();
+          if (this.stopped) break;
+          throw new Error('the connection to NATS was re-established');
+        }
         const release = endLatePull(messages, PULL_EXPIRES_MS);
         try {
           for await (const message of messages) {
+            const number = message.info.deliverySequence;
+            if (number <= delivered) continue;
+            // A delivery lost on the way: a new consumer from the last message dispatched.
+            if (number !== delivered + 1) throw new Error(`deliveries ${delivered + 1} to ${number - 1} of the consumer were lost`);
+            delivered = number;
             const raw = rawOfJs(message);
-            if (raw.jsSeq <= this.dispatchedSeq) continue;
-            // A gap would be a consumer that lost track: start a new one from the right place.
-            if (raw.jsSeq !== this.dispatchedSeq + 1) throw new Error(`expected message ${this.dispatchedSeq + 1}, got ${raw.jsSeq}`);
-            this.receive(raw);
+            if (raw.jsSeq > this.dispatchedSeq) this.receive(raw);
           }
         } finally {
           release();
@@ -149,12 +175,14 @@ export class CommitTail {
     }
   }
 
-  /** Dispatches every message after the last dispatched one, one STREAM.MSG.GET each. */
+  /**
+   * Dispatches every message after the last dispatched one, one STREAM.MSG.GET each (the stream
+   * leader's answer: the next message on the filter, whatever sequences lie between).
+   */
   private async catchUpDirectly(): Promise<void> {
     while (!this.stopped) {
       const raw = await this.reader.nextOf(this.filter, this.dispatchedSeq + 1);
       if (raw === undefined) return;
-      if (raw.jsSeq !== this.dispatchedSeq + 1) throw new Error(`expected message ${this.dispatchedSeq + 1}, got ${raw.jsSeq}`);
       this.receive(raw);
     }
   }

@@ -1,4 +1,4 @@
-import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { ChainBrokenError, TauonError } from '../../protocol/errors.js';
 import { planAppend, type AppendTarget } from './append-planner.js';
@@ -65,7 +65,11 @@ interface Entry {
 /** The message one round writes to one stream, and the entries planned into it. */
 interface StreamPlan {
   readonly stream: string;
-  readonly head: WriteHead;
+  /**
+   * The JetStream sequence of the stream's last message as the round planned against it (the
+   * cached head itself moves on with the commit tail while the round runs).
+   */
+  readonly basis: number;
   readonly entries: Entry[];
   draft: MessageDraft | undefined;
   /** Ids of the events in the draft. */
@@ -80,8 +84,18 @@ interface Landed {
   readonly entries: readonly Entry[];
 }
 
-/** The result of one publish. */
-type PublishResult = { readonly kind: 'landed'; readonly jsSeq: number } | { readonly kind: 'conflict' } | { readonly kind: 'unknown'; readonly error: unknown };
+/**
+ * The result of one publish: landed; lost to another writer of the stream; refused by JetStream
+ * (it answered with an error: nothing was stored); or no answer (it may or may not have landed).
+ */
+type PublishResult =
+  | { readonly kind: 'landed'; readonly jsSeq: number }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'refused'; readonly error: JetStreamApiError }
+  | { readonly kind: 'unknown'; readonly error: unknown };
+
+/** Per call, the streams to which one of its requests failed for good: later ones to them are chain-broken. */
+type FailedChains = Map<PendingCall, Set<string>>;
 
 /**
  * Turns `append()` calls into JetStream messages: one message per stream per round, carrying
@@ -183,10 +197,11 @@ export class JetStreamWriter {
     const used = new Set<string>();
     const undecided = new Set<string>();
     const landed: Landed[] = [];
+    const failedChains: FailedChains = new Map();
     let pending = entries;
     let conflicts = 0;
     while (pending.length > 0) {
-      const { retry, lost } = await this.round(pending, book, used, undecided, landed);
+      const { retry, lost } = await this.round(pending, book, used, undecided, landed, failedChains);
       if (lost) conflicts++;
       if (conflicts > MAX_CONFLICT_ROUNDS) {
         for (const entry of retry) {
@@ -213,6 +228,8 @@ export class JetStreamWriter {
     used: Set<string>,
     undecided: Set<string>,
     landed: Landed[],
+    /** Failures of earlier rounds, which later requests of the same call and stream must follow. */
+    failedChains: FailedChains,
   ): Promise<{ retry: Entry[]; lost: boolean }> {
     const { heads } = this.parts;
     for (const entry of pending) {
@@ -248,7 +265,7 @@ export class JetStreamWriter {
     const planOf = (stream: string): StreamPlan => {
       let plan = plans.get(stream);
       if (plan === undefined) {
-        plan = { stream, head: streamHeads.get(stream)!, entries: [], draft: undefined, ids: [], dependents: [] };
+        plan = { stream, basis: streamHeads.get(stream)!.jsSeq, entries: [], draft: undefined, ids: [], dependents: [] };
         plans.set(stream, plan);
       }
       return plan;
@@ -263,7 +280,7 @@ export class JetStreamWriter {
       const { request } = entry;
       const stream = request.stream;
       const plan = planOf(stream);
-      const brokenStreams = broken.get(entry.call) ?? new Set<string>();
+      const brokenStreams = broken.get(entry.call) ?? new Set<string>(failedChains.get(entry.call));
       broken.set(entry.call, brokenStreams);
       if (brokenStreams.has(stream)) {
         entry.outcome = failed(new ChainBrokenError(stream));
@@ -274,7 +291,7 @@ export class JetStreamWriter {
         retry.push(entry);
         continue;
       }
-      const here: ClaimPointer = { stream, after: plan.head.jsSeq };
+      const here: ClaimPointer = { stream, after: plan.basis };
       const busy = request.events.find((event) => book.blocks(event.id, states.get(event.id)!, here));
       let reliedOn: string | undefined;
       const target: AppendTarget = {
@@ -310,8 +327,8 @@ export class JetStreamWriter {
       if (outcome.written.length > 0) {
         const encoded = MessageDraft.encodeEvents(outcome.written);
         const bytes = encoded.reduce((sum, e) => sum + e.length, 0);
-        const draft = plan.draft ?? new MessageDraft(stream, plan.head.jsSeq);
-        if (draft.size + outcome.written.length >= POSITIONS_PER_MESSAGE || draft.bytes + bytes > this.options.maxMessageBytes) {
+        const draft = plan.draft ?? new MessageDraft(stream, plan.basis);
+        if (draft.size + outcome.written.length >= POSITIONS_PER_MESSAGE || draft.sizeWith(bytes) > this.options.maxMessageBytes) {
           if (draft.size === 0) {
             brokenStreams.add(stream);
             entry.outcome = failed(
@@ -362,7 +379,7 @@ export class JetStreamWriter {
     const results = await Promise.all(
       [...plans.values()].filter((plan) => plan.entries.length > 0).map(async (plan): Promise<[StreamPlan, PublishResult]> => {
         if (plan.draft !== undefined) return [plan, await this.publish(plan.draft)];
-        const current = await heads.isCurrent(plan.stream);
+        const current = await heads.isLast(plan.stream, plan.basis);
         return [plan, current ? { kind: 'landed', jsSeq: 0 } : { kind: 'conflict' }];
       }),
     );
@@ -376,16 +393,15 @@ export class JetStreamWriter {
         if (plan.draft !== undefined) this.settleLanded(plan, result.jsSeq, used, landed);
         continue;
       }
-      if (result.kind === 'unknown') {
+      if (result.kind === 'unknown' || result.kind === 'refused') {
         stale.push(plan.stream);
-        for (const id of plan.ids) undecided.add(id);
-        for (const entry of plan.entries) {
-          entry.outcome = failed(
-            new TauonError('internal', `jetstream store: no answer from JetStream for an append to ${plan.stream}; it may or may not be written`, {
-              cause: result.error,
-            }),
-          );
-        }
+        // Claims of ids that may have landed stay: the claim then names their message.
+        if (result.kind === 'unknown') for (const id of plan.ids) undecided.add(id);
+        const message =
+          result.kind === 'unknown'
+            ? `jetstream store: no answer from JetStream for an append to ${plan.stream}; it may or may not be written`
+            : `jetstream store: JetStream refused an append to ${plan.stream}: ${result.error.message}`;
+        for (const entry of plan.entries) entry.outcome = failed(new TauonError('internal', message, { cause: result.error }));
         continue;
       }
       lost = true;
@@ -403,6 +419,14 @@ export class JetStreamWriter {
       } else if (streams?.has(entry.request.stream) === true) {
         again.add(entry);
       }
+    }
+    // What failed for good stays failed: a later request of the call to that stream, retried or
+    // deferred into another round, must not be written after it.
+    for (const entry of pending) {
+      if (again.has(entry) || entry.outcome?.ok !== false) continue;
+      const streams = failedChains.get(entry.call);
+      if (streams === undefined) failedChains.set(entry.call, new Set([entry.request.stream]));
+      else streams.add(entry.request.stream);
     }
     await Promise.all(stale.map((stream) => heads.catchUp(stream)));
     return { retry: pending.filter((entry) => again.has(entry)), lost };
@@ -423,6 +447,8 @@ export class JetStreamWriter {
         });
       } catch (error) {
         if (isWrongLastSequence(error)) return { kind: 'conflict' };
+        // JetStream's error answer means this attempt stored nothing; an earlier one may have.
+        if (error instanceof JetStreamApiError && attempt === 0) return { kind: 'refused', error };
         if (!isRetriable(error)) return { kind: 'unknown', error };
         lastError = error;
         await pause(100 * (attempt + 1));

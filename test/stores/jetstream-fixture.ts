@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -199,6 +199,81 @@ export class NatsCluster {
       }
     }
     throw new Error(`the nats cluster did not become ready: ${String(last)}`);
+  }
+}
+
+/**
+ * A TCP link between NATS clients and the NATS server, for network faults: it can silently drop
+ * what the server sends (a half-dead connection: the server believes it delivered), and cut every
+ * connection, after which clients reconnect through it as usual.
+ */
+export class FlakyLink {
+  private readonly pairs = new Set<{ client: Socket; server: Socket }>();
+  /** Bytes from the server still let through before the link drops the rest; Infinity when healthy. */
+  private passing = Number.POSITIVE_INFINITY;
+  /** Bytes from the server dropped so far. */
+  dropped = 0;
+
+  private constructor(
+    private readonly listener: Server,
+    private readonly target: { host: string; port: number },
+  ) {
+    listener.on('connection', (client) => this.join(client));
+  }
+
+  /** A link to `natsUrl` (one node, no credentials) on a free local port. */
+  static async to(natsUrl: string): Promise<FlakyLink> {
+    const target = new URL(natsUrl);
+    const listener = createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    return new FlakyLink(listener, { host: target.hostname, port: Number(target.port) });
+  }
+
+  /** The URL clients connect to. */
+  get url(): string {
+    return `nats://127.0.0.1:${(this.listener.address() as AddressInfo).port}`;
+  }
+
+  /** From now on, lets `bytes` more bytes from the server through and drops everything after them. */
+  dropServerBytesAfter(bytes: number): void {
+    this.passing = bytes;
+  }
+
+  /** Cuts every connection (both sides), and lets the next ones through in full. */
+  cut(): void {
+    this.passing = Number.POSITIVE_INFINITY;
+    for (const { client, server } of this.pairs) {
+      client.destroy();
+      server.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise((resolve) => this.listener.close(resolve));
+  }
+
+  private join(client: Socket): void {
+    const server = connectTcp(this.target.port, this.target.host);
+    const pair = { client, server };
+    this.pairs.add(pair);
+    const end = (): void => {
+      client.destroy();
+      server.destroy();
+      this.pairs.delete(pair);
+    };
+    client.on('data', (chunk: Buffer) => server.write(chunk));
+    server.on('data', (chunk: Buffer) => {
+      const through = Math.max(0, Math.min(chunk.length, this.passing));
+      this.passing -= through;
+      this.dropped += chunk.length - through;
+      if (through > 0) client.write(chunk.subarray(0, through));
+    });
+    client.on('error', end);
+    server.on('error', end);
+    client.on('close', end);
+    server.on('close', end);
   }
 }
 

@@ -65,3 +65,22 @@ describe('jetstream message bodies', () => {
     expect(millisOfTimestamp('2026-11-22T06:51:54.5Z')).toBe(Date.parse('2026-11-22T06:51:54.500Z'));
   });
 });
+
+describe('jetstream message drafts', () => {
+  it('bound the size of the body they will make, header included, before a transaction is added', () => {
+    for (const [stream, transactions] of [['s', 1], ['orders.eu.42', 300], ['é'.repeat(256), 20_000]] as const) {
+      const draft = new MessageDraft(stream, 123_456_789);
+      let seq = 1;
+      for (let tx = 1; tx <= transactions; tx++) {
+        const events = planned(stream, seq, 1_000_000 + tx, seq - 1, 1);
+        const encoded = MessageDraft.encodeEvents(events);
+        const bound = draft.sizeWith(encoded[0]!.length);
+        draft.add(events, encoded);
+        seq++;
+        if (tx === transactions || tx % 997 === 0) {
+          expect(draft.toBytes().length, `${transactions} transactions to ${stream.slice(0, 12)}`).toBeLessThanOrEqual(bound);
+        }
+      }
+    }
+  });
+});
