@@ -1,0 +1,165 @@
+// Fan-out: many live subscribers on one stream, a producer at a steady rate. The subscribers
+// live in child processes (fan-out-subscribers.ts), one connection each, so that neither the
+// producer nor the server shares an event loop with them; the server in its own process.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withinDeadline } from './deadline.js';
+import type { ExpectMessage, SubscribersMessage, SubscribersPlan } from './fan-out-subscribers.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { producePaced } from './paced-producer.js';
+import { CpuMeter } from './process-stats.js';
+import { withClient, withReferenceServer } from './reference-server.js';
+
+const SUBSCRIBERS_PROGRAM = fileURLToPath(new URL('./fan-out-subscribers.ts', import.meta.url));
+/** The children run TypeScript as this process does: through tsx's loader. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const WARM_UP_SECONDS = 0.5;
+/** How long the subscribers may still take to get the last event after the producer stopped. */
+const DRAIN_MS = 5_000;
+
+/** What the fan-out figure measured. */
+export interface FanOutResult {
+  /** Emit-to-receipt latency over every subscriber and event, in milliseconds. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Every subscriber received every event, in order. */
+  everyoneGotAll: boolean;
+  /** Events a second the producer achieved. */
+  achievedRate: number;
+  /** Cores kept busy on average while producing: by the server, the subscriber processes together, this process. */
+  serverCores: number;
+  subscriberCores: number;
+  producerCores: number;
+}
+
+/**
+ * `subscribers` live (hot) subscribers on one stream, one connection each, spread over
+ * `subscriberProcesses` child processes, while a producer emits `rate` events a second for
+ * `seconds` (after a short warm-up whose latencies are not counted).
+ */
+export function fanOutLatency(
+  subscribers = 100,
+  rate = 10_000,
+  seconds = 5,
+  subscriberProcesses = 1,
+): Promise<FanOutResult> {
+  return withReferenceServer((server) =>
+    measureFanOut(server.url, server.child.pid!, subscribers, rate, seconds, subscriberProcesses),
+  );
+}
+
+/** {@link fanOutLatency} against a server already running (at `url`, process `serverPid`), e.g. one under a profiler. */
+export function measureFanOut(
+  url: string,
+  serverPid: number,
+  subscribers: number,
+  rate: number,
+  seconds: number,
+  subscriberProcesses: number,
+): Promise<FanOutResult> {
+  const stream = `fan-out-${process.pid}-${Date.now()}`;
+  const warmUp = Math.round(rate * WARM_UP_SECONDS);
+  return withClient(url, async (producer) => {
+    const children: SubscriberProcess[] = [];
+    try {
+      for (let i = 0; i < subscriberProcesses; i++) {
+        const share = Math.floor(subscribers / subscriberProcesses) + (i < subscribers % subscriberProcesses ? 1 : 0);
+        children.push(new SubscriberProcess({ url, stream, subscribers: share, warmUp }));
+      }
+      await withinDeadline(20_000, 'the subscribers to connect', Promise.all(children.map((child) => child.ready)));
+      const serverCpu = await CpuMeter.start(serverPid);
+      const childCpus = await Promise.all(children.map((child) => CpuMeter.start(child.pid)));
+      const ownCpu = await CpuMeter.start(process.pid);
+      const run = await withinDeadline(
+        (WARM_UP_SECONDS + seconds) * 1000 + 10_000,
+        'the fan-out producer',
+        producePaced(producer, stream, rate, WARM_UP_SECONDS + seconds),
+      );
+      const serverCores = await serverCpu.cores();
+      const subscriberCores = (await Promise.all(childCpus.map((meter) => meter.cores()))).reduce((a, b) => a + b, 0);
+      const producerCores = await ownCpu.cores();
+      const results = await withinDeadline(
+        DRAIN_MS + 5_000,
+        'the subscribers to report',
+        Promise.all(children.map((child) => child.finish(run.sent, DRAIN_MS))),
+      );
+      const histogram = new LatencyHistogram();
+      for (const result of results) histogram.merge(new LatencyHistogram(result.counts));
+      return {
+        p50Ms: histogram.quantile(0.5),
+        p99Ms: histogram.quantile(0.99),
+        everyoneGotAll: results.every((result) => result.everyoneGotAll),
+        achievedRate: run.achievedRate,
+        serverCores,
+        subscriberCores,
+        producerCores,
+      };
+    } finally {
+      await Promise.all(children.map((child) => child.stop()));
+    }
+  });
+}
+
+type Result = Extract<SubscribersMessage, { kind: 'result' }>;
+
+/** One child process of subscribers. */
+class SubscriberProcess {
+  readonly ready: Promise<void>;
+  private readonly child: ChildProcess;
+  private readonly result: Promise<Result>;
+  private readonly exited: Promise<void>;
+
+  constructor(plan: SubscribersPlan) {
+    this.child = fork(SUBSCRIBERS_PROGRAM, [JSON.stringify(plan)], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    const messages: SubscribersMessage[] = [];
+    const waiting: ((message: SubscribersMessage) => void)[] = [];
+    this.child.on('message', (message: SubscribersMessage) => {
+      const waiter = waiting.shift();
+      if (waiter === undefined) messages.push(message);
+      else waiter(message);
+    });
+    const next = (): Promise<SubscribersMessage> =>
+      new Promise((resolve, reject) => {
+        const queued = messages.shift();
+        if (queued !== undefined) return resolve(queued);
+        waiting.push(resolve);
+        void this.exited.then(() => reject(new Error(`the subscriber process ${this.child.pid} exited early`)));
+      });
+    const expect = async <K extends SubscribersMessage['kind']>(kind: K) => {
+      const message = await next();
+      if (message.kind === 'failed') throw new Error(`the subscriber process failed: ${message.message}`);
+      if (message.kind !== kind) throw new Error(`the subscriber process said ${message.kind}, not ${kind}`);
+      return message as Extract<SubscribersMessage, { kind: K }>;
+    };
+    this.ready = expect('ready').then(() => undefined);
+    this.result = this.ready.then(() => expect('result'));
+    // Either may reject before anyone awaits it (the process died); the awaiting caller sees it.
+    void this.ready.catch(() => undefined);
+    void this.result.catch(() => undefined);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Tells the process the producer sent `count` events and waits for its result. */
+  finish(count: number, drainMs: number): Promise<Result> {
+    const message: ExpectMessage = { kind: 'expect', count, drainMs };
+    this.child.send(message);
+    return this.result;
+  }
+
+  /** Ends the process: it exits by itself after its result; one that does not is killed. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

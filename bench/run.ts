@@ -1,0 +1,133 @@
+// `npm run bench`: Tauon's figures beside baselines measured in the same run on this machine,
+// each the median of several runs, printed as `NAME: VALUE UNIT (RATIO x BASELINE)` and written
+// to bench/results/latest.json. Client and servers run in separate processes. RabbitMQ,
+// PostgreSQL and NATS on 127.0.0.1 are used when they answer; a figure whose service is absent
+// is left out with a message. See README.md, "Performance".
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { connect } from '../client/index.js';
+import { wsTransport } from '../transports/ws/index.js';
+import { SERVICE_HOST, SERVICE_PORTS, serviceAvailable } from '../test/support/services.js';
+import { figure, formatFigure, medianOf, writeFigures, type Figure } from './figure.js';
+import { rawWsHundredEventFrames, rawWsOneEventFrames } from './baselines/raw-ws.js';
+import { rawLmdbAppend, rawLmdbRangeRead } from './baselines/raw-lmdb.js';
+import { jetStreamAsyncPublish, jetStreamOrderedReplay } from './baselines/jetstream-client.js';
+import { ackLatency } from './figures/ack-latency.js';
+import { fanOutLatency, liveLatency } from './figures/live-latency.js';
+import { seekTimeToFirstEvent } from './figures/seek.js';
+import { stalledSubscriberRssGrowth } from './figures/stalled-rss.js';
+import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
+
+const RUNS = 3;
+const EMIT_EVENTS = 100_000;
+const REPLAY_EVENTS = 1_000_000;
+const OTHER_TRANSPORT_EVENTS = 50_000;
+const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+const EVENTS_PER_S = 'events/s';
+
+const figures: Figure[] = [];
+function report(f: Figure): void {
+  figures.push(f);
+  console.log(formatFigure(f));
+}
+const step = (what: string): void => console.error(`[bench] ${what}`);
+
+const [hasRabbit, hasPostgres, hasNats] = await Promise.all([
+  serviceAvailable(SERVICE_HOST, SERVICE_PORTS.rabbitmq),
+  serviceAvailable(SERVICE_HOST, SERVICE_PORTS.postgres),
+  serviceAvailable(SERVICE_HOST, SERVICE_PORTS.nats),
+]);
+
+step('baselines: raw ws + msgpackr');
+const rawWsOne = await medianOf(RUNS, () => rawWsOneEventFrames());
+const rawWsHundred = await medianOf(RUNS, () => rawWsHundredEventFrames());
+step('baselines: raw lmdb');
+const rawLmdbWrite = await medianOf(RUNS, () => rawLmdbAppend());
+const rawLmdbRead = await medianOf(RUNS, () => rawLmdbRangeRead());
+let jsPublish: number | undefined;
+let jsReplay: number | undefined;
+if (hasNats) {
+  step('baselines: NATS JetStream with its own client');
+  jsPublish = await medianOf(RUNS, () => jetStreamAsyncPublish());
+  jsReplay = await medianOf(RUNS, () => jetStreamOrderedReplay());
+} else {
+  step('NATS is not on 127.0.0.1:4222: the JetStream baselines are left out');
+}
+
+const amqp = hasRabbit ? { url: `amqp://${SERVICE_HOST}`, service: `tauon-bench-${randomBytes(4).toString('hex')}` } : undefined;
+step('Tauon on lmdb over ws: emit, replay');
+const lmdb = await withLmdbServer(amqp, async (server) => {
+  const ws = await measureThroughput(wsTransport(server.url), EMIT_EVENTS, RUNS);
+  const client = await connect(wsTransport(server.url));
+  let longReplay: number;
+  try {
+    longReplay = await measureLongReplay(client, REPLAY_EVENTS, RUNS);
+  } finally {
+    await client.close();
+  }
+  let overAmqp: { ws: { emit: number; replay: number }; amqp: { emit: number; replay: number } } | undefined;
+  if (amqp !== undefined) {
+    step('Tauon over amqp beside ws');
+    overAmqp = {
+      ws: await measureThroughput(wsTransport(server.url), OTHER_TRANSPORT_EVENTS, RUNS),
+      amqp: await measureAmqp(amqp, OTHER_TRANSPORT_EVENTS, RUNS),
+    };
+  }
+  return { ws, longReplay, overAmqp };
+});
+
+report(figure('emit, one client, acked, durable', lmdb.ws.emit, EVENTS_PER_S, 'raw ws 100 a frame', rawWsHundred));
+report(figure('emit, one client', lmdb.ws.emit, EVENTS_PER_S, 'raw ws one event a frame', rawWsOne));
+report(figure('emit, one client', lmdb.ws.emit, EVENTS_PER_S, 'raw lmdb append', rawLmdbWrite));
+if (jsPublish !== undefined) {
+  report(figure(`emit, ${IN_FLIGHT} in flight`, lmdb.ws.emit, EVENTS_PER_S, `JetStream async publish, ${IN_FLIGHT} in flight`, jsPublish));
+}
+report(figure('replay, cold, 1,000,000 events', lmdb.longReplay, EVENTS_PER_S, 'raw ws 100 a frame', rawWsHundred));
+report(figure('replay, cold, 1,000,000 events', lmdb.longReplay, EVENTS_PER_S, 'raw lmdb range read', rawLmdbRead));
+if (jsReplay !== undefined) {
+  report(figure('replay, cold, 1,000,000 events', lmdb.longReplay, EVENTS_PER_S, 'JetStream ordered consumer', jsReplay));
+}
+if (lmdb.overAmqp !== undefined) {
+  report(figure('emit over amqp', lmdb.overAmqp.amqp.emit, EVENTS_PER_S, 'emit over ws', lmdb.overAmqp.ws.emit));
+  report(figure('replay over amqp', lmdb.overAmqp.amqp.replay, EVENTS_PER_S, 'replay over ws', lmdb.overAmqp.ws.replay));
+} else {
+  step('RabbitMQ is not on 127.0.0.1:5672: the amqp figures are left out');
+}
+
+step('latency: emit to ack');
+const ack = await ackLatency();
+report(figure('emit to ack latency p50', ack.p50Ms, 'ms', 'target 1 ms', 1));
+report(figure('emit to ack latency p99', ack.p99Ms, 'ms', 'target 5 ms', 5));
+step('latency: emit to live subscriber at 10,000 events/s');
+const live = await liveLatency();
+report(figure('emit to live subscriber p99 at 10,000 events/s', live.p99Ms, 'ms', 'target 10 ms', 10));
+step('fan-out: 100 live subscribers at 10,000 events/s');
+const fanOut = await fanOutLatency();
+if (!fanOut.everyoneGotAll) console.log('fan-out: NOT every subscriber received every event in order');
+report(figure('fan-out, 100 subscribers at 10,000 events/s, p99', fanOut.p99Ms, 'ms', 'target 50 ms', 50));
+step('seek: the last 100 of a 10,000,000-event stream');
+const seek = await seekTimeToFirstEvent();
+report(figure('seek to the last 100 of 10,000,000 events, time to first event', seek.bigMs, 'ms', 'the same on 10,000 events', seek.smallMs));
+step('a stalled subscriber while 1,000,000 events are appended');
+const stalled = await stalledSubscriberRssGrowth();
+report(figure('server RSS growth, stalled subscriber, 1,000,000 events', stalled.growthMb, 'MB', 'target 100 MB', 100));
+
+if (hasPostgres || hasNats) {
+  step('Tauon on PostgreSQL and JetStream beside lmdb');
+  const others = await measureStores(
+    {
+      ...(hasPostgres ? { postgres: `postgres://postgres@${SERVICE_HOST}:${SERVICE_PORTS.postgres}/test` } : {}),
+      ...(hasNats ? { nats: `nats://${SERVICE_HOST}:${SERVICE_PORTS.nats}` } : {}),
+    },
+    OTHER_TRANSPORT_EVENTS,
+    RUNS,
+  );
+  const base = lmdb.overAmqp?.ws ?? lmdb.ws;
+  for (const [name, throughput] of others) {
+    report(figure(`emit on ${name}`, throughput.emit, EVENTS_PER_S, 'emit on lmdb', base.emit));
+    report(figure(`replay on ${name}`, throughput.replay, EVENTS_PER_S, 'replay on lmdb', base.replay));
+  }
+}
+
+await writeFigures(RESULTS, figures);
+step(`written to ${RESULTS}`);
