@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CommitView } from './commit-view.js';
 import { TauonError } from '../protocol/errors.js';
 import type {
   AppendFrame,
@@ -176,6 +177,7 @@ export class TauonServer {
     const last = events[events.length - 1];
     if (last === undefined) return;
     this.lastCommitted = last.pos;
-    for (const subscription of this.following) subscription.onCommit(events, previous);
+    const commit = new CommitView(events, previous);
+    for (const subscription of this.following) subscription.onCommit(commit);
   }
 }

@@ -1,6 +1,7 @@
 import { TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
+import { encodeEventsFrame } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
@@ -289,7 +290,8 @@ export class Session {
     const codec = this.codec ?? msgpackCodec;
     let bytes: Uint8Array;
     try {
-      bytes = codec.encode(frame);
+      // Live events of one commit go to many subscribers: their list is encoded once.
+      bytes = frame.type === 'events' ? encodeEventsFrame(codec, frame.sub, frame.events) : codec.encode(frame);
     } catch (error) {
       // Stored data the client's codec cannot carry (a 64-bit integer or binary for a JSON
       // client): that request fails, the session and the server go on.

@@ -1,8 +1,9 @@
 import { TauonError } from '../protocol/errors.js';
 import type { ServerFrame, StoredEvent, SubscriptionMode } from '../protocol/frames.js';
+import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
 import { SUBSCRIPTION_PAGE_SIZE } from './limits.js';
-import { positionIn, readSelected, selects, type Selector } from './selector.js';
+import { positionIn, readSelected, type Selector } from './selector.js';
 import type { EventStore } from './stores/event-store.js';
 
 /** What a subscription needs from the session that owns it. */
@@ -64,6 +65,9 @@ export class Subscription {
     if (this.spec.mode === 'hot') {
       this.live = true;
       this.host.send({ type: 'caught-up', sub: this.sub, at: this.cursor });
+      // A commit between resolving the head and following commits is read now, not left for
+      // the next commit to reveal.
+      this.pump();
       return;
     }
     this.pump();
@@ -72,6 +76,8 @@ export class Subscription {
   /** Adds credit (already checked to be positive) and resumes delivery. */
   addCredit(n: number): void {
     this.credit += n;
+    // At the head and following: nothing to read, the next commit is delivered directly.
+    if (this.live && !this.behind && !this.pumping && this.cursor >= this.knownHead) return;
     this.pump();
   }
 
@@ -84,23 +90,17 @@ export class Subscription {
     this.closed = true;
   }
 
-  /**
-   * A commit happened. `previousHead` is the store-wide position of the newest event before it,
-   * when the server knows it: then a subscription whose cursor is exactly there can take the
-   * commit's events directly, without reading them back from the store.
-   */
-  onCommit(events: readonly StoredEvent[], previousHead: number | undefined): void {
+  /** A commit happened: deliver it directly when the subscription is at the head, else read. */
+  onCommit(commit: CommitView): void {
     if (this.closed || this.spec.mode === 'cold') return;
     const selector = this.spec.selector;
-    const last = events[events.length - 1];
-    if (last === undefined) return;
-    const mine = events.filter((event) => selects(selector, event));
+    const mine = commit.selected(selector);
     if (mine.length > 0) this.knownHead = Math.max(this.knownHead, positionIn(selector, mine[mine.length - 1]!));
     if (!this.live || this.pumping) {
       this.dirty = true;
       return;
     }
-    if (this.deliverDirectly(events, mine, previousHead)) return;
+    if (this.deliverDirectly(commit, mine)) return;
     if (mine.length === 0) return;
     if (this.credit > 0) {
       this.pump();
@@ -109,26 +109,36 @@ export class Subscription {
     }
   }
 
-  /** The fast path for a subscription at the head with enough credit for the whole commit. */
-  private deliverDirectly(
-    events: readonly StoredEvent[],
-    mine: readonly StoredEvent[],
-    previousHead: number | undefined,
-  ): boolean {
+  /**
+   * The fast path for a subscription at the head: the commit's events go out without being
+   * read back from the store, as many as the credit allows (the rest is read when credit
+   * returns).
+   */
+  private deliverDirectly(commit: CommitView, mine: readonly StoredEvent[]): boolean {
     const selector = this.spec.selector;
     const contiguous =
       selector.kind === 'stream'
         ? mine.length > 0 && mine[0]!.seq === this.cursor + 1
-        : previousHead !== undefined && this.cursor === previousHead;
+        : commit.previousHead !== undefined && this.cursor === commit.previousHead;
     if (!contiguous) return false;
     const predicate = this.spec.predicate;
     const deliverable = predicate === undefined ? mine : mine.filter(predicate);
-    if (deliverable.length > this.credit) return false;
-    this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : events[events.length - 1]!.pos;
-    if (deliverable.length > 0) {
-      this.credit -= deliverable.length;
-      this.host.send({ type: 'events', sub: this.sub, events: deliverable as StoredEvent[] });
+    if (deliverable.length === 0) {
+      this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.events[commit.events.length - 1]!.pos;
+      return true;
     }
+    if (this.credit === 0) return false;
+    if (deliverable.length > this.credit) {
+      const part = deliverable.slice(0, this.credit);
+      this.cursor = positionIn(selector, part[part.length - 1]!);
+      this.credit = 0;
+      this.host.send({ type: 'events', sub: this.sub, events: part });
+      this.checkBehind();
+      return true;
+    }
+    this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.events[commit.events.length - 1]!.pos;
+    this.credit -= deliverable.length;
+    this.host.send({ type: 'events', sub: this.sub, events: deliverable as StoredEvent[] });
     return true;
   }
 

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEventsFrame } from '../../protocol/events-frame.js';
+import type { StoredEvent } from '../../protocol/frames.js';
+import { jsonCodec } from '../../protocol/json-codec.js';
+import { msgpackCodec } from '../../protocol/msgpack-codec.js';
+
+const events: StoredEvent[] = [
+  { id: 'e1', type: 'Placed', stream: 'orders.1', seq: 1, pos: 1, tx: 1, recorded: 1_700_000_000_000, data: { total: 42, note: 'ü' } },
+  { id: 'e2', type: 'Paid', key: 'k', stream: 'orders.1', seq: 2, pos: 2, tx: 2, recorded: 1_700_000_000_001, meta: { a: 'b' } },
+];
+
+describe('events frames with a shared event list', () => {
+  for (const codec of [msgpackCodec, jsonCodec]) {
+    it(`are byte for byte what ${codec.name} encodes, for any sub, and the list is encoded once`, () => {
+      for (const sub of [0, 1, 127, 128, 65_535, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+        const frame = { type: 'events', sub, events };
+        expect(Buffer.from(encodeEventsFrame(codec, sub, events)).toString('hex'), `sub ${sub}`).toBe(Buffer.from(codec.encode(frame)).toString('hex'));
+      }
+      // Changing the list after the first encoding shows the cache: the same list object is not encoded again.
+      const list = [...events];
+      const first = encodeEventsFrame(codec, 1, list);
+      list.push({ ...events[0]!, id: 'e3', seq: 3, pos: 3 });
+      expect(encodeEventsFrame(codec, 1, list)).toEqual(first);
+    });
+  }
+
+  it('throws what the codec throws for events it cannot carry', () => {
+    const big = [{ ...events[0]!, data: 10n ** 30n }] as unknown as StoredEvent[];
+    expect(() => encodeEventsFrame(jsonCodec, 1, big)).toThrow();
+  });
+});
