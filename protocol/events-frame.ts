@@ -1,5 +1,6 @@
 import type { Codec, CodecName } from './codec.js';
 import type { StoredEvent } from './frames.js';
+import { msgpackCodec } from './msgpack-codec.js';
 
 /*
  * One commit delivered to many live subscribers is the same list of events in every `events`
@@ -33,5 +34,38 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
   frame.set(head.subarray(0, cut), 0);
   frame.set(list, cut);
   if (tail > 0) frame.set(head.subarray(head.length - tail), cut + list.length);
+  return frame;
+}
+
+/**
+ * The msgpack bytes of `{ type: 'events', sub, events }` from events already encoded in msgpack
+ * (each a map, as a store that keeps the wire encoding hands them out): nothing is decoded or
+ * encoded again.
+ */
+export function msgpackEventsFrameOf(sub: number, encodedEvents: readonly Uint8Array[]): Uint8Array {
+  const head = msgpackCodec.encode({ type: 'events', sub, events: [] });
+  const cut = head.length - 1; // the empty list's 0x90
+  const count = encodedEvents.length;
+  const listHeader = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
+  let size = cut + listHeader;
+  for (const bytes of encodedEvents) size += bytes.length;
+  const frame = new Uint8Array(size);
+  frame.set(head.subarray(0, cut), 0);
+  let at = cut;
+  if (listHeader === 1) {
+    frame[at++] = 0x90 | count;
+  } else if (listHeader === 3) {
+    frame[at++] = 0xdc;
+    frame[at++] = count >>> 8;
+    frame[at++] = count & 0xff;
+  } else {
+    frame[at++] = 0xdd;
+    new DataView(frame.buffer).setUint32(at, count);
+    at += 4;
+  }
+  for (const bytes of encodedEvents) {
+    frame.set(bytes, at);
+    at += bytes.length;
+  }
   return frame;
 }

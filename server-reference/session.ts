@@ -1,7 +1,7 @@
 import { TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
-import { encodeEventsFrame } from '../protocol/events-frame.js';
+import { encodeEventsFrame, msgpackEventsFrameOf } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
@@ -236,6 +236,7 @@ export class Session {
           store,
           behindThreshold: this.host.behindThreshold,
           send: (out) => this.send(out),
+          ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, events: readonly Uint8Array[]) => this.sendBytes(msgpackEventsFrameOf(sub, events)) } : {}),
           ended: (ended) => this.forget(ended),
         },
         {
@@ -305,6 +306,12 @@ export class Session {
         message: `the answer cannot be encoded as ${codec.name}: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
+    this.sendBytes(bytes);
+  }
+
+  /** Sends a frame already encoded in the session's codec. */
+  private sendBytes(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
     this.lastSent = Date.now();
     this.connection.send(bytes);
   }

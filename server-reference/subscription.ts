@@ -4,12 +4,17 @@ import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
 import { SUBSCRIPTION_PAGE_SIZE } from './limits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
-import type { EventStore } from './stores/event-store.js';
+import type { EncodedEvent, EventStore } from './stores/event-store.js';
 
 /** What a subscription needs from the session that owns it. */
 export interface SubscriptionHost {
   readonly store: EventStore;
   send(frame: ServerFrame): void;
+  /**
+   * Sends an `events` frame of events already encoded in msgpack; present when the client's
+   * codec is msgpack. Replays then splice the store's bytes instead of decoding and encoding.
+   */
+  readonly sendEncoded?: (sub: number, events: readonly Uint8Array[]) => void;
   /** Called once when the subscription ends by itself (complete or failure). */
   ended(subscription: Subscription): void;
   /** A live subscription more than this many positions behind is told `fell-behind`. */
@@ -162,6 +167,8 @@ export class Subscription {
   private async readUntilBlocked(): Promise<void> {
     const { selector, predicate, mode, target } = this.spec;
     const store = this.host.store;
+    const encoded = predicate === undefined ? this.encodedReader() : undefined;
+    if (encoded !== undefined) return this.readEncodedUntilBlocked(encoded.read, encoded.send);
     while (!this.closed && this.credit > 0) {
       this.dirty = false;
       const limit = predicate === undefined ? Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit) : SUBSCRIPTION_PAGE_SIZE;
@@ -190,6 +197,60 @@ export class Subscription {
         return;
       }
       if (drained && reachedEnd) {
+        if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, headBefore);
+        this.reachedHead();
+        if (!this.dirty) return;
+      }
+    }
+    if (!this.closed && this.live) this.checkBehind();
+  }
+
+  /**
+   * The store's encoded reads for this subscription, when the client takes msgpack, the store
+   * offers them and nothing needs the decoded events (no filter; a stream or `$all`).
+   */
+  private encodedReader():
+    | { read: (from: number, limit: number) => Promise<EncodedEvent[]>; send: (events: readonly Uint8Array[]) => void }
+    | undefined {
+    const { store, sendEncoded } = this.host;
+    if (sendEncoded === undefined) return undefined;
+    const selector = this.spec.selector;
+    const send = (events: readonly Uint8Array[]): void => sendEncoded(this.sub, events);
+    if (selector.kind === 'stream' && store.readStreamEncoded !== undefined) {
+      const stream = selector.stream;
+      return { read: (from, limit) => store.readStreamEncoded!(stream, from, limit), send };
+    }
+    if (selector.kind === 'prefix' && selector.prefix === '' && store.readAllEncoded !== undefined) {
+      return { read: (from, limit) => store.readAllEncoded!(from, limit), send };
+    }
+    return undefined;
+  }
+
+  /** {@link readUntilBlocked} on encoded events: the same steps, with every event deliverable. */
+  private async readEncodedUntilBlocked(
+    read: (from: number, limit: number) => Promise<EncodedEvent[]>,
+    send: (events: readonly Uint8Array[]) => void,
+  ): Promise<void> {
+    const { selector, mode, target } = this.spec;
+    const store = this.host.store;
+    while (!this.closed && this.credit > 0) {
+      this.dirty = false;
+      const limit = Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit);
+      const headBefore = selector.kind === 'prefix' ? await store.headPosition(selector.prefix) : 0;
+      let page = await read(this.cursor + 1, limit);
+      if (this.closed) return;
+      const reachedEnd = page.length < limit;
+      if (mode === 'cold') page = page.filter((event) => event.position <= target);
+      if (page.length > 0) {
+        this.cursor = page[page.length - 1]!.position;
+        this.credit -= page.length;
+        send(page.map((event) => event.bytes));
+      }
+      if (mode === 'cold' && (reachedEnd || page.length < limit || this.cursor >= target)) {
+        this.complete();
+        return;
+      }
+      if (reachedEnd) {
         if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, headBefore);
         this.reachedHead();
         if (!this.dirty) return;

@@ -32,6 +32,18 @@ export interface EventStore {
    */
   readAll(from: number, direction: Direction, limit: number, prefix?: string): Promise<StoredEvent[]>;
 
+  /**
+   * Optional, for replays without decoding: the events of one stream from `seq` (inclusive),
+   * forward, at most `limit`, each as its msgpack encoding in the wire format (plain msgpack, a
+   * map of the StoredEvent's fields, undefined fields left out: what `tauon/protocol`'s msgpack
+   * codec makes of the event). `position` is the event's seq. A store that keeps events in
+   * that form can hand out the bytes it has; the engine splices them into `events` frames.
+   */
+  readStreamEncoded?(stream: string, from: number, limit: number): Promise<EncodedEvent[]>;
+
+  /** Optional, like {@link readStreamEncoded}, for every stream from store-wide `pos`; `position` is the pos. */
+  readAllEncoded?(from: number, limit: number): Promise<EncodedEvent[]>;
+
   /** The event with this id, anywhere in the store. */
   findEvent(id: string): Promise<StoredEvent | undefined>;
 
@@ -69,6 +81,13 @@ export interface EventStore {
 }
 
 export type Direction = 'forward' | 'backward';
+
+/** An event as its msgpack encoding, with its position (see {@link EventStore.readStreamEncoded}). */
+export interface EncodedEvent {
+  /** The seq in a stream read, the store-wide pos in a read of every stream. */
+  readonly position: number;
+  readonly bytes: Uint8Array;
+}
 
 /** One atomic append. */
 export interface AppendRequest {

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import type {
   AppendOutcome,
   AppendRequest,
+  EncodedEvent,
   EventStore,
   EventStoreFactory,
 } from '../../server-reference/stores/event-store.js';
@@ -670,6 +672,35 @@ export function describeEventStore(
         }
         expect(await store.readAll(1, 'forward', 100, ''), "readAll: prefix '' is every stream").toEqual(all);
         expect(await store.readAll(1, 'forward', 100, undefined), 'readAll: no prefix is every stream').toEqual(all);
+      });
+
+      it('readStreamEncoded and readAllEncoded, where the store has them, are the msgpack encodings of what readStream and readAll return', async (context) => {
+        if (store.readStreamEncoded === undefined && store.readAllEncoded === undefined) {
+          context.skip('the store has no encoded reads (they are optional)');
+          return;
+        }
+        const all = await interleaved();
+        const decoded = (list: EncodedEvent[]) => list.map((e) => ({ position: e.position, event: msgpackCodec.decode(e.bytes) }));
+        if (store.readStreamEncoded !== undefined) {
+          const stream = await store.readStream('r', 1, 'forward', 100);
+          for (let from = 0; from <= 9; from++) {
+            for (const limit of [1, 3, 100]) {
+              expect(decoded(await store.readStreamEncoded('r', from, limit)), `readStreamEncoded from ${from} limit ${limit}`).toEqual(
+                stream.filter((e) => e.seq >= from).slice(0, limit).map((event) => ({ position: event.seq, event })),
+              );
+            }
+          }
+          expect(await store.readStreamEncoded('nothing', 1, 10), 'readStreamEncoded: unknown stream').toEqual([]);
+        }
+        if (store.readAllEncoded !== undefined) {
+          for (const from of [0, ...all.map((e) => e.pos), all[all.length - 1]!.pos + 1]) {
+            for (const limit of [1, 3, 100]) {
+              expect(decoded(await store.readAllEncoded(from, limit)), `readAllEncoded from ${from} limit ${limit}`).toEqual(
+                all.filter((e) => e.pos >= from).slice(0, limit).map((event) => ({ position: event.pos, event })),
+              );
+            }
+          }
+        }
       });
 
       it('reads of an empty store are empty', async () => {

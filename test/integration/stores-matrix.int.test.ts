@@ -1,8 +1,10 @@
 import { afterAll, describe } from 'vitest';
+import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
 import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
 import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { describeServer } from '../conformance/wire-suite.js';
 import { startServer, type RunningServer } from '../support/harness.js';
+import { tempDir } from '../support/temp-dir.js';
 import { POSTGRES_URL, postgresAvailable, TestSchemas } from '../stores/postgres-fixture.js';
 import { natsAvailable, TestStores } from '../stores/jetstream-fixture.js';
 import { clientApiSuite } from './suites/client-api.js';
@@ -10,7 +12,8 @@ import { hotColdSwitchSuite } from './suites/hot-cold-switch.js';
 import { resumeSuite } from './suites/resume.js';
 
 // The client's integration suites (every mode and start position, credit, resume across server
-// closes) against reference servers on PostgreSQL and on JetStream, over WebSocket.
+// closes) against reference servers on lmdb (whose replays splice stored bytes into frames),
+// PostgreSQL and JetStream, over WebSocket.
 const schemas = new TestSchemas();
 const jetStreams = new TestStores();
 afterAll(async () => {
@@ -18,7 +21,18 @@ afterAll(async () => {
   await jetStreams.deleteAll();
 }, 60_000);
 
+const lmdbDirs: { remove: () => Promise<void> }[] = [];
+afterAll(async () => {
+  for (const dir of lmdbDirs.splice(0)) await dir.remove();
+});
+const openLmdb = async (): Promise<EventStore> => {
+  const dir = await tempDir('matrix');
+  lmdbDirs.push(dir);
+  return LmdbStore.open(dir.path);
+};
+
 const stores: [string, () => Promise<EventStore>][] = [
+  ['lmdb', openLmdb],
   ...((await postgresAvailable())
     ? [['postgres', () => PostgresStore.open(POSTGRES_URL, { schema: schemas.fresh() })] as [string, () => Promise<EventStore>]]
     : []),

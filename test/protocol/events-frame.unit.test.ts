@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEventsFrame } from '../../protocol/events-frame.js';
+import { encodeEventsFrame, msgpackEventsFrameOf } from '../../protocol/events-frame.js';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { jsonCodec } from '../../protocol/json-codec.js';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
@@ -27,5 +27,15 @@ describe('events frames with a shared event list', () => {
   it('throws what the codec throws for events it cannot carry', () => {
     const big = [{ ...events[0]!, data: 10n ** 30n }] as unknown as StoredEvent[];
     expect(() => encodeEventsFrame(jsonCodec, 1, big)).toThrow();
+  });
+
+  it('from events already in msgpack: the same bytes as encoding the frame, for lists of every header size', () => {
+    for (const count of [1, 15, 16, 65_535, 65_536]) {
+      const list = Array.from({ length: count }, (_, i) => ({ ...events[i % 2]!, seq: i + 1, pos: i + 1 }));
+      const expected = msgpackCodec.encode({ type: 'events', sub: 9, events: list });
+      const spliced = msgpackEventsFrameOf(9, list.map((event) => msgpackCodec.encode(event).slice()));
+      expect(Buffer.compare(Buffer.from(spliced), Buffer.from(expected)), `${count} events`).toBe(0);
+      expect(msgpackCodec.decode(spliced)).toEqual({ type: 'events', sub: 9, events: list });
+    }
   });
 });
