@@ -104,9 +104,9 @@ export class EmitQueue {
       const event = list[index] as EmitEvent;
       if (event.id === undefined) {
         // The id is fixed before the first send so that every resend is idempotent.
-        events[index] = { ...event, id: newEventId() };
+        events[index] = wireEvent(event, newEventId());
       } else {
-        events[index] = event;
+        events[index] = wireEvent(event, event.id);
         (userIds ??= []).push(event.id);
       }
     }
@@ -368,30 +368,52 @@ export class EmitQueue {
   }
 
   private resolveAll(write: Write, frame: AppendedFrame): void {
-    const count = frame.seqs.length;
-    const duplicates = new Array<boolean>(count).fill(false);
-    for (const index of frame.dups ?? []) if (index < count) duplicates[index] = true;
+    const { seqs, positions, tx } = frame;
+    const dups = frame.dups ?? [];
     if (write.callers.length === 1) {
-      (write.callers[0] as Caller).resolve(ackOf(write.stream, frame.tx, frame.seqs, frame.positions, duplicates));
+      const duplicates = new Array<boolean>(seqs.length).fill(false);
+      for (const index of dups) if (index < seqs.length) duplicates[index] = true;
+      (write.callers[0] as Caller).resolve(ackOf(write.stream, tx, seqs, positions, duplicates));
       return;
     }
+    // Most callers emitted one event: each gets arrays of its own, built without a frame-wide
+    // array of flags to slice from.
+    const duplicate = dups.length === 0 ? undefined : new Set(dups);
     for (const caller of write.callers) {
-      const end = caller.offset + caller.count;
-      caller.resolve(
-        ackOf(
-          write.stream,
-          frame.tx,
-          frame.seqs.slice(caller.offset, end),
-          frame.positions.slice(caller.offset, end),
-          duplicates.slice(caller.offset, end),
-        ),
-      );
+      const { offset, count } = caller;
+      const callerSeqs = new Array<number>(count);
+      const callerPositions = new Array<number>(count);
+      const duplicates = new Array<boolean>(count);
+      for (let index = 0; index < count; index += 1) {
+        callerSeqs[index] = seqs[offset + index] as number;
+        callerPositions[index] = positions[offset + index] as number;
+        duplicates[index] = duplicate?.has(offset + index) ?? false;
+      }
+      caller.resolve(ackOf(write.stream, tx, callerSeqs, callerPositions, duplicates));
     }
   }
 
   private rejectAll(write: Write, error: TauonError): void {
     for (const caller of write.callers) caller.reject(error);
   }
+}
+
+/**
+ * The event as it goes on the wire: its protocol fields only, id first, in one fixed order. A
+ * copy of one fixed shape encodes about twice as fast as a spread of the caller's object (and
+ * a later change to that object cannot reach the frame); fields outside the protocol would be
+ * dropped by the server anyway.
+ */
+function wireEvent(event: EmitEvent, id: string): EventInput {
+  const wire: EventInput = { id, type: event.type };
+  if (event.key !== undefined) wire.key = event.key;
+  if (event.data !== undefined) wire.data = event.data;
+  if (event.meta !== undefined) wire.meta = event.meta;
+  if (event.time !== undefined) wire.time = event.time;
+  if (event.causation !== undefined) wire.causation = event.causation;
+  if (event.correlation !== undefined) wire.correlation = event.correlation;
+  if (event.schema !== undefined) wire.schema = event.schema;
+  return wire;
 }
 
 function ackOf(stream: string, tx: number, seqs: number[], positions: number[], duplicates: boolean[]): EmitAck {

@@ -38,7 +38,10 @@ export function resolveOptions(options: ConnectOptions = {}): ResolvedOptions {
     handshakeTimeoutMs: positiveInt(options.handshakeTimeoutMs, 10_000),
     prefetch: positiveInt(options.prefetch, 1000),
     maxAppendsInFlight: positiveInt(options.maxAppendsInFlight, 64),
-    maxEventsPerFrame: positiveInt(options.maxEventsPerFrame, 1000),
+    // A few hundred events a frame: with many emits in flight, the server commits one group of
+    // frames while the next ones are encoded and sent; one frame of 1,000 made the two sides
+    // take turns (acked emit throughput 10-35% lower).
+    maxEventsPerFrame: positiveInt(options.maxEventsPerFrame, 250),
     maxFrameBytes: positiveInt(options.maxFrameBytes, 512 * 1024),
   };
 }

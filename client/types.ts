@@ -241,7 +241,7 @@ export interface ConnectOptions {
   /**
    * Most events coalesced into one `append` frame (an emit is never split, so a larger emit
    * travels alone). Also capped by the server's `maxEventsPerAppend`.
-   * @default 1000
+   * @default 250
    */
   maxEventsPerFrame?: number;
   /**

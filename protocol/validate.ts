@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { BadFrameError, TauonError } from './errors.js';
 import { ClientFrame, FRAME_TYPES, ServerFrame } from './frames.js';
 import type { Codec } from './codec.js';
+import { isPlainAppendFrame } from './fast-append-check.js';
 import { isPlainEventsFrame } from './fast-events-check.js';
 
 function typeOf(value: unknown): unknown {
@@ -31,6 +32,7 @@ const serverTypes = ServerFrame.options.map((option) => option.shape.type.value 
 
 /** Validates a decoded value as a frame a client may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseClientFrame(value: unknown): ClientFrame {
+  if (isPlainAppendFrame(value)) return value;
   return parseWith(ClientFrame, value, 'server', clientTypes);
 }
 

@@ -1,6 +1,6 @@
 import { newEventId } from '../protocol/event-id.js';
 import { TauonError } from '../protocol/errors.js';
-import type { AppendFrame, ServerLimits } from '../protocol/frames.js';
+import type { AppendFrame, EventInput, ServerLimits } from '../protocol/frames.js';
 import type { AppendOutcome, AppendRequest } from './stores/event-store.js';
 
 /** Event types starting with `$` are the system's (such as `$invalidated`). */
@@ -17,14 +17,21 @@ export function toAppendRequest(frame: AppendFrame, limits: ServerLimits): Appen
       `an append carries at most ${limits.maxEventsPerAppend} events, this one ${frame.events.length}`,
     );
   }
+  let withoutId = 0;
   for (const event of frame.events) {
     if (SYSTEM_TYPE.test(event.type)) {
       throw new TauonError('forbidden', `event type "${event.type}" is reserved for the system`);
     }
+    if (event.id === undefined) withoutId += 1;
   }
   return {
     stream: frame.stream,
-    events: frame.events.map((event) => (event.id === undefined ? { ...event, id: newEventId() } : { ...event, id: event.id })),
+    // The frame is ours alone: events that carry their id (as the client's always do) are used
+    // as they are, without a copy each.
+    events:
+      withoutId === 0
+        ? (frame.events as (EventInput & { id: string })[])
+        : frame.events.map((event) => (event.id === undefined ? { ...event, id: newEventId() } : (event as EventInput & { id: string }))),
     expected: frame.expected ?? 'any',
     dedupe: frame.dedupe ?? false,
   };

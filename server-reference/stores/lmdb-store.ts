@@ -1,7 +1,7 @@
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
-import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../protocol/frames.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
+import type { AppendOutcome, AppendRequest, Direction, EncodedEvent, EventStore } from './event-store.js';
 import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
 import { compareNames } from './name-order.js';
@@ -37,6 +37,16 @@ const VALUE_ENCODER = { useRecords: false, variableMapSize: true, skipValues: [u
 const BEYOND_LAST = Number.MAX_SAFE_INTEGER;
 
 /**
+ * Ids of printable ASCII only: their keys in the `ids` database are their bytes unchanged, so
+ * for them LMDB's key order and JavaScript's string order agree.
+ */
+const PLAIN_ID = /^[\x20-\x7e]+$/;
+/** At least every plain id (ids have at most MAX_NAME_LENGTH characters). */
+const ABOVE_EVERY_PLAIN_ID = '~'.repeat(MAX_NAME_LENGTH);
+/** How many non-plain ids `open` steps over at most while looking for the largest plain one. */
+const PLAIN_ID_SCAN = 10_000;
+
+/**
  * The durable EventStore on LMDB (the `lmdb` package): the default of `tauon serve`.
  *
  * Layout, one LMDB environment with five databases:
@@ -68,13 +78,20 @@ export class LmdbStore implements EventStore {
    * the database at the start of each call (see nextPosition) and reloaded when a commit failed.
    */
   private nextPos = 0;
+  /**
+   * At least every plain id stored (see PLAIN_ID): a plain id beyond it cannot be stored, so its
+   * lookup is skipped. Time-ordered ids (UUIDv7, the client's default) arrive beyond it, and
+   * most appends need no id read at all. It only grows; a rolled-back write leaves it higher
+   * than needed, which costs lookups, never correctness.
+   */
+  private plainIdBound: string;
   /** Settles after the previous append's listeners ran: commit notifications stay in order. */
   private commitOrder: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   private readonly target: AppendTarget = {
     streamHead: (stream) => this.heads.get(stream),
-    eventById: (id) => this.eventAt(this.ids.get(id)),
+    eventById: (id) => (id > this.plainIdBound && PLAIN_ID.test(id) ? undefined : this.eventAt(this.ids.get(id))),
     newestOfKey: (stream, key) => this.eventAt(this.surfaceIndex.get([stream, key])),
     write: (stream, events) => this.write(stream, events),
   };
@@ -87,7 +104,9 @@ export class LmdbStore implements EventStore {
     private readonly heads: Database<HeadRecord, string>,
     private readonly surfaceIndex: Database<number, [string, string]>,
     private readonly clock: StoreClock,
-  ) {}
+  ) {
+    this.plainIdBound = largestPlainId(ids);
+  }
 
   /**
    * Opens (creating if needed) the store in directory `path`. Reopening a directory sees every
@@ -192,6 +211,31 @@ export class LmdbStore implements EventStore {
     });
   }
 
+  /** The stored bytes are the wire's msgpack (VALUE_ENCODER): they go out as they are. */
+  readStreamEncoded(stream: string, from: number, limit: number): Promise<EncodedEvent[]> {
+    return this.run(() => {
+      const result: EncodedEvent[] = [];
+      if (limit <= 0) return result;
+      for (const { key, value } of this.streamIndex.getRange({ start: [stream, Math.max(from, 1)], end: [stream, BEYOND_LAST], limit })) {
+        const bytes = this.events.getBinary(value);
+        if (bytes !== undefined) result.push({ position: key[1], bytes });
+      }
+      return result;
+    });
+  }
+
+  readAllEncoded(from: number, limit: number): Promise<EncodedEvent[]> {
+    return this.run(() => {
+      const result: EncodedEvent[] = [];
+      if (limit <= 0) return result;
+      for (const pos of this.events.getKeys({ start: Math.max(from, 1), end: BEYOND_LAST, limit })) {
+        const bytes = this.events.getBinary(pos);
+        if (bytes !== undefined) result.push({ position: pos, bytes });
+      }
+      return result;
+    });
+  }
+
   findEvent(id: string): Promise<StoredEvent | undefined> {
     return this.run(() => this.eventAt(this.ids.get(id)));
   }
@@ -275,6 +319,7 @@ export class LmdbStore implements EventStore {
       this.events.putSync(event.pos, event);
       this.streamIndex.putSync([stream, event.seq], event.pos);
       this.ids.putSync(event.id, event.pos);
+      if (event.id > this.plainIdBound && PLAIN_ID.test(event.id)) this.plainIdBound = event.id;
       if (event.key !== undefined) this.surfaceIndex.putSync([stream, event.key], event.pos);
     }
     const last = events[events.length - 1]!;
@@ -318,6 +363,21 @@ export class LmdbStore implements EventStore {
   private assertOpen(): void {
     if (this.closing !== undefined) throw new TauonError('internal', 'the lmdb store is closed');
   }
+}
+
+/**
+ * The largest plain id in `ids`, or a bound above every plain id when too many other ids sort
+ * after it. Plain keys are their bytes, so they sort below '\x7f' and among themselves as
+ * strings; going down from there, the first plain key is the largest.
+ */
+function largestPlainId(ids: Database<number, string>): string {
+  let stepped = 0;
+  for (const key of ids.getKeys({ start: '\x7f', reverse: true })) {
+    if (PLAIN_ID.test(key)) return key;
+    stepped += 1;
+    if (stepped >= PLAIN_ID_SCAN) return ABOVE_EVERY_PLAIN_ID;
+  }
+  return '';
 }
 
 /**

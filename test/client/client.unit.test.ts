@@ -11,7 +11,7 @@ import {
 import type { Client, ConnectionStatus, ConnectOptions, FeedItem, StoredEvent } from '../../client/index.js';
 import { detectCodec } from '../../protocol/codec.js';
 import type { Codec } from '../../protocol/codec.js';
-import type { ClientFrame, ServerLimits } from '../../protocol/frames.js';
+import type { AppendFrame, ClientFrame, ServerLimits } from '../../protocol/frames.js';
 import { parseClientFrame } from '../../protocol/validate.js';
 import type { ClientTransport, CloseInfo, Connection } from '../../transports/transport.js';
 
@@ -101,6 +101,8 @@ type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 class FakePeer {
   /** Every frame the client sent, validated against the protocol's schemas. */
   readonly frames: ClientFrame[] = [];
+  /** The same frames as decoded, before validation (which drops fields outside the protocol). */
+  readonly decoded: unknown[] = [];
   firstByte: number | undefined;
   closeInfo: CloseInfo | undefined;
   private codec: Codec | undefined;
@@ -111,7 +113,9 @@ class FakePeer {
     connection.onFrame((bytes) => {
       this.firstByte ??= bytes[0];
       this.codec ??= detectCodec(bytes);
-      this.frames.push(parseClientFrame(this.codec.decode(bytes)));
+      const value = this.codec.decode(bytes);
+      this.decoded.push(value);
+      this.frames.push(parseClientFrame(value));
       this.wakeReader?.();
     });
     void connection.closed.then((info) => {
@@ -375,6 +379,33 @@ describe('emit queue', () => {
     expect(await c).toMatchObject({ stream: 't', seqs: [1], positions: [10], duplicates: [false] });
     await settle();
     expect(peer.unread()).toEqual([]);
+  });
+
+  it("sends each event's protocol fields as they were when emitted, and nothing else", async () => {
+    const { client, peer } = await open();
+    const full = {
+      id: 'e1',
+      type: 'placed',
+      key: 'k',
+      data: { total: 42 },
+      meta: { tenant: 'a' },
+      time: 1_700_000_000_000,
+      causation: 'c',
+      correlation: 'r',
+      schema: 'urn:placed',
+    };
+    const caller = { ...full, extra: 'not a protocol field' };
+    const bare = { type: 'bare' };
+    fire(client.emit('s', [caller, bare]));
+    caller.type = 'changed after the emit';
+    caller.data = { total: 0 };
+    const frame = await peer.nextOf('append');
+    expect(frame.events[0]).toStrictEqual(full);
+    const sent = peer.decoded[peer.frames.indexOf(frame)] as AppendFrame;
+    expect(Object.keys(sent.events[0]!), 'fields outside the protocol stay home').toEqual(Object.keys(full));
+    expect(Object.keys(frame.events[1]!)).toEqual(['id', 'type']);
+    expect(frame.events[1]?.id).toMatch(UUID);
+    expect(bare).toEqual({ type: 'bare' });
   });
 
   it('sends an emit with an expected version alone, keeping the order of the stream', async () => {

@@ -48,6 +48,64 @@ describe('lmdb store: a call that fails inside the write transaction', () => {
   });
 });
 
+describe('lmdb store: ids after a reopen (lookups are skipped only for ids beyond every stored one)', () => {
+  const one = (stream: string, id: string) => ({ stream, events: [{ id, type: 'T' }], expected: 'any' as const, dedupe: false });
+
+  async function reopenedWith(ids: readonly string[]): Promise<{ store: LmdbStore; directory: string }> {
+    const directory = freshDirectory();
+    const first = await LmdbStore.open(directory);
+    const [outcome] = await first.append([{ stream: 's', events: ids.map((id) => ({ id, type: 'T' })), expected: 'any', dedupe: false }]);
+    expect(outcome?.ok).toBe(true);
+    await first.close();
+    return { store: await LmdbStore.open(directory), directory };
+  }
+
+  async function expectStored(store: LmdbStore, id: string, seq: number): Promise<void> {
+    const [again] = await store.append([one('s', id)]);
+    expect(again, `a resend of ${id} is answered with its original seq`).toMatchObject({ ok: true, seqs: [seq], dups: [0] });
+    const [elsewhere] = await store.append([one('other', id)]);
+    expect(elsewhere, `${id} in another stream`).toMatchObject({ ok: false, error: { code: 'duplicate-id' } });
+  }
+
+  it('finds the largest stored time-ordered id, and others, after a reopen', async () => {
+    const ids = ['0190a0b0-c0d0-7000-8000-000000000001', '0190a0b0-c0d0-7000-8000-000000000002', '0190a0b0-c0d0-7000-8000-000000000003'];
+    const { store } = await reopenedWith(ids);
+    try {
+      await expectStored(store, ids[2]!, 3);
+      await expectStored(store, ids[0]!, 1);
+      const [later] = await store.append([one('s', '0190a0b0-c0d0-7000-8000-000000000004')]);
+      expect(later).toMatchObject({ ok: true, seqs: [4], dups: [] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('steps over ids outside printable ASCII that sort after the largest plain one', async () => {
+    const { store } = await reopenedWith(['a1', 'm2', 'zé', '~é', 'é', '\u{1F600}', 'm2\u0001']);
+    try {
+      await expectStored(store, 'm2', 2);
+      await expectStored(store, 'zé', 3);
+      await expectStored(store, 'm2\u0001', 7);
+      const [above, below] = await store.append([one('s', 'n3'), one('s', 'b0')]);
+      expect(above, 'a new id above the largest stored one').toMatchObject({ ok: true, seqs: [8], dups: [] });
+      expect(below, 'a new id below it').toMatchObject({ ok: true, seqs: [9], dups: [] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('looks every id up when too many other ids sort after the largest plain one', async () => {
+    const others = Array.from({ length: 10_001 }, (_, n) => `zé${String(n).padStart(5, '0')}`);
+    const { store } = await reopenedWith(['m2', ...others]);
+    try {
+      await expectStored(store, 'm2', 1);
+      await expectStored(store, others[10_000]!, 10_002);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 afterAll(() => {
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
 });

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { isPlainAppendFrame } from '../../protocol/fast-append-check.js';
+import { AppendFrame } from '../../protocol/frames.js';
+import { parseClientFrame } from '../../protocol/validate.js';
+
+// The fast check of `append` frames must never accept what the schema refuses or would change:
+// every frame it passes, zod passes unchanged. Checked against valid frames and many mutations.
+
+const event = {
+  id: 'e1',
+  type: 'OrderPlaced',
+  key: 'order-1',
+  data: { total: 42, items: [1, 2] },
+  meta: { tenant: 'a' },
+  time: 1_700_000_000_000,
+  causation: 'c1',
+  correlation: 'r1',
+  schema: 'urn:order',
+};
+const frame = {
+  type: 'append',
+  id: 7,
+  stream: 'orders.1',
+  events: [event, { ...event, id: 'e2' }],
+  expected: 3,
+  dedupe: true,
+  newChain: false,
+};
+/** What the client sends most: events with a type, data and an id, no options. */
+const minimal = { type: 'append', id: 1, stream: 's', events: [{ type: 'Bench', data: { n: 1 }, id: 'x' }] };
+
+const WRONG_VALUES: unknown[] = [
+  undefined, null, '', 'x'.repeat(257), 'x'.repeat(1025), 'x'.repeat(256), -1, 0, 1.5, 2 ** 53, Number.NaN,
+  Number.POSITIVE_INFINITY, true, false, {}, [], { a: 1 }, { a: 'b' }, 'text', 5, 'any', 'none', 'exists', 'all',
+];
+const STREAM_NAMES: unknown[] = ['$all', '$x', 'a*', '*', 'a.*', 'a$b', 'a\nb', '\n', 'a b', 'é', '\u{1F600}', 'x'.repeat(256), 'x'.repeat(257)];
+
+function mutations(): unknown[] {
+  const out: unknown[] = [];
+  for (const field of [...Object.keys(event), 'extra', 'stream', 'seq']) {
+    for (const value of WRONG_VALUES) {
+      const changed: Record<string, unknown> = { ...event, [field]: value };
+      if (value === undefined) delete changed[field];
+      out.push({ ...frame, events: [event, changed] });
+    }
+  }
+  for (const field of [...Object.keys(frame), 'extra']) {
+    for (const value of [...WRONG_VALUES, [event]]) {
+      const changed: Record<string, unknown> = { ...frame, [field]: value };
+      if (value === undefined) delete changed[field];
+      out.push(changed);
+    }
+  }
+  for (const stream of STREAM_NAMES) out.push({ ...frame, stream }, { ...minimal, stream });
+  out.push(
+    { ...frame, events: [{ ...event, meta: { a: 1 } }] },
+    { ...frame, events: [{ ...event, meta: {} }] },
+    { ...frame, events: [{ ...event, data: undefined }] },
+    { ...frame, events: [{ ...event, key: undefined }] },
+    { ...frame, events: [Object.assign(Object.create({ inherited: 1 }) as object, event)] },
+    { ...frame, events: [Object.assign(Object.create(null) as object, event)] },
+    Object.assign(Object.create(null) as object, frame),
+    Object.assign(Object.create({ inherited: 1 }) as object, frame),
+    { ...frame, events: [new Map(Object.entries(event))] },
+    { ...frame, events: [[event]] },
+    { ...frame, events: [event, null] },
+    { ...frame, type: 'events' },
+    minimal,
+  );
+  return out;
+}
+
+describe('the fast check of append frames', () => {
+  it('accepts plain valid frames as they are', () => {
+    for (const value of [frame, minimal]) {
+      expect(isPlainAppendFrame(value)).toBe(true);
+      expect(parseClientFrame(value)).toBe(value);
+    }
+  });
+
+  it('passes nothing the schema refuses or would change, and parseClientFrame answers as the schema does', () => {
+    let accepted = 0;
+    let refused = 0;
+    for (const value of mutations()) {
+      const schema = AppendFrame.safeParse(value);
+      if (isPlainAppendFrame(value)) {
+        accepted += 1;
+        expect(schema.success, JSON.stringify(value)).toBe(true);
+        expect(schema.data, JSON.stringify(value)).toEqual(value);
+      } else {
+        refused += 1;
+      }
+      let parsed: unknown;
+      try {
+        parsed = parseClientFrame(value);
+      } catch {
+        parsed = 'refused';
+      }
+      expect(parsed === 'refused', JSON.stringify(value)).toBe(!schema.success);
+      if (schema.success) expect(parsed, JSON.stringify(value)).toEqual(schema.data);
+    }
+    // Mutations that keep the frame valid (an optional field left out, a valid value) do pass,
+    // and many do not.
+    expect(accepted).toBeGreaterThan(30);
+    expect(refused).toBeGreaterThan(100);
+  });
+});
