@@ -106,11 +106,14 @@ const fanOut = await fanOutLatency();
 if (!fanOut.everyoneGotAll) console.log('fan-out: NOT every subscriber received every event in order');
 report(figure('fan-out, 100 subscribers at 10,000 events/s, p99', fanOut.p99Ms, 'ms', 'target 50 ms', 50));
 step('seek: the last 100 of a 10,000,000-event stream');
-const seek = await seekTimeToFirstEvent();
+const seek = await seekTimeToFirstEvent({ log: (line) => step(line) });
 report(figure('seek to the last 100 of 10,000,000 events, time to first event', seek.bigMs, 'ms', 'the same on 10,000 events', seek.smallMs));
 step('a stalled subscriber while 1,000,000 events are appended');
 const stalled = await stalledSubscriberRssGrowth();
 report(figure('server RSS growth, stalled subscriber, 1,000,000 events', stalled.growthMb, 'MB', 'target 100 MB', 100));
+// RSS counts the pages of lmdb's memory-mapped file that the appends touched (the kernel takes
+// them back under pressure); the anonymous part is the server's own heap and buffers.
+report(figure('server anonymous RSS growth (heap, buffers), same run', stalled.anonGrowthMb, 'MB', 'target 100 MB', 100));
 
 if (hasPostgres || hasNats) {
   step('Tauon on PostgreSQL and JetStream beside lmdb');
