@@ -30,7 +30,8 @@ function report(f: Figure): void {
   figures.push(f);
   console.log(formatFigure(f));
 }
-const step = (what: string): void => console.error(`[bench] ${what}`);
+const started = performance.now();
+const step = (what: string): void => console.error(`[bench] ${((performance.now() - started) / 1000).toFixed(0)} s: ${what}`);
 
 const [hasRabbit, hasPostgres, hasNats] = await Promise.all([
   serviceAvailable(SERVICE_HOST, SERVICE_PORTS.rabbitmq),
@@ -133,4 +134,4 @@ if (hasPostgres || hasNats) {
 }
 
 await writeFigures(RESULTS, figures);
-step(`written to ${RESULTS}`);
+step(`done; written to ${RESULTS}`);
