@@ -38,18 +38,15 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
 }
 
 /**
- * The msgpack bytes of `{ type: 'events', sub, events }` from events already encoded in msgpack
- * (each a map, as a store that keeps the wire encoding hands them out): nothing is decoded or
- * encoded again.
+ * The msgpack bytes of `{ type: 'events', sub, events }` from `count` events already encoded in
+ * msgpack, one after the other in `encodedEvents` (each a map, as a store that keeps the wire
+ * encoding hands them out): nothing is decoded or encoded again.
  */
-export function msgpackEventsFrameOf(sub: number, encodedEvents: readonly Uint8Array[]): Uint8Array {
+export function msgpackEventsFrameOf(sub: number, count: number, encodedEvents: Uint8Array): Uint8Array {
   const head = msgpackCodec.encode({ type: 'events', sub, events: [] });
   const cut = head.length - 1; // the empty list's 0x90
-  const count = encodedEvents.length;
   const listHeader = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
-  let size = cut + listHeader;
-  for (const bytes of encodedEvents) size += bytes.length;
-  const frame = new Uint8Array(size);
+  const frame = new Uint8Array(cut + listHeader + encodedEvents.length);
   frame.set(head.subarray(0, cut), 0);
   let at = cut;
   if (listHeader === 1) {
@@ -63,9 +60,6 @@ export function msgpackEventsFrameOf(sub: number, encodedEvents: readonly Uint8A
     new DataView(frame.buffer).setUint32(at, count);
     at += 4;
   }
-  for (const bytes of encodedEvents) {
-    frame.set(bytes, at);
-    at += bytes.length;
-  }
+  frame.set(encodedEvents, at);
   return frame;
 }

@@ -236,7 +236,7 @@ export class Session {
           store,
           behindThreshold: this.host.behindThreshold,
           send: (out) => this.send(out),
-          ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, events: readonly Uint8Array[]) => this.sendBytes(msgpackEventsFrameOf(sub, events)) } : {}),
+          ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
           ended: (ended) => this.forget(ended),
         },
         {

@@ -4,17 +4,18 @@ import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
 import { SUBSCRIPTION_PAGE_SIZE } from './limits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
-import type { EncodedEvent, EventStore } from './stores/event-store.js';
+import type { EncodedEvents, EventStore } from './stores/event-store.js';
 
 /** What a subscription needs from the session that owns it. */
 export interface SubscriptionHost {
   readonly store: EventStore;
   send(frame: ServerFrame): void;
   /**
-   * Sends an `events` frame of events already encoded in msgpack; present when the client's
+   * Sends an `events` frame of `count` events already encoded in msgpack, one after the other
+   * in `events`; present when the client's
    * codec is msgpack. Replays then splice the store's bytes instead of decoding and encoding.
    */
-  readonly sendEncoded?: (sub: number, events: readonly Uint8Array[]) => void;
+  readonly sendEncoded?: (sub: number, count: number, events: Uint8Array) => void;
   /** Called once when the subscription ends by itself (complete or failure). */
   ended(subscription: Subscription): void;
   /** A live subscription more than this many positions behind is told `fell-behind`. */
@@ -210,12 +211,12 @@ export class Subscription {
    * offers them and nothing needs the decoded events (no filter; a stream or `$all`).
    */
   private encodedReader():
-    | { read: (from: number, limit: number) => Promise<EncodedEvent[]>; send: (events: readonly Uint8Array[]) => void }
+    | { read: (from: number, limit: number) => Promise<EncodedEvents>; send: (count: number, bytes: Uint8Array) => void }
     | undefined {
     const { store, sendEncoded } = this.host;
     if (sendEncoded === undefined) return undefined;
     const selector = this.spec.selector;
-    const send = (events: readonly Uint8Array[]): void => sendEncoded(this.sub, events);
+    const send = (count: number, bytes: Uint8Array): void => sendEncoded(this.sub, count, bytes);
     if (selector.kind === 'stream' && store.readStreamEncoded !== undefined) {
       const stream = selector.stream;
       return { read: (from, limit) => store.readStreamEncoded!(stream, from, limit), send };
@@ -228,8 +229,8 @@ export class Subscription {
 
   /** {@link readUntilBlocked} on encoded events: the same steps, with every event deliverable. */
   private async readEncodedUntilBlocked(
-    read: (from: number, limit: number) => Promise<EncodedEvent[]>,
-    send: (events: readonly Uint8Array[]) => void,
+    read: (from: number, limit: number) => Promise<EncodedEvents>,
+    send: (count: number, bytes: Uint8Array) => void,
   ): Promise<void> {
     const { selector, mode, target } = this.spec;
     const store = this.host.store;
@@ -237,16 +238,19 @@ export class Subscription {
       this.dirty = false;
       const limit = Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit);
       const headBefore = selector.kind === 'prefix' ? await store.headPosition(selector.prefix) : 0;
-      let page = await read(this.cursor + 1, limit);
+      const page = await read(this.cursor + 1, limit);
       if (this.closed) return;
-      const reachedEnd = page.length < limit;
-      if (mode === 'cold') page = page.filter((event) => event.position <= target);
-      if (page.length > 0) {
-        this.cursor = page[page.length - 1]!.position;
-        this.credit -= page.length;
-        send(page.map((event) => event.bytes));
+      const { positions, ends } = page;
+      const reachedEnd = positions.length < limit;
+      // Positions increase: in cold mode the events up to the target are a prefix of the page.
+      let count = positions.length;
+      if (mode === 'cold') while (count > 0 && positions[count - 1]! > target) count -= 1;
+      if (count > 0) {
+        this.cursor = positions[count - 1]!;
+        this.credit -= count;
+        send(count, page.bytes.subarray(0, ends[count - 1]));
       }
-      if (mode === 'cold' && (reachedEnd || page.length < limit || this.cursor >= target)) {
+      if (mode === 'cold' && (reachedEnd || count < limit || this.cursor >= target)) {
         this.complete();
         return;
       }

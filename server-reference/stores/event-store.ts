@@ -36,13 +36,14 @@ export interface EventStore {
    * Optional, for replays without decoding: the events of one stream from `seq` (inclusive),
    * forward, at most `limit`, each as its msgpack encoding in the wire format (plain msgpack, a
    * map of the StoredEvent's fields, undefined fields left out: what `tauon/protocol`'s msgpack
-   * codec makes of the event). `position` is the event's seq. A store that keeps events in
-   * that form can hand out the bytes it has; the engine splices them into `events` frames.
+   * codec makes of the event), one after the other; the positions are seqs. A store that keeps
+   * events in that form can hand out the bytes it has; the engine splices them into `events`
+   * frames.
    */
-  readStreamEncoded?(stream: string, from: number, limit: number): Promise<EncodedEvent[]>;
+  readStreamEncoded?(stream: string, from: number, limit: number): Promise<EncodedEvents>;
 
-  /** Optional, like {@link readStreamEncoded}, for every stream from store-wide `pos`; `position` is the pos. */
-  readAllEncoded?(from: number, limit: number): Promise<EncodedEvent[]>;
+  /** Optional, like {@link readStreamEncoded}, for every stream from store-wide `pos`; the positions are pos. */
+  readAllEncoded?(from: number, limit: number): Promise<EncodedEvents>;
 
   /** The event with this id, anywhere in the store. */
   findEvent(id: string): Promise<StoredEvent | undefined>;
@@ -82,10 +83,15 @@ export interface EventStore {
 
 export type Direction = 'forward' | 'backward';
 
-/** An event as its msgpack encoding, with its position (see {@link EventStore.readStreamEncoded}). */
-export interface EncodedEvent {
-  /** The seq in a stream read, the store-wide pos in a read of every stream. */
-  readonly position: number;
+/**
+ * Events as their msgpack encodings, one after the other in one buffer, with their positions
+ * (see {@link EventStore.readStreamEncoded}): one allocation per page, not one per event.
+ */
+export interface EncodedEvents {
+  /** Each event's position: the seq in a stream read, the store-wide pos in a read of every stream. */
+  readonly positions: readonly number[];
+  /** Where each event's encoding ends in `bytes` (the first starts at 0). */
+  readonly ends: readonly number[];
   readonly bytes: Uint8Array;
 }
 

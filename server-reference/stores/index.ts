@@ -2,7 +2,7 @@
  * The event stores of the reference server and what they share.
  * @module
  */
-export type { AppendOutcome, AppendRequest, Direction, EventStore, EventStoreFactory } from './event-store.js';
+export type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore, EventStoreFactory } from './event-store.js';
 export { MemoryStore } from './memory-store.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
 export { RoutingStore, type Route, type RoutingStoreOptions } from './routing-store.js';
@@ -18,6 +18,7 @@ export {
   type StreamHead,
 } from './append-planner.js';
 export { CommitListeners, type CommitListener } from './commit-listeners.js';
+export { EncodedPage } from './encoded-page.js';
 export { deepEqual } from './deep-equal.js';
 export { compareNames } from './name-order.js';
 export { StoreClock } from './store-clock.js';

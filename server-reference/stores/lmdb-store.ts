@@ -1,7 +1,8 @@
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../protocol/frames.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EncodedEvent, EventStore } from './event-store.js';
+import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
+import { EncodedPage } from './encoded-page.js';
 import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
 import { compareNames } from './name-order.js';
@@ -212,27 +213,25 @@ export class LmdbStore implements EventStore {
   }
 
   /** The stored bytes are the wire's msgpack (VALUE_ENCODER): they go out as they are. */
-  readStreamEncoded(stream: string, from: number, limit: number): Promise<EncodedEvent[]> {
+  readStreamEncoded(stream: string, from: number, limit: number): Promise<EncodedEvents> {
     return this.run(() => {
-      const result: EncodedEvent[] = [];
-      if (limit <= 0) return result;
+      const page = new EncodedPage();
+      if (limit <= 0) return page.done();
       for (const { key, value } of this.streamIndex.getRange({ start: [stream, Math.max(from, 1)], end: [stream, BEYOND_LAST], limit })) {
-        const bytes = this.events.getBinary(value);
-        if (bytes !== undefined) result.push({ position: key[1], bytes });
+        page.add(key[1], this.events.getBinaryFast(value));
       }
-      return result;
+      return page.done();
     });
   }
 
-  readAllEncoded(from: number, limit: number): Promise<EncodedEvent[]> {
+  readAllEncoded(from: number, limit: number): Promise<EncodedEvents> {
     return this.run(() => {
-      const result: EncodedEvent[] = [];
-      if (limit <= 0) return result;
+      const page = new EncodedPage();
+      if (limit <= 0) return page.done();
       for (const pos of this.events.getKeys({ start: Math.max(from, 1), end: BEYOND_LAST, limit })) {
-        const bytes = this.events.getBinary(pos);
-        if (bytes !== undefined) result.push({ position: pos, bytes });
+        page.add(pos, this.events.getBinaryFast(pos));
       }
-      return result;
+      return page.done();
     });
   }
 

@@ -4,7 +4,7 @@ import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import type {
   AppendOutcome,
   AppendRequest,
-  EncodedEvent,
+  EncodedEvents,
   EventStore,
   EventStoreFactory,
 } from '../../server-reference/stores/event-store.js';
@@ -680,7 +680,11 @@ export function describeEventStore(
           return;
         }
         const all = await interleaved();
-        const decoded = (list: EncodedEvent[]) => list.map((e) => ({ position: e.position, event: msgpackCodec.decode(e.bytes) }));
+        const decoded = ({ positions, ends, bytes }: EncodedEvents) => {
+          expect(ends, 'one end per position').toHaveLength(positions.length);
+          expect(bytes.length, 'the bytes end where the last event does').toBe(ends[ends.length - 1] ?? 0);
+          return positions.map((position, i) => ({ position, event: msgpackCodec.decode(bytes.subarray(ends[i - 1] ?? 0, ends[i])) }));
+        };
         if (store.readStreamEncoded !== undefined) {
           const stream = await store.readStream('r', 1, 'forward', 100);
           for (let from = 0; from <= 9; from++) {
@@ -690,7 +694,7 @@ export function describeEventStore(
               );
             }
           }
-          expect(await store.readStreamEncoded('nothing', 1, 10), 'readStreamEncoded: unknown stream').toEqual([]);
+          expect(decoded(await store.readStreamEncoded('nothing', 1, 10)), 'readStreamEncoded: unknown stream').toEqual([]);
         }
         if (store.readAllEncoded !== undefined) {
           for (const from of [0, ...all.map((e) => e.pos), all[all.length - 1]!.pos + 1]) {

@@ -1,0 +1,39 @@
+import type { EncodedEvents } from './event-store.js';
+
+/** Room for this many bytes per event at first; the buffer doubles when it runs out. */
+const BYTES_PER_EVENT_GUESS = 512;
+
+/**
+ * Collects a page of encoded events into one growing buffer, copying each value as it is read
+ * (so a store may pass a buffer it reuses, such as lmdb's getBinaryFast).
+ */
+export class EncodedPage {
+  private bytes = new Uint8Array(0);
+  private length = 0;
+  private readonly positions: number[] = [];
+  private readonly ends: number[] = [];
+
+  /** Appends one event's encoding; an undefined value (a missing event) is skipped. */
+  add(position: number, value: Uint8Array | undefined): void {
+    if (value === undefined) return;
+    // lmdb's fast buffers carry their size in `length`, not in the view's byte length.
+    const size = value.length;
+    if (this.length + size > this.bytes.length) this.grow(this.length + size);
+    this.bytes.set(value.length === value.byteLength ? value : value.subarray(0, size), this.length);
+    this.length += size;
+    this.positions.push(position);
+    this.ends.push(this.length);
+  }
+
+  done(): EncodedEvents {
+    return { positions: this.positions, ends: this.ends, bytes: this.bytes.subarray(0, this.length) };
+  }
+
+  private grow(needed: number): void {
+    let capacity = Math.max(this.bytes.length * 2, BYTES_PER_EVENT_GUESS * 64);
+    while (capacity < needed) capacity *= 2;
+    const larger = new Uint8Array(capacity);
+    larger.set(this.bytes.subarray(0, this.length));
+    this.bytes = larger;
+  }
+}
