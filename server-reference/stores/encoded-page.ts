@@ -1,17 +1,22 @@
 import type { EncodedEvents } from './event-store.js';
 
-/** Room for this many bytes per event at first; the buffer doubles when it runs out. */
-const BYTES_PER_EVENT_GUESS = 512;
+/** Room for this many bytes per expected event at first; the buffer doubles when it runs out. */
+const BYTES_PER_EVENT_GUESS = 320;
 
 /**
  * Collects a page of encoded events into one growing buffer, copying each value as it is read
  * (so a store may pass a buffer it reuses, such as lmdb's getBinaryFast).
  */
 export class EncodedPage {
-  private bytes = new Uint8Array(0);
+  private bytes: Uint8Array;
   private length = 0;
   private readonly positions: number[] = [];
   private readonly ends: number[] = [];
+
+  /** `expectedEvents`: how many events the page will likely hold (the read's limit). */
+  constructor(expectedEvents: number) {
+    this.bytes = new Uint8Array(Math.max(1, Math.min(expectedEvents, 10_000)) * BYTES_PER_EVENT_GUESS);
+  }
 
   /** Appends one event's encoding; an undefined value (a missing event) is skipped. */
   add(position: number, value: Uint8Array | undefined): void {
@@ -30,7 +35,7 @@ export class EncodedPage {
   }
 
   private grow(needed: number): void {
-    let capacity = Math.max(this.bytes.length * 2, BYTES_PER_EVENT_GUESS * 64);
+    let capacity = Math.max(this.bytes.length * 2, BYTES_PER_EVENT_GUESS);
     while (capacity < needed) capacity *= 2;
     const larger = new Uint8Array(capacity);
     larger.set(this.bytes.subarray(0, this.length));

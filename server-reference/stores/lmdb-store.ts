@@ -215,7 +215,7 @@ export class LmdbStore implements EventStore {
   /** The stored bytes are the wire's msgpack (VALUE_ENCODER): they go out as they are. */
   readStreamEncoded(stream: string, from: number, limit: number): Promise<EncodedEvents> {
     return this.run(() => {
-      const page = new EncodedPage();
+      const page = new EncodedPage(limit);
       if (limit <= 0) return page.done();
       for (const { key, value } of this.streamIndex.getRange({ start: [stream, Math.max(from, 1)], end: [stream, BEYOND_LAST], limit })) {
         page.add(key[1], this.events.getBinaryFast(value));
@@ -226,7 +226,7 @@ export class LmdbStore implements EventStore {
 
   readAllEncoded(from: number, limit: number): Promise<EncodedEvents> {
     return this.run(() => {
-      const page = new EncodedPage();
+      const page = new EncodedPage(limit);
       if (limit <= 0) return page.done();
       for (const pos of this.events.getKeys({ start: Math.max(from, 1), end: BEYOND_LAST, limit })) {
         page.add(pos, this.events.getBinaryFast(pos));
