@@ -1,4 +1,4 @@
-import { MAX_NAME_LENGTH } from './frames.js';
+import { checkProducerField, isName, isRecord, isUint, onlyKeys } from './plain-values.js';
 import type { AppendFrame } from './frames.js';
 
 /*
@@ -10,8 +10,6 @@ import type { AppendFrame } from './frames.js';
  */
 
 const FRAME_KEYS = new Set(['type', 'id', 'stream', 'events', 'expected', 'dedupe', 'newChain']);
-const EVENT_KEYS = new Set(['id', 'type', 'key', 'data', 'meta', 'time', 'causation', 'correlation', 'schema']);
-const MAX_SCHEMA_LENGTH = 1024;
 const DOLLAR = 0x24;
 const STAR = 0x2a;
 
@@ -32,28 +30,17 @@ export function isPlainAppendFrame(value: unknown): value is AppendFrame {
 function isPlainEventInput(event: unknown): boolean {
   if (!isRecord(event)) return false;
   for (const key in event) {
-    if (!EVENT_KEYS.has(key)) return false;
     const field = event[key];
-    switch (key) {
-      case 'type':
-        if (!isName(field)) return false;
-        break;
-      case 'id':
-      case 'key':
-      case 'causation':
-      case 'correlation':
-        if (field !== undefined && !isName(field)) return false;
-        break;
-      case 'time':
-        if (field !== undefined && !isUint(field)) return false;
-        break;
-      case 'schema':
-        if (field !== undefined && !(typeof field === 'string' && field.length >= 1 && field.length <= MAX_SCHEMA_LENGTH)) return false;
-        break;
-      case 'meta':
-        if (field !== undefined && !isStringMap(field)) return false;
-        break;
-      default: // data: anything
+    const producerField = checkProducerField(key, field);
+    if (producerField !== undefined) {
+      if (!producerField) return false;
+      continue;
+    }
+    // Beside the producer's optional fields, only the type and the optional id.
+    if (key === 'type') {
+      if (!isName(field)) return false;
+    } else if (key !== 'id' || (field !== undefined && !isName(field))) {
+      return false;
     }
   }
   // The one required field, which a missing key would leave unchecked.
@@ -66,30 +53,5 @@ function isStreamName(value: unknown): boolean {
   const name = value as string;
   if (name.charCodeAt(0) === DOLLAR) return false;
   for (let index = 0; index < name.length; index += 1) if (name.charCodeAt(index) === STAR) return false;
-  return true;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const key in value) if (!allowed.has(key)) return false;
-  return true;
-}
-
-function isName(value: unknown): boolean {
-  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH;
-}
-
-function isUint(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isStringMap(value: unknown): boolean {
-  if (!isRecord(value)) return false;
-  for (const key in value) if (typeof value[key] !== 'string') return false;
   return true;
 }

@@ -1,0 +1,68 @@
+import { MAX_NAME_LENGTH } from './frames.js';
+
+/*
+ * The value checks the fast frame checks share (fast-*-check.ts): each says whether a value is
+ * one the schemas of frames.ts accept as it is.
+ */
+
+/** A plain object (what msgpack and JSON decode a map to), not an array or a class instance. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Every key of `value` is one of `allowed`. */
+export function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!allowed.has(key)) return false;
+  return true;
+}
+
+/** What `name` accepts: a string of 1 to MAX_NAME_LENGTH characters. */
+export function isName(value: unknown): boolean {
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH;
+}
+
+/** What `uint` accepts: a non-negative safe integer. */
+export function isUint(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** What `positive` accepts: a positive safe integer. */
+export function isPositive(value: unknown): value is number {
+  return isUint(value) && value > 0;
+}
+
+/** A map of strings to strings (`meta`). */
+export function isStringMap(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const key in value) if (typeof value[key] !== 'string') return false;
+  return true;
+}
+
+/** The most characters of an event's `schema`. */
+const MAX_SCHEMA_LENGTH = 1024;
+
+/**
+ * Whether the schemas accept `field` as the producer's optional event field `key` (`key`,
+ * `causation`, `correlation`, `time`, `schema`, `meta`, `data`); undefined for any other key,
+ * which the caller checks itself.
+ */
+export function checkProducerField(key: string, field: unknown): boolean | undefined {
+  switch (key) {
+    case 'key':
+    case 'causation':
+    case 'correlation':
+      return field === undefined || isName(field);
+    case 'time':
+      return field === undefined || isUint(field);
+    case 'schema':
+      return field === undefined || (typeof field === 'string' && field.length >= 1 && field.length <= MAX_SCHEMA_LENGTH);
+    case 'meta':
+      return field === undefined || isStringMap(field);
+    case 'data':
+      return true;
+    default:
+      return undefined;
+  }
+}
