@@ -102,10 +102,15 @@ report(figure('emit to ack latency p99', ack.p99Ms, 'ms', 'target 5 ms', 5));
 step('latency: emit to live subscriber at 10,000 events/s');
 const live = await liveLatency();
 report(figure('emit to live subscriber p99 at 10,000 events/s', live.p99Ms, 'ms', 'target 10 ms', 10));
-step('fan-out: 100 live subscribers at 10,000 events/s');
-const fanOut = await fanOutLatency();
-if (!fanOut.everyoneGotAll) console.log('fan-out: NOT every subscriber received every event in order');
-report(figure('fan-out, 100 subscribers at 10,000 events/s, p99', fanOut.p99Ms, 'ms', 'target 50 ms', 50));
+step('fan-out: 100 and 50 live subscribers at 10,000 events/s');
+// The subscribers live in two processes of their own (one connection each), so that decoding
+// a million events a second is spread over both cores; on a 2-core machine the server, the
+// producer and the subscribers then share them. 50 subscribers show where it stands below that.
+for (const subscribers of [100, 50]) {
+  const fanOut = await fanOutLatency(subscribers, 10_000, 5, 2);
+  if (!fanOut.everyoneGotAll) console.log(`fan-out, ${subscribers} subscribers: NOT every subscriber received every event in order`);
+  report(figure(`fan-out, ${subscribers} subscribers at 10,000 events/s, p99`, fanOut.p99Ms, 'ms', 'target 50 ms', 50));
+}
 step('seek: the last 100 of a 10,000,000-event stream');
 const seek = await seekTimeToFirstEvent({ log: (line) => step(line) });
 report(figure('seek to the last 100 of 10,000,000 events, time to first event', seek.bigMs, 'ms', 'the same on 10,000 events', seek.smallMs));
