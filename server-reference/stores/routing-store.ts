@@ -1,6 +1,6 @@
 import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
+import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
 import { compareNames } from './name-order.js';
 
 /** Streams whose name starts with `prefix` go to `store`. */
@@ -63,6 +63,11 @@ export class RoutingStore implements EventStore {
   private readonly labels: ReadonlyMap<EventStore, string>;
   private closing: Promise<void> | undefined;
 
+  /** Present when every store behind this one has it (see EventStore.readStreamEncoded). */
+  readonly readStreamEncoded?: (stream: string, from: number, limit: number) => Promise<EncodedEvents>;
+  /** Present when every store behind this one has it; refused like `readAll` when `$all` spans stores. */
+  readonly readAllEncoded?: (from: number, limit: number) => Promise<EncodedEvents>;
+
   /** @throws TauonError (`internal`) when a prefix is empty or routed twice. */
   constructor(options: RoutingStoreOptions) {
     const seen = new Set<string>();
@@ -78,6 +83,12 @@ export class RoutingStore implements EventStore {
     this.stores = [...new Set([options.fallback, ...options.routes.map((route) => route.store)])];
     this.kinds = [...new Set(this.stores.flatMap((store) => store.kinds ?? [store.kind]))];
     this.labels = labelStores(this.stores, options.names);
+    if (this.stores.every((store) => store.readStreamEncoded !== undefined)) {
+      this.readStreamEncoded = (stream, from, limit) => this.call(() => this.storeFor(stream).readStreamEncoded!(stream, from, limit));
+    }
+    if (this.stores.every((store) => store.readAllEncoded !== undefined)) {
+      this.readAllEncoded = (from, limit) => this.call(() => this.storeUnder(undefined, 'read').readAllEncoded!(from, limit));
+    }
   }
 
   /** The store that holds `stream`: the one of the longest route prefix it starts with, or the fallback. */
