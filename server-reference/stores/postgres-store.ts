@@ -1,7 +1,8 @@
 import { Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig } from 'pg';
 import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
+import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
+import { EncodedPage } from './encoded-page.js';
 import { applyAppendCall } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
 import { StoreClock } from './store-clock.js';
@@ -162,7 +163,7 @@ export class PostgresStore implements EventStore {
       if (limit <= 0 || (direction === 'backward' && from < 1)) return [];
       const result = await this.reads.query<{ body: Buffer }>(
         direction === 'forward' ? this.sql.streamForward : this.sql.streamBackward,
-        [nameToColumn(stream), Math.max(from, 0), limit],
+        [nameToColumn(stream), direction === 'forward' ? Math.max(from, 1) : from, limit],
       );
       return result.rows.map((row) => decodeEventBody(row.body));
     });
@@ -178,6 +179,27 @@ export class PostgresStore implements EventStore {
       if (filtered) values.push(likePrefixPattern(prefix));
       const result = await this.reads.query<{ body: Buffer }>(text, values);
       return result.rows.map((row) => decodeEventBody(row.body));
+    });
+  }
+
+  /** The `body` column is the wire's msgpack (postgres-event-body.ts): it goes out as it is. */
+  readStreamEncoded(stream: string, from: number, limit: number): Promise<EncodedEvents> {
+    return this.read(async () => {
+      const page = new EncodedPage(limit);
+      if (limit <= 0) return page.done();
+      const result = await this.reads.query<{ seq: number; body: Buffer }>(this.sql.streamForwardEncoded, [nameToColumn(stream), Math.max(from, 1), limit]);
+      for (const row of result.rows) page.add(row.seq, row.body);
+      return page.done();
+    });
+  }
+
+  readAllEncoded(from: number, limit: number): Promise<EncodedEvents> {
+    return this.read(async () => {
+      const page = new EncodedPage(limit);
+      if (limit <= 0) return page.done();
+      const result = await this.reads.query<{ pos: number; body: Buffer }>(this.sql.allForwardEncoded, [Math.max(from, 0), limit]);
+      for (const row of result.rows) page.add(row.pos, row.body);
+      return page.done();
     });
   }
 
@@ -502,9 +524,14 @@ function statements(s: string) {
               ON CONFLICT (stream, key) DO UPDATE SET pos = excluded.pos
             )
             SELECT pg_notify($16, $17)`,
-    streamForward: `${body} ${s}.events WHERE stream = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
+    // Seqs are dense from 1, so a forward page from seq >= 1 is also a range of seqs: bounding it
+    // keeps the planner (whose row estimates lag behind bulk appends) from sorting the rest of
+    // the stream for each page.
+    streamForward: `${body} ${s}.events WHERE stream = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY stream, seq LIMIT $3`,
     streamBackward: `${body} ${s}.events WHERE stream = $1 AND seq <= $2 ORDER BY seq DESC LIMIT $3`,
     allForward: `${body} ${s}.events WHERE pos >= $1 ORDER BY pos LIMIT $2`,
+    streamForwardEncoded: `SELECT seq, body FROM ${s}.events WHERE stream = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY stream, seq LIMIT $3`,
+    allForwardEncoded: `SELECT pos, body FROM ${s}.events WHERE pos >= $1 ORDER BY pos LIMIT $2`,
     allBackward: `${body} ${s}.events WHERE pos <= $1 ORDER BY pos DESC LIMIT $2`,
     allForwardPrefix: `${body} ${s}.events WHERE pos >= $1 AND stream LIKE $3 ORDER BY pos LIMIT $2`,
     allBackwardPrefix: `${body} ${s}.events WHERE pos <= $1 AND stream LIKE $3 ORDER BY pos DESC LIMIT $2`,
