@@ -22,12 +22,14 @@ export interface Throughput {
   readonly replay: number;
 }
 
-/** Emits `events` per run into a fresh stream and replays that stream cold; medians of `runs`. */
+/** After a warm-up, emits `events` per run into a fresh stream and replays that stream cold; medians of `runs`. */
 export async function measureThroughput(transport: ClientTransport, events: number, runs: number): Promise<Throughput> {
   const emits: number[] = [];
   const replays: number[] = [];
   const client = await connect(transport);
   try {
+    // A warm-up, not measured: the figures are of a server and client past their JIT warm-up.
+    await emitThroughput(client, `bench-warm-up-${randomBytes(6).toString('hex')}`, Math.min(events, 20_000), IN_FLIGHT);
     for (let run = 0; run < runs; run++) {
       const stream = `bench-${randomBytes(6).toString('hex')}`;
       emits.push(await emitThroughput(client, stream, events, IN_FLIGHT));
