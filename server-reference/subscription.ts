@@ -12,8 +12,8 @@ export interface SubscriptionHost {
   send(frame: ServerFrame): void;
   /**
    * Sends an `events` frame of `count` events already encoded in msgpack, one after the other
-   * in `events`; present when the client's
-   * codec is msgpack. Replays then splice the store's bytes instead of decoding and encoding.
+   * in `events`; present when the client's codec is msgpack. Replays then splice the store's
+   * bytes instead of decoding and encoding.
    */
   readonly sendEncoded?: (sub: number, count: number, events: Uint8Array) => void;
   /** Called once when the subscription ends by itself (complete or failure). */
