@@ -36,6 +36,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
+  // `tauon serve --help` and the like: the usage, not an unknown-option error.
+  if (command !== undefined && (args.includes('--help') || args.includes('-h'))) {
+    out(USAGE);
+    return 0;
+  }
   if (command === undefined) {
     process.stderr.write(`tauon: unknown command "${name}"\n${USAGE}\n`);
     return 2;

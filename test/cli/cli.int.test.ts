@@ -70,6 +70,11 @@ describe('the tauon command line', () => {
     const wrong = await runTauon(['emit', '--url', serve.url, 'only-a-stream']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('usage:');
+    for (const args of [['--help'], ['serve', '--help'], ['tail', '-h']]) {
+      const help = await runTauon(args);
+      expect(help.code, `tauon ${args.join(' ')}`).toBe(0);
+      expect(help.stdout, `tauon ${args.join(' ')}`).toContain('tauon serve [--data DIR | --store URL | --config FILE]');
+    }
     const unknown = await runTauon(['frobnicate']);
     expect(unknown.code).toBe(2);
     const badJson = await runTauon(['emit', '--url', serve.url, 's', 'T', '{not json']);
