@@ -24,17 +24,7 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
     if (byCodec === undefined) encodedLists.set(events, (byCodec = {}));
     byCodec[codec.name] = list;
   }
-  // The frame with an empty list ends with the empty list's encoding (msgpack 0x90, JSON `[]`)
-  // and, in JSON, the closing brace: the list's bytes go in their place.
-  const head = codec.encode({ type: 'events', sub, events: [] });
-  const tail = codec.name === 'json' ? 1 : 0;
-  const emptyList = codec.name === 'json' ? 2 : 1;
-  const cut = head.length - tail - emptyList;
-  const frame = new Uint8Array(cut + list.length + tail);
-  frame.set(head.subarray(0, cut), 0);
-  frame.set(list, cut);
-  if (tail > 0) frame.set(head.subarray(head.length - tail), cut + list.length);
-  return frame;
+  return frameAround(codec, sub, [list]);
 }
 
 /**
@@ -43,23 +33,34 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
  * encoding hands them out): nothing is decoded or encoded again.
  */
 export function msgpackEventsFrameOf(sub: number, count: number, encodedEvents: Uint8Array): Uint8Array {
-  const head = msgpackCodec.encode({ type: 'events', sub, events: [] });
-  const cut = head.length - 1; // the empty list's 0x90
-  const listHeader = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
-  const frame = new Uint8Array(cut + listHeader + encodedEvents.length);
+  return frameAround(msgpackCodec, sub, [msgpackArrayHeader(count), encodedEvents]);
+}
+
+/**
+ * `{ type: 'events', sub, events }` with the list's encoding given in parts. The frame with an
+ * empty list ends with the empty list's encoding (msgpack 0x90, JSON `[]`) and, in JSON, the
+ * closing brace: the parts go in the empty list's place.
+ */
+function frameAround(codec: Codec, sub: number, listParts: readonly Uint8Array[]): Uint8Array {
+  const head = codec.encode({ type: 'events', sub, events: [] });
+  const tail = codec.name === 'json' ? 1 : 0;
+  const cut = head.length - tail - (codec.name === 'json' ? 2 : 1);
+  let size = cut + tail;
+  for (const part of listParts) size += part.length;
+  const frame = new Uint8Array(size);
   frame.set(head.subarray(0, cut), 0);
   let at = cut;
-  if (listHeader === 1) {
-    frame[at++] = 0x90 | count;
-  } else if (listHeader === 3) {
-    frame[at++] = 0xdc;
-    frame[at++] = count >>> 8;
-    frame[at++] = count & 0xff;
-  } else {
-    frame[at++] = 0xdd;
-    new DataView(frame.buffer).setUint32(at, count);
-    at += 4;
+  for (const part of listParts) {
+    frame.set(part, at);
+    at += part.length;
   }
-  frame.set(encodedEvents, at);
+  if (tail > 0) frame.set(head.subarray(head.length - tail), at);
   return frame;
+}
+
+/** The msgpack header of an array of `count` items. */
+function msgpackArrayHeader(count: number): Uint8Array {
+  if (count < 16) return Uint8Array.of(0x90 | count);
+  if (count < 0x10000) return Uint8Array.of(0xdc, count >>> 8, count & 0xff);
+  return Uint8Array.of(0xdd, count >>> 24, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff);
 }

@@ -1,4 +1,4 @@
-import { checkProducerField, isName, isRecord, isUint, onlyKeys } from './plain-values.js';
+import { isName, isPlainEventList, isRecord, isUint, onlyKeys } from './plain-values.js';
 import type { AppendFrame } from './frames.js';
 
 /*
@@ -9,6 +9,8 @@ import type { AppendFrame } from './frames.js';
  * strip of unknown fields, goes on to the schema, which has the last word and the error message.
  */
 
+/** Fields every event must have. */
+const EVENT_INPUT_REQUIRED = ['type'];
 const FRAME_KEYS = new Set(['type', 'id', 'stream', 'events', 'expected', 'dedupe', 'newChain']);
 const DOLLAR = 0x24;
 const STAR = 0x2a;
@@ -21,30 +23,13 @@ export function isPlainAppendFrame(value: unknown): value is AppendFrame {
   if (expected !== undefined && expected !== 'any' && expected !== 'none' && expected !== 'exists' && !isUint(expected)) return false;
   if (dedupe !== undefined && typeof dedupe !== 'boolean') return false;
   if (newChain !== undefined && typeof newChain !== 'boolean') return false;
-  const events = value['events'];
-  if (!Array.isArray(events) || events.length === 0) return false;
-  for (const event of events) if (!isPlainEventInput(event)) return false;
-  return true;
+  return isPlainEventList(value['events'], isEventInputField, EVENT_INPUT_REQUIRED);
 }
 
-function isPlainEventInput(event: unknown): boolean {
-  if (!isRecord(event)) return false;
-  for (const key in event) {
-    const field = event[key];
-    const producerField = checkProducerField(key, field);
-    if (producerField !== undefined) {
-      if (!producerField) return false;
-      continue;
-    }
-    // Beside the producer's optional fields, only the type and the optional id.
-    if (key === 'type') {
-      if (!isName(field)) return false;
-    } else if (key !== 'id' || (field !== undefined && !isName(field))) {
-      return false;
-    }
-  }
-  // The one required field, which a missing key would leave unchecked.
-  return event['type'] !== undefined;
+/** Beside the producer's optional fields, an event as sent has its type and an optional id. */
+function isEventInputField(key: string, field: unknown): boolean {
+  if (key === 'type') return isName(field);
+  return key === 'id' && (field === undefined || isName(field));
 }
 
 /** What StreamName accepts: a name without `*` that does not start with `$`. */

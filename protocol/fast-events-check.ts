@@ -1,4 +1,4 @@
-import { checkProducerField, isName, isPositive, isRecord, isUint, onlyKeys } from './plain-values.js';
+import { isName, isPlainEventList, isPositive, isRecord, isUint, onlyKeys } from './plain-values.js';
 import type { EventsFrame } from './frames.js';
 
 /*
@@ -9,46 +9,31 @@ import type { EventsFrame } from './frames.js';
  * error message.
  */
 
+/** Fields every event must have. */
+const STORED_EVENT_REQUIRED = ['id', 'type', 'stream', 'seq', 'pos', 'tx', 'recorded'];
 const FRAME_KEYS = new Set(['type', 'sub', 'events']);
 
 /** True when `value` is an `events` frame that the schema would accept exactly as it is. */
 export function isPlainEventsFrame(value: unknown): value is EventsFrame {
   if (!isRecord(value) || value['type'] !== 'events' || !isUint(value['sub'])) return false;
   if (!onlyKeys(value, FRAME_KEYS)) return false;
-  const events = value['events'];
-  if (!Array.isArray(events) || events.length === 0) return false;
-  for (const event of events) if (!isPlainStoredEvent(event)) return false;
-  return true;
+  return isPlainEventList(value['events'], isStoredEventField, STORED_EVENT_REQUIRED);
 }
 
-function isPlainStoredEvent(event: unknown): boolean {
-  if (!isRecord(event)) return false;
-  for (const key in event) {
-    const field = event[key];
-    const producerField = checkProducerField(key, field);
-    if (producerField !== undefined) {
-      if (!producerField) return false;
-      continue;
-    }
-    switch (key) {
-      case 'id':
-      case 'type':
-      case 'stream':
-        if (!isName(field)) return false;
-        break;
-      case 'seq':
-      case 'pos':
-      case 'tx':
-        if (!isPositive(field)) return false;
-        break;
-      case 'recorded':
-        if (!isUint(field)) return false;
-        break;
-      default:
-        return false;
-    }
+/** The fields a stored event adds to the producer's. */
+function isStoredEventField(key: string, field: unknown): boolean {
+  switch (key) {
+    case 'id':
+    case 'type':
+    case 'stream':
+      return isName(field);
+    case 'seq':
+    case 'pos':
+    case 'tx':
+      return isPositive(field);
+    case 'recorded':
+      return isUint(field);
+    default:
+      return false;
   }
-  // Required fields that a missing key would leave unchecked.
-  return event['id'] !== undefined && event['type'] !== undefined && event['stream'] !== undefined &&
-    event['seq'] !== undefined && event['pos'] !== undefined && event['tx'] !== undefined && event['recorded'] !== undefined;
 }

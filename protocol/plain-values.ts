@@ -48,7 +48,7 @@ const MAX_SCHEMA_LENGTH = 1024;
  * `causation`, `correlation`, `time`, `schema`, `meta`, `data`); undefined for any other key,
  * which the caller checks itself.
  */
-export function checkProducerField(key: string, field: unknown): boolean | undefined {
+function checkProducerField(key: string, field: unknown): boolean | undefined {
   switch (key) {
     case 'key':
     case 'causation':
@@ -65,4 +65,28 @@ export function checkProducerField(key: string, field: unknown): boolean | undef
     default:
       return undefined;
   }
+}
+
+/**
+ * A non-empty list of plain events: each a plain object whose fields are the producer's optional
+ * ones (`key`, `causation`, `correlation`, `time`, `schema`, `meta`, `data`) or pass `ownField`,
+ * and that has every field of `required`.
+ */
+export function isPlainEventList(
+  value: unknown,
+  ownField: (key: string, field: unknown) => boolean,
+  required: readonly string[],
+): boolean {
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (const event of value) {
+    if (!isRecord(event)) return false;
+    for (const key in event) {
+      const field = event[key];
+      const producerField = checkProducerField(key, field);
+      if (producerField === undefined ? !ownField(key, field) : !producerField) return false;
+    }
+    // A required field left out would not have been visited above.
+    for (const key of required) if (event[key] === undefined) return false;
+  }
+  return true;
 }

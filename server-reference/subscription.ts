@@ -34,6 +34,16 @@ export interface SubscriptionSpec {
   readonly credit: number;
 }
 
+/** What one page of a read came to. */
+interface SentPage {
+  /** Events of the page that may be delivered (in cold mode, up to the target). */
+  readonly length: number;
+  /** Of those, how many the cursor moved past (the rest wait for credit). */
+  readonly consumed: number;
+  /** The read came back short: the store has nothing more now. */
+  readonly reachedEnd: boolean;
+}
+
 /**
  * One subscription's delivery: reads from the store from its cursor, never sends more events
  * than its credit, says `caught-up` at the head and, in live modes, follows commits. Live
@@ -168,36 +178,21 @@ export class Subscription {
   private async readUntilBlocked(): Promise<void> {
     const { selector, predicate, mode, target } = this.spec;
     const store = this.host.store;
-    const encoded = predicate === undefined ? this.encodedReader() : undefined;
-    if (encoded !== undefined) return this.readEncodedUntilBlocked(encoded.read, encoded.send);
+    const sendPage = (predicate === undefined ? this.encodedPageSender() : undefined) ?? ((from, limit) => this.sendDecodedPage(from, limit));
     while (!this.closed && this.credit > 0) {
       this.dirty = false;
       const limit = predicate === undefined ? Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit) : SUBSCRIPTION_PAGE_SIZE;
       // For a pattern, the store's head before the read bounds what the read can miss: every
       // event up to it is visible, so at the end of the read the cursor may move up to it.
       const headBefore = selector.kind === 'prefix' ? await store.headPosition(selector.prefix) : 0;
-      let page = await readSelected(store, selector, this.cursor + 1, 'forward', limit);
-      if (this.closed) return;
-      const reachedEnd = page.length < limit;
-      if (mode === 'cold') page = page.filter((event) => positionIn(selector, event) <= target);
-      const deliverable: StoredEvent[] = [];
-      let consumed = 0;
-      for (const event of page) {
-        if (deliverable.length === this.credit) break;
-        this.cursor = positionIn(selector, event);
-        consumed += 1;
-        if (predicate === undefined || predicate(event)) deliverable.push(event);
-      }
-      if (deliverable.length > 0) {
-        this.credit -= deliverable.length;
-        this.host.send({ type: 'events', sub: this.sub, events: deliverable });
-      }
-      const drained = consumed === page.length;
-      if (mode === 'cold' && drained && (reachedEnd || page.length < limit || this.cursor >= target)) {
+      const page = await sendPage(this.cursor + 1, limit);
+      if (page === undefined) return;
+      const drained = page.consumed === page.length;
+      if (mode === 'cold' && drained && (page.reachedEnd || page.length < limit || this.cursor >= target)) {
         this.complete();
         return;
       }
-      if (drained && reachedEnd) {
+      if (drained && page.reachedEnd) {
         if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, headBefore);
         this.reachedHead();
         if (!this.dirty) return;
@@ -207,60 +202,63 @@ export class Subscription {
   }
 
   /**
-   * The store's encoded reads for this subscription, when the client takes msgpack, the store
-   * offers them and nothing needs the decoded events (no filter; a stream or `$all`).
+   * Reads a page of decoded events from `from` and sends those the credit and the filter let
+   * through, moving the cursor past what it consumed; undefined when the subscription closed
+   * meanwhile.
    */
-  private encodedReader():
-    | { read: (from: number, limit: number) => Promise<EncodedEvents>; send: (count: number, bytes: Uint8Array) => void }
-    | undefined {
-    const { store, sendEncoded } = this.host;
-    if (sendEncoded === undefined) return undefined;
-    const selector = this.spec.selector;
-    const send = (count: number, bytes: Uint8Array): void => sendEncoded(this.sub, count, bytes);
-    if (selector.kind === 'stream' && store.readStreamEncoded !== undefined) {
-      const stream = selector.stream;
-      return { read: (from, limit) => store.readStreamEncoded!(stream, from, limit), send };
+  private async sendDecodedPage(from: number, limit: number): Promise<SentPage | undefined> {
+    const { selector, predicate, mode, target } = this.spec;
+    let page = await readSelected(this.host.store, selector, from, 'forward', limit);
+    if (this.closed) return undefined;
+    const reachedEnd = page.length < limit;
+    if (mode === 'cold') page = page.filter((event) => positionIn(selector, event) <= target);
+    const deliverable: StoredEvent[] = [];
+    let consumed = 0;
+    for (const event of page) {
+      if (deliverable.length === this.credit) break;
+      this.cursor = positionIn(selector, event);
+      consumed += 1;
+      if (predicate === undefined || predicate(event)) deliverable.push(event);
     }
-    if (selector.kind === 'prefix' && selector.prefix === '' && store.readAllEncoded !== undefined) {
-      return { read: (from, limit) => store.readAllEncoded!(from, limit), send };
+    if (deliverable.length > 0) {
+      this.credit -= deliverable.length;
+      this.host.send({ type: 'events', sub: this.sub, events: deliverable });
     }
-    return undefined;
+    return { length: page.length, consumed, reachedEnd };
   }
 
-  /** {@link readUntilBlocked} on encoded events: the same steps, with every event deliverable. */
-  private async readEncodedUntilBlocked(
-    read: (from: number, limit: number) => Promise<EncodedEvents>,
-    send: (count: number, bytes: Uint8Array) => void,
-  ): Promise<void> {
-    const { selector, mode, target } = this.spec;
-    const store = this.host.store;
-    while (!this.closed && this.credit > 0) {
-      this.dirty = false;
-      const limit = Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit);
-      const headBefore = selector.kind === 'prefix' ? await store.headPosition(selector.prefix) : 0;
-      const page = await read(this.cursor + 1, limit);
-      if (this.closed) return;
-      const { positions, ends } = page;
-      const reachedEnd = positions.length < limit;
+  /**
+   * {@link sendDecodedPage} on the store's encoded reads, when the client takes msgpack, the
+   * store offers them and nothing needs the decoded events (no filter; a stream or `$all`):
+   * the stored bytes go into the frame as they are. Every event is deliverable, and the page
+   * is no larger than the credit.
+   */
+  private encodedPageSender(): ((from: number, limit: number) => Promise<SentPage | undefined>) | undefined {
+    const { store, sendEncoded } = this.host;
+    const selector = this.spec.selector;
+    if (sendEncoded === undefined) return undefined;
+    let read: ((from: number, limit: number) => Promise<EncodedEvents>) | undefined;
+    if (selector.kind === 'stream' && store.readStreamEncoded !== undefined) {
+      const stream = selector.stream;
+      read = (from, limit) => store.readStreamEncoded!(stream, from, limit);
+    } else if (selector.kind === 'prefix' && selector.prefix === '' && store.readAllEncoded !== undefined) {
+      read = (from, limit) => store.readAllEncoded!(from, limit);
+    }
+    if (read === undefined) return undefined;
+    const { mode, target } = this.spec;
+    return async (from, limit) => {
+      const { positions, ends, bytes } = await read(from, limit);
+      if (this.closed) return undefined;
       // Positions increase: in cold mode the events up to the target are a prefix of the page.
       let count = positions.length;
       if (mode === 'cold') while (count > 0 && positions[count - 1]! > target) count -= 1;
       if (count > 0) {
         this.cursor = positions[count - 1]!;
         this.credit -= count;
-        send(count, page.bytes.subarray(0, ends[count - 1]));
+        sendEncoded(this.sub, count, bytes.subarray(0, ends[count - 1]));
       }
-      if (mode === 'cold' && (reachedEnd || count < limit || this.cursor >= target)) {
-        this.complete();
-        return;
-      }
-      if (reachedEnd) {
-        if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, headBefore);
-        this.reachedHead();
-        if (!this.dirty) return;
-      }
-    }
-    if (!this.closed && this.live) this.checkBehind();
+      return { length: count, consumed: count, reachedEnd: positions.length < limit };
+    };
   }
 
   private reachedHead(): void {

@@ -187,7 +187,7 @@ export class PostgresStore implements EventStore {
     return this.read(async () => {
       const page = new EncodedPage(limit);
       if (limit <= 0) return page.done();
-      const result = await this.reads.query<{ seq: number; body: Buffer }>(this.sql.streamForwardEncoded, [nameToColumn(stream), Math.max(from, 1), limit]);
+      const result = await this.reads.query<{ seq: number; body: Buffer }>(this.sql.streamForward, [nameToColumn(stream), Math.max(from, 1), limit]);
       for (const row of result.rows) page.add(row.seq, row.body);
       return page.done();
     });
@@ -197,7 +197,7 @@ export class PostgresStore implements EventStore {
     return this.read(async () => {
       const page = new EncodedPage(limit);
       if (limit <= 0) return page.done();
-      const result = await this.reads.query<{ pos: number; body: Buffer }>(this.sql.allForwardEncoded, [Math.max(from, 0), limit]);
+      const result = await this.reads.query<{ pos: number; body: Buffer }>(this.sql.allForward, [Math.max(from, 0), limit]);
       for (const row of result.rows) page.add(row.pos, row.body);
       return page.done();
     });
@@ -527,11 +527,10 @@ function statements(s: string) {
     // Seqs are dense from 1, so a forward page from seq >= 1 is also a range of seqs: bounding it
     // keeps the planner (whose row estimates lag behind bulk appends) from sorting the rest of
     // the stream for each page.
-    streamForward: `${body} ${s}.events WHERE stream = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY stream, seq LIMIT $3`,
+    // With seq (and pos below): the encoded reads hand out positions beside the bodies.
+    streamForward: `SELECT seq, body FROM ${s}.events WHERE stream = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY stream, seq LIMIT $3`,
     streamBackward: `${body} ${s}.events WHERE stream = $1 AND seq <= $2 ORDER BY seq DESC LIMIT $3`,
-    allForward: `${body} ${s}.events WHERE pos >= $1 ORDER BY pos LIMIT $2`,
-    streamForwardEncoded: `SELECT seq, body FROM ${s}.events WHERE stream = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY stream, seq LIMIT $3`,
-    allForwardEncoded: `SELECT pos, body FROM ${s}.events WHERE pos >= $1 ORDER BY pos LIMIT $2`,
+    allForward: `SELECT pos, body FROM ${s}.events WHERE pos >= $1 ORDER BY pos LIMIT $2`,
     allBackward: `${body} ${s}.events WHERE pos <= $1 ORDER BY pos DESC LIMIT $2`,
     allForwardPrefix: `${body} ${s}.events WHERE pos >= $1 AND stream LIKE $3 ORDER BY pos LIMIT $2`,
     allBackwardPrefix: `${body} ${s}.events WHERE pos <= $1 AND stream LIKE $3 ORDER BY pos DESC LIMIT $2`,

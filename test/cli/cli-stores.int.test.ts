@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
 import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
-import { POSTGRES_URL, TestSchemas, postgresAvailable } from '../stores/postgres-fixture.js';
-import { NATS_URL, TestStores, natsAvailable } from '../stores/jetstream-fixture.js';
+import { POSTGRES_URL, postgresAvailable } from '../stores/postgres-fixture.js';
+import { NATS_URL, natsAvailable } from '../stores/jetstream-fixture.js';
+import { serviceStoreNames } from '../stores/service-store-names.js';
 import { runTauon, startServe, type ServeProcess } from '../support/cli-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -20,12 +21,7 @@ async function eventsIn(directory: string): Promise<string[]> {
 
 const withPostgres = await postgresAvailable();
 const withNats = await natsAvailable();
-const schemas = new TestSchemas();
-const jetStreams = new TestStores();
-afterAll(async () => {
-  await schemas.dropAll();
-  await jetStreams.deleteAll();
-});
+const { schemas, jetStreams } = serviceStoreNames();
 
 describe('tauon serve: choosing stores', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

@@ -1,21 +1,17 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { wsTransport } from '../../transports/ws/index.js';
-import { POSTGRES_URL, TestSchemas, postgresAvailable } from '../stores/postgres-fixture.js';
-import { NATS_URL, TestStores, natsAvailable } from '../stores/jetstream-fixture.js';
+import { POSTGRES_URL, postgresAvailable } from '../stores/postgres-fixture.js';
+import { NATS_URL, natsAvailable } from '../stores/jetstream-fixture.js';
+import { serviceStoreNames } from '../stores/service-store-names.js';
 import { startServe, type ServeProcess } from '../support/cli-process.js';
 
 // Two `tauon serve` processes on one PostgreSQL database or one JetStream, as a user runs them:
 // each client emits through its own server and follows the stream through it, and sees the
 // other server's appends live, every event once, in the same order as the other client.
 
-const schemas = new TestSchemas();
-const jetStreams = new TestStores();
-afterAll(async () => {
-  await schemas.dropAll();
-  await jetStreams.deleteAll();
-}, 60_000);
+const { schemas, jetStreams } = serviceStoreNames();
 
 const storeUrls: [string, () => string][] = [
   ...((await postgresAvailable()) ? [['PostgreSQL', () => `${POSTGRES_URL}?schema=${schemas.fresh('shared')}`] as [string, () => string]] : []),

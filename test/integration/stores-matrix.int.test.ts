@@ -5,8 +5,9 @@ import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { describeServer } from '../conformance/wire-suite.js';
 import { startServer, type RunningServer } from '../support/harness.js';
 import { tempDir } from '../support/temp-dir.js';
-import { POSTGRES_URL, postgresAvailable, TestSchemas } from '../stores/postgres-fixture.js';
-import { natsAvailable, TestStores } from '../stores/jetstream-fixture.js';
+import { POSTGRES_URL, postgresAvailable } from '../stores/postgres-fixture.js';
+import { natsAvailable } from '../stores/jetstream-fixture.js';
+import { serviceStoreNames } from '../stores/service-store-names.js';
 import { clientApiSuite } from './suites/client-api.js';
 import { hotColdSwitchSuite } from './suites/hot-cold-switch.js';
 import { resumeSuite } from './suites/resume.js';
@@ -14,12 +15,7 @@ import { resumeSuite } from './suites/resume.js';
 // The client's integration suites (every mode and start position, credit, resume across server
 // closes) against reference servers on lmdb (whose replays splice stored bytes into frames),
 // PostgreSQL and JetStream, over WebSocket.
-const schemas = new TestSchemas();
-const jetStreams = new TestStores();
-afterAll(async () => {
-  await schemas.dropAll();
-  await jetStreams.deleteAll();
-}, 60_000);
+const { schemas, jetStreams } = serviceStoreNames();
 
 const lmdbDirs: { remove: () => Promise<void> }[] = [];
 afterAll(async () => {

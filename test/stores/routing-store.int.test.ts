@@ -14,8 +14,9 @@ import { TauonServer } from '../../server-reference/server.js';
 import { MemoryServerTransport, memoryTransport } from '../../transports/memory/index.js';
 import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
 import type { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
-import { POSTGRES_URL, TestSchemas, postgresAvailable } from './postgres-fixture.js';
-import { TestStores, natsAvailable } from './jetstream-fixture.js';
+import { POSTGRES_URL, postgresAvailable } from './postgres-fixture.js';
+import { natsAvailable } from './jetstream-fixture.js';
+import { serviceStoreNames } from './service-store-names.js';
 
 const directories: string[] = [];
 function freshDirectory(): string {
@@ -334,12 +335,7 @@ describe('routing store behind a reference server', () => {
 
 const withPostgres = await postgresAvailable();
 const withNats = await natsAvailable();
-const schemas = new TestSchemas();
-const jetStreams = new TestStores();
-afterAll(async () => {
-  await schemas.dropAll();
-  await jetStreams.deleteAll();
-});
+const { schemas, jetStreams } = serviceStoreNames();
 
 /** Waits (bounded) until `done()` holds. */
 async function until(done: () => boolean, what: string): Promise<void> {
