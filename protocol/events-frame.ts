@@ -5,11 +5,28 @@ import { msgpackCodec } from './msgpack-codec.js';
 /*
  * One commit delivered to many live subscribers is the same list of events in every `events`
  * frame; only `sub` differs. The list is encoded once per codec and spliced behind each frame's
- * head, so that a hundred subscribers cost one encoding, not a hundred.
+ * head, so that a hundred subscribers cost one encoding, not a hundred. In msgpack, once a run
+ * of the list is asked for (a subscriber with less credit than the commit, or one catching up
+ * from the middle of it), each event is encoded on its own, so that any run is spliced too.
  */
 
+/** A list's encoding: its items one after the other, and where each ends. */
+interface EncodedList {
+  /** The items without the list's brackets or header. */
+  readonly items: Uint8Array;
+  /** msgpack, once a run was asked for: where each item ends in `items`. */
+  readonly ends?: readonly number[];
+}
+
 /** Encoded event lists, per list and codec, for as long as the list is alive. */
-const encodedLists = new WeakMap<readonly StoredEvent[], Partial<Record<CodecName, Uint8Array>>>();
+const encodedLists = new WeakMap<readonly StoredEvent[], Partial<Record<CodecName, EncodedList>>>();
+
+/** Events `start` (inclusive) to `end` (exclusive) of a list whose encoding is shared. */
+export interface EventRun {
+  readonly events: readonly StoredEvent[];
+  readonly start: number;
+  readonly end: number;
+}
 
 /**
  * The bytes of `{ type: 'events', sub, events }` in `codec`: the same bytes as
@@ -17,14 +34,27 @@ const encodedLists = new WeakMap<readonly StoredEvent[], Partial<Record<CodecNam
  * the same list. Throws what `codec.encode` throws for events it cannot carry.
  */
 export function encodeEventsFrame(codec: Codec, sub: number, events: readonly StoredEvent[]): Uint8Array {
-  let byCodec = encodedLists.get(events);
-  let list = byCodec?.[codec.name];
-  if (list === undefined) {
-    list = codec.encode(events);
-    if (byCodec === undefined) encodedLists.set(events, (byCodec = {}));
-    byCodec[codec.name] = list;
+  return encodeEventsFrameOfRuns(codec, sub, [{ events, start: 0, end: events.length }]);
+}
+
+/**
+ * The bytes of `{ type: 'events', sub, events }` whose events are those of `runs`, one run
+ * after the other, spliced from their lists' shared encodings (see {@link encodeEventsFrame}):
+ * a subscriber catching up over several commits gets one frame without a new encoding.
+ */
+export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonly EventRun[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let count = 0;
+  for (const run of runs) {
+    if (run.end <= run.start) continue;
+    count += run.end - run.start;
+    parts.push(itemsOf(codec, run));
   }
-  return frameAround(codec, sub, [list]);
+  if (codec.name === 'msgpack') return frameAround(codec, sub, [msgpackArrayHeader(count), ...parts]);
+  const json: Uint8Array[] = [JSON_OPEN];
+  parts.forEach((part, index) => json.push(...(index === 0 ? [part] : [JSON_COMMA, part])));
+  json.push(JSON_CLOSE);
+  return frameAround(codec, sub, json);
 }
 
 /**
@@ -34,6 +64,55 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
  */
 export function msgpackEventsFrameOf(sub: number, count: number, encodedEvents: Uint8Array): Uint8Array {
   return frameAround(msgpackCodec, sub, [msgpackArrayHeader(count), encodedEvents]);
+}
+
+/** The encoded items of a non-empty run. */
+function itemsOf(codec: Codec, run: EventRun): Uint8Array {
+  const whole = run.start === 0 && run.end === run.events.length;
+  if (whole) return encodedList(codec, run.events, false).items;
+  // A JSON run is encoded on its own: JSON clients are not the ones a fast path is for.
+  if (codec.name === 'json') return jsonItems(codec.encode(run.events.slice(run.start, run.end)));
+  const { items, ends } = encodedList(codec, run.events, true);
+  return items.subarray(run.start === 0 ? 0 : ends![run.start - 1], ends![run.end - 1]);
+}
+
+/** The encoding of `events` in `codec`, made once per list and codec (again once `ends` are needed). */
+function encodedList(codec: Codec, events: readonly StoredEvent[], needEnds: boolean): EncodedList {
+  let byCodec = encodedLists.get(events);
+  let list = byCodec?.[codec.name];
+  if (list === undefined || (needEnds && list.ends === undefined)) {
+    if (codec.name === 'json') list = { items: jsonItems(codec.encode(events)) };
+    else list = needEnds ? msgpackItems(codec, events) : { items: msgpackListItems(codec.encode(events)) };
+    if (byCodec === undefined) encodedLists.set(events, (byCodec = {}));
+    byCodec[codec.name] = list;
+  }
+  return list;
+}
+
+/** A msgpack array's items: its encoding without the header (1, 3 or 5 bytes by its length). */
+function msgpackListItems(list: Uint8Array): Uint8Array {
+  const first = list[0]!;
+  return list.subarray(first === 0xdc ? 3 : first === 0xdd ? 5 : 1);
+}
+
+/** Each event encoded on its own, one after the other in one buffer. */
+function msgpackItems(codec: Codec, events: readonly StoredEvent[]): EncodedList {
+  const encoded = events.map((event) => codec.encode(event));
+  const ends: number[] = [];
+  let size = 0;
+  for (const item of encoded) ends.push((size += item.length));
+  const items = new Uint8Array(size);
+  encoded.forEach((item, index) => items.set(item, index === 0 ? 0 : ends[index - 1]));
+  return { items, ends };
+}
+
+const JSON_OPEN = Uint8Array.of(0x5b); // [
+const JSON_COMMA = Uint8Array.of(0x2c); // ,
+const JSON_CLOSE = Uint8Array.of(0x5d); // ]
+
+/** A JSON list's items: its text without the brackets. */
+function jsonItems(list: Uint8Array): Uint8Array {
+  return list.subarray(1, list.length - 1);
 }
 
 /**

@@ -18,7 +18,14 @@ export class CommitView {
      * a pattern subscription whose cursor is exactly there can take the commit directly.
      */
     readonly previousHead: number | undefined,
+    /** The commit's number among those the server was notified of: the next one has `serial + 1`. */
+    readonly serial: number,
   ) {}
+
+  /** The store-wide position of the commit's newest event. */
+  get lastPos(): number {
+    return this.events[this.events.length - 1]!.pos;
+  }
 
   /** The commit's events that `selector` addresses, in order. */
   selected(selector: Selector): readonly StoredEvent[] {
@@ -30,5 +37,25 @@ export class CommitView {
       this.bySelector.set(key, mine);
     }
     return mine;
+  }
+
+  /**
+   * Where in `selected(selector)` the events after position `cursor` begin (its length when
+   * none is after it), when the commit continues from there: no event of the selector lies
+   * between the cursor and the commit. Undefined when it does not.
+   */
+  resumeIndex(selector: Selector, cursor: number): number | undefined {
+    const mine = this.selected(selector);
+    if (selector.kind === 'stream') {
+      if (mine.length === 0) return 0;
+      const skip = cursor + 1 - mine[0]!.seq;
+      return skip < 0 ? undefined : Math.min(skip, mine.length);
+    }
+    // A pattern's positions are store-wide: the commit continues from the cursor when the
+    // newest position before it is known and not past the cursor.
+    if (this.previousHead === undefined || this.previousHead > cursor) return undefined;
+    let index = 0;
+    while (index < mine.length && mine[index]!.pos <= cursor) index += 1;
+    return index;
   }
 }

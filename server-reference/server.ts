@@ -10,8 +10,9 @@ import type {
 } from '../protocol/frames.js';
 import type { Connection, ServerTransport } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
-import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS } from './limits.js';
+import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, RECENT_COMMIT_EVENTS } from './limits.js';
 import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
 import type { EventStore } from './stores/event-store.js';
 import type { Subscription } from './subscription.js';
@@ -55,6 +56,8 @@ export class TauonServer {
   private readonly stopCommits: () => void;
   /** The position of the newest event committed, as far as commit notifications tell. */
   private lastCommitted: number | undefined;
+  private commitSerial = 0;
+  private readonly recent = new RecentCommits(RECENT_COMMIT_EVENTS);
   /** Writes that do not come over a session (the HTTP API) share one ordered pipeline. */
   private readonly directWrites: AppendPipeline;
   private readonly directAnswers = new Map<number, (frame: ServerFrame) => void>();
@@ -82,6 +85,7 @@ export class TauonServer {
       ...this.description,
       store: this.store,
       behindThreshold: this.behindThreshold,
+      recent: this.recent,
       authenticate: (token) => this.admits(token),
       follow: (subscription) => this.following.add(subscription),
       unfollow: (subscription) => this.following.delete(subscription),
@@ -177,7 +181,12 @@ export class TauonServer {
     const last = events[events.length - 1];
     if (last === undefined) return;
     this.lastCommitted = last.pos;
-    const commit = new CommitView(events, previous);
+    const commit = new CommitView(events, previous, ++this.commitSerial);
+    if (this.following.size === 0) {
+      this.recent.clear();
+      return;
+    }
+    this.recent.add(commit);
     for (const subscription of this.following) subscription.onCommit(commit);
   }
 }

@@ -1,7 +1,7 @@
 import { TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
-import { encodeEventsFrame, msgpackEventsFrameOf } from '../protocol/events-frame.js';
+import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
@@ -11,6 +11,7 @@ import { AppendPipeline } from './append-pipeline.js';
 import { compileFilter } from './event-filter.js';
 import { HEARTBEAT_MISSES } from './limits.js';
 import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
 import { resolveForwardCursor } from './start-position.js';
 import type { EventStore } from './stores/event-store.js';
@@ -20,6 +21,8 @@ import { Subscription } from './subscription.js';
 export interface SessionHost extends ServerDescription {
   readonly store: EventStore;
   readonly behindThreshold: number;
+  /** The server's newest commits, for live subscribers that fell behind. */
+  readonly recent?: RecentCommits;
   authenticate(token: string | undefined): Promise<boolean>;
   /** Subscriptions that follow commits are registered with the server's commit fan-out. */
   follow(subscription: Subscription): void;
@@ -235,7 +238,9 @@ export class Session {
         {
           store,
           behindThreshold: this.host.behindThreshold,
+          ...(this.host.recent === undefined ? {} : { recent: this.host.recent }),
           send: (out) => this.send(out),
+          sendRuns: (sub, runs) => this.sendEncoding({ sub }, (codec) => encodeEventsFrameOfRuns(codec, sub, runs)),
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
           ended: (ended) => this.forget(ended),
         },
@@ -287,17 +292,22 @@ export class Session {
   }
 
   private send(frame: ServerFrame): void {
+    // Live events of one commit go to many subscribers: their list is encoded once.
+    this.sendEncoding(frame, (codec) => (frame.type === 'events' ? encodeEventsFrame(codec, frame.sub, frame.events) : codec.encode(frame)));
+  }
+
+  /** Sends what `encode` makes of a frame (`about` names its request), or the error it throws. */
+  private sendEncoding(about: { type?: string; id?: number; sub?: number }, encode: (codec: Codec) => Uint8Array): void {
     if (this.state === 'closed') return;
     const codec = this.codec ?? msgpackCodec;
     let bytes: Uint8Array;
     try {
-      // Live events of one commit go to many subscribers: their list is encoded once.
-      bytes = frame.type === 'events' ? encodeEventsFrame(codec, frame.sub, frame.events) : codec.encode(frame);
+      bytes = encode(codec);
     } catch (error) {
       // Stored data the client's codec cannot carry (a 64-bit integer or binary for a JSON
       // client): that request fails, the session and the server go on.
-      if (frame.type === 'error') return;
-      const { id, sub } = frame as { id?: number; sub?: number };
+      if (about.type === 'error') return;
+      const { id, sub } = about;
       bytes = codec.encode({
         type: 'error',
         ...(id === undefined ? {} : { id }),

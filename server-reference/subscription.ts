@@ -1,8 +1,10 @@
 import { TauonError } from '../protocol/errors.js';
+import type { EventRun } from '../protocol/events-frame.js';
 import type { ServerFrame, StoredEvent, SubscriptionMode } from '../protocol/frames.js';
 import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
 import { SUBSCRIPTION_PAGE_SIZE } from './limits.js';
+import type { RecentCommits } from './recent-commits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
 import type { EncodedEvents, EventStore } from './stores/event-store.js';
 
@@ -16,6 +18,10 @@ export interface SubscriptionHost {
    * bytes instead of decoding and encoding.
    */
   readonly sendEncoded?: (sub: number, count: number, events: Uint8Array) => void;
+  /** Sends one `events` frame of the events of `runs`, one run after the other. */
+  sendRuns(sub: number, runs: readonly EventRun[]): void;
+  /** The server's newest commits: a live subscription that fell behind is served from them. */
+  readonly recent?: RecentCommits;
   /** Called once when the subscription ends by itself (complete or failure). */
   ended(subscription: Subscription): void;
   /** A live subscription more than this many positions behind is told `fell-behind`. */
@@ -65,6 +71,8 @@ export class Subscription {
   private closed = false;
   /** The newest position of the selector known from commits, to measure how far behind it is. */
   private knownHead: number;
+  /** The serial of the first commit not yet delivered whole, when known (see RecentCommits). */
+  private nextSerial: number | undefined;
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -140,19 +148,21 @@ export class Subscription {
     const predicate = this.spec.predicate;
     const deliverable = predicate === undefined ? mine : mine.filter(predicate);
     if (deliverable.length === 0) {
-      this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.events[commit.events.length - 1]!.pos;
+      this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.lastPos;
+      this.nextSerial = commit.serial + 1;
       return true;
     }
     if (this.credit === 0) return false;
     if (deliverable.length > this.credit) {
-      const part = deliverable.slice(0, this.credit);
-      this.cursor = positionIn(selector, part[part.length - 1]!);
+      this.cursor = positionIn(selector, deliverable[this.credit - 1]!);
+      this.nextSerial = commit.serial;
+      this.host.sendRuns(this.sub, [{ events: deliverable, start: 0, end: this.credit }]);
       this.credit = 0;
-      this.host.send({ type: 'events', sub: this.sub, events: part });
       this.checkBehind();
       return true;
     }
-    this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.events[commit.events.length - 1]!.pos;
+    this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.lastPos;
+    this.nextSerial = commit.serial + 1;
     this.credit -= deliverable.length;
     this.host.send({ type: 'events', sub: this.sub, events: deliverable as StoredEvent[] });
     return true;
@@ -181,6 +191,13 @@ export class Subscription {
     const sendPage = (predicate === undefined ? this.encodedPageSender() : undefined) ?? ((from, limit) => this.sendDecodedPage(from, limit));
     while (!this.closed && this.credit > 0) {
       this.dirty = false;
+      if (this.sendRecent()) {
+        if (this.cursor >= this.knownHead) {
+          this.reachedHead();
+          if (!this.dirty) return;
+        }
+        continue;
+      }
       const limit = predicate === undefined ? Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit) : SUBSCRIPTION_PAGE_SIZE;
       // For a pattern, the store's head before the read bounds what the read can miss: every
       // event up to it is visible, so at the end of the read the cursor may move up to it.
@@ -199,6 +216,58 @@ export class Subscription {
       }
     }
     if (!this.closed && this.live) this.checkBehind();
+  }
+
+  /**
+   * Serves a live subscription that fell behind from the server's recent commits, when they
+   * reach back to its cursor: up to a page of events in one frame spliced from the encodings
+   * already made for the subscribers at the head. Returns whether the cursor moved; when it did not,
+   * the store is read instead.
+   */
+  private sendRecent(): boolean {
+    const recent = this.host.recent;
+    const span = recent?.span;
+    if (recent === undefined || span === undefined || !this.live || this.spec.mode === 'cold') return false;
+    const { selector, predicate } = this.spec;
+    let serial = this.nextSerial;
+    if (serial === undefined || serial < span[0] || serial > span[1] + 1) serial = recent.startFor(selector, this.cursor);
+    if (serial === undefined || serial > span[1]) return false;
+    const before = this.cursor;
+    const room = Math.min(this.credit, SUBSCRIPTION_PAGE_SIZE);
+    const runs: EventRun[] = [];
+    let count = 0;
+    for (let commit = recent.at(serial); commit !== undefined && count < room; commit = recent.at(serial)) {
+      const start = commit.resumeIndex(selector, this.cursor);
+      if (start === undefined) break;
+      const mine = commit.selected(selector);
+      let end = start;
+      if (predicate === undefined) {
+        end = Math.min(mine.length, start + room - count);
+        if (end > start) {
+          runs.push({ events: mine, start, end });
+          count += end - start;
+          this.cursor = positionIn(selector, mine[end - 1]!);
+        }
+      } else {
+        const deliverable: StoredEvent[] = [];
+        for (; end < mine.length && count + deliverable.length < room; end++) {
+          this.cursor = positionIn(selector, mine[end]!);
+          if (predicate(mine[end]!)) deliverable.push(mine[end]!);
+        }
+        if (deliverable.length > 0) runs.push({ events: deliverable, start: 0, end: deliverable.length });
+        count += deliverable.length;
+      }
+      if (end < mine.length) break;
+      // A pattern passes the whole commit, its other streams' events included.
+      if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, commit.lastPos);
+      serial += 1;
+    }
+    this.nextSerial = serial;
+    if (count > 0) {
+      this.credit -= count;
+      this.host.sendRuns(this.sub, runs);
+    }
+    return this.cursor !== before;
   }
 
   /**

@@ -10,6 +10,8 @@ import { withClient, withReferenceServer } from './reference-server.js';
 const EVENTS_PER_EMIT = 1_000;
 const EMITS_IN_FLIGHT = 8;
 const SAMPLE_EVERY_MS = 100;
+/** Events appended (to another stream) before the memory is first sampled. */
+const WARM_UP_EVENTS = 100_000;
 /**
  * Events the stalled subscriber takes at the end: more than its credit window (the client's
  * default prefetch, 1000), so the server must resume sending, not just the client's buffer.
@@ -28,7 +30,8 @@ export interface StalledRssResult {
 
 /**
  * Growth of the server's resident memory while `events` are appended (in emits of 1,000) and
- * a live subscriber has stopped taking events; then checks the subscriber still gets them all.
+ * a live subscriber has stopped taking events, after a warm-up of {@link WARM_UP_EVENTS}; then
+ * checks the subscriber still gets them all.
  */
 export function stalledSubscriberRssGrowth(events = 1_000_000): Promise<StalledRssResult> {
   const stream = 'stalled';
@@ -40,6 +43,9 @@ export function stalledSubscriberRssGrowth(events = 1_000_000): Promise<StalledR
           // The iterator form: credit returns only as events are pulled, and this one stops pulling.
           const stalled = stalledClient.iterate(stream, { mode: 'hot' });
           const firstSeq = await confirmLive(producer, stream, stalled.next()); // the first pull opens it
+          // The server's steady state first (its code compiled, its heap and lmdb's buffers
+          // grown to what appending needs), so that the growth measured is that of the backlog.
+          await appendInBatches(producer, `${stream}-warm-up`, WARM_UP_EVENTS);
           const before = await memoryMb(pid);
           let peak = before.resident;
           const sampler = setInterval(() => {

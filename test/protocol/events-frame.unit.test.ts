@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEventsFrame, msgpackEventsFrameOf } from '../../protocol/events-frame.js';
+import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf } from '../../protocol/events-frame.js';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { jsonCodec } from '../../protocol/json-codec.js';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
@@ -16,10 +16,11 @@ describe('events frames with a shared event list', () => {
         const frame = { type: 'events', sub, events };
         expect(Buffer.from(encodeEventsFrame(codec, sub, events)).toString('hex'), `sub ${sub}`).toBe(Buffer.from(codec.encode(frame)).toString('hex'));
       }
-      // Changing the list after the first encoding shows the cache: the same list object is not encoded again.
+      // Changing an event of the list after the first encoding shows the cache: the same list
+      // object is not encoded again.
       const list = [...events];
       const first = encodeEventsFrame(codec, 1, list);
-      list.push({ ...events[0]!, id: 'e3', seq: 3, pos: 3 });
+      list[1] = { ...events[1]!, id: 'e3' };
       expect(encodeEventsFrame(codec, 1, list)).toEqual(first);
     });
   }
@@ -38,4 +39,31 @@ describe('events frames with a shared event list', () => {
       expect(msgpackCodec.decode(spliced)).toEqual({ type: 'events', sub: 9, events: list });
     }
   });
+
+  for (const codec of [msgpackCodec, jsonCodec]) {
+    it(`of runs of shared lists in ${codec.name}: the same bytes as encoding the frame of those events`, () => {
+      const list = (from: number, count: number): StoredEvent[] =>
+        Array.from({ length: count }, (_, i) => ({ ...events[i % 2]!, id: `e${from + i}`, seq: from + i, pos: from + i }));
+      const first = list(1, 20);
+      const second = list(21, 3);
+      const third = list(24, 16);
+      const cases: { runs: { events: StoredEvent[]; start: number; end: number }[]; expected: StoredEvent[] }[] = [
+        { runs: [{ events: first, start: 0, end: 20 }], expected: first },
+        { runs: [{ events: first, start: 5, end: 12 }], expected: first.slice(5, 12) },
+        { runs: [{ events: first, start: 19, end: 20 }, { events: second, start: 0, end: 3 }], expected: [first[19]!, ...second] },
+        { runs: [{ events: second, start: 1, end: 3 }, { events: first, start: 0, end: 0 }, { events: third, start: 0, end: 16 }], expected: [...second.slice(1), ...third] },
+        { runs: [{ events: first, start: 3, end: 3 }], expected: [] },
+      ];
+      // Twice: the second time from the shared encodings.
+      for (const round of [1, 2]) {
+        for (const { runs, expected } of cases) {
+          const bytes = encodeEventsFrameOfRuns(codec, 300, runs);
+          expect(Buffer.from(bytes).toString('hex'), `round ${round}, ${expected.length} events`).toBe(
+            Buffer.from(codec.encode({ type: 'events', sub: 300, events: expected })).toString('hex'),
+          );
+          expect(codec.decode(bytes)).toEqual({ type: 'events', sub: 300, events: expected });
+        }
+      }
+    });
+  }
 });
