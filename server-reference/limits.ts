@@ -22,7 +22,7 @@ export const DEFAULT_BEHIND_THRESHOLD = 1000;
 export const SUBSCRIPTION_PAGE_SIZE = 500;
 
 /**
- * Events of the newest commits the server keeps while anyone follows, to serve live subscribers
- * that fell behind by less than that from memory (at 10,000 events/s, one second).
+ * Events of the newest commits the server keeps while a live subscriber is behind, to serve
+ * those that fell behind by less than that from memory (at 10,000 events/s, one second).
  */
 export const RECENT_COMMIT_EVENTS = 10_000;

@@ -2,7 +2,7 @@ import type { CommitView } from './commit-view.js';
 import type { Selector } from './selector.js';
 
 /**
- * The newest commits the server delivered, while anyone follows: a live subscriber that fell a
+ * The newest commits the server delivered, while a live subscriber is behind: one that fell a
  * little behind (its credit ran out for a moment) is served from them, in the encodings already
  * made for the subscribers at the head, instead of reading the store again per subscriber.
  * Kept by serial: commit `n + 1` is the one notified right after commit `n`.
@@ -36,7 +36,7 @@ export class RecentCommits {
     }
   }
 
-  /** Forgets every commit (no one follows, so no one can fall behind). */
+  /** Forgets every commit (every subscription is at the head: none will ask for them). */
   clear(): void {
     this.commits.length = 0;
     this.oldest = 0;

@@ -182,11 +182,12 @@ export class TauonServer {
     if (last === undefined) return;
     this.lastCommitted = last.pos;
     const commit = new CommitView(events, previous, ++this.commitSerial);
-    if (this.following.size === 0) {
-      this.recent.clear();
-      return;
-    }
+    // The recent commits are kept from the first one a subscription did not take whole until
+    // every subscription is at the head again: kept longer, their events would outlive the
+    // young generation and make every garbage collection slower (live p99 +50%).
     this.recent.add(commit);
-    for (const subscription of this.following) subscription.onCommit(commit);
+    let everyoneAtHead = true;
+    for (const subscription of this.following) if (!subscription.onCommit(commit)) everyoneAtHead = false;
+    if (everyoneAtHead) this.recent.clear();
   }
 }

@@ -114,8 +114,16 @@ export class Subscription {
     this.closed = true;
   }
 
-  /** A commit happened: deliver it directly when the subscription is at the head, else read. */
-  onCommit(commit: CommitView): void {
+  /**
+   * A commit happened: deliver it directly when the subscription is at the head, else read.
+   * Returns whether the subscription is at the head afterwards (nothing of it left to send).
+   */
+  onCommit(commit: CommitView): boolean {
+    this.take(commit);
+    return this.closed || (this.live && !this.pumping && this.cursor >= this.knownHead);
+  }
+
+  private take(commit: CommitView): void {
     if (this.closed || this.spec.mode === 'cold') return;
     const selector = this.spec.selector;
     const mine = commit.selected(selector);

@@ -129,7 +129,10 @@ class SubscriberProcess {
         const queued = messages.shift();
         if (queued !== undefined) return resolve(queued);
         waiting.push(resolve);
-        void this.exited.then(() => reject(new Error(`the subscriber process ${this.child.pid} exited early`)));
+        void this.exited.then(() => {
+          const { exitCode, signalCode } = this.child;
+          reject(new Error(`the subscriber process ${this.child.pid} exited early (exit code ${exitCode}, signal ${signalCode})`));
+        });
       });
     const expect = async <K extends SubscribersMessage['kind']>(kind: K) => {
       const message = await next();
