@@ -52,7 +52,7 @@ export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonl
   }
   if (codec.name === 'msgpack') return frameAround(codec, sub, [msgpackArrayHeader(count), ...parts]);
   const json: Uint8Array[] = [JSON_OPEN];
-  parts.forEach((part, index) => json.push(...(index === 0 ? [part] : [JSON_COMMA, part])));
+  for (const part of parts) json.push(...(json.length > 1 ? [JSON_COMMA, part] : [part]));
   json.push(JSON_CLOSE);
   return frameAround(codec, sub, json);
 }

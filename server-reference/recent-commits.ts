@@ -2,10 +2,11 @@ import type { CommitView } from './commit-view.js';
 import type { Selector } from './selector.js';
 
 /**
- * The newest commits the server delivered, while a live subscriber is behind: one that fell a
- * little behind (its credit ran out for a moment) is served from them, in the encodings already
- * made for the subscribers at the head, instead of reading the store again per subscriber.
- * Kept by serial: commit `n + 1` is the one notified right after commit `n`.
+ * The commits live subscriptions are served from: the newest, and while a subscription is
+ * behind, every one since it fell behind. One that fell a little behind (its credit ran out for
+ * a moment) is served from them in the encodings already made for the subscribers at the head,
+ * instead of reading the store again per subscriber. Kept by serial: commit `n + 1` is the one
+ * notified right after commit `n`.
  */
 export class RecentCommits {
   private readonly commits: (CommitView | undefined)[] = [];

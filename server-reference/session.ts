@@ -21,8 +21,8 @@ import { Subscription } from './subscription.js';
 export interface SessionHost extends ServerDescription {
   readonly store: EventStore;
   readonly behindThreshold: number;
-  /** The server's newest commits, for live subscribers that fell behind. */
-  readonly recent?: RecentCommits;
+  /** The server's newest commits, which live subscriptions are served from. */
+  readonly recent: RecentCommits;
   authenticate(token: string | undefined): Promise<boolean>;
   /** Subscriptions that follow commits are registered with the server's commit fan-out. */
   follow(subscription: Subscription): void;
@@ -238,7 +238,7 @@ export class Session {
         {
           store,
           behindThreshold: this.host.behindThreshold,
-          ...(this.host.recent === undefined ? {} : { recent: this.host.recent }),
+          recent: this.host.recent,
           send: (out) => this.send(out),
           sendRuns: (sub, runs) => this.sendEncoding({ sub }, (codec) => encodeEventsFrameOfRuns(codec, sub, runs)),
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),

@@ -20,8 +20,8 @@ export interface SubscriptionHost {
   readonly sendEncoded?: (sub: number, count: number, events: Uint8Array) => void;
   /** Sends one `events` frame of the events of `runs`, one run after the other. */
   sendRuns(sub: number, runs: readonly EventRun[]): void;
-  /** The server's newest commits: a live subscription that fell behind is served from them. */
-  readonly recent?: RecentCommits;
+  /** The server's newest commits: live subscriptions are served from them. */
+  readonly recent: RecentCommits;
   /** Called once when the subscription ends by itself (complete or failure). */
   ended(subscription: Subscription): void;
   /** A live subscription more than this many positions behind is told `fell-behind`. */
@@ -115,16 +115,16 @@ export class Subscription {
   }
 
   /**
-   * A commit happened: deliver it directly when the subscription is at the head, else read.
-   * Returns whether the subscription is at the head afterwards (nothing of it left to send).
+   * A commit happened: at the head it goes out directly, without being read back from the
+   * store, as far as the credit allows; the rest is sent when credit returns. Returns whether
+   * the subscription is at the head afterwards (nothing of it left to send).
    */
   onCommit(commit: CommitView): boolean {
-    this.take(commit);
+    if (!this.closed && this.spec.mode !== 'cold') this.take(commit);
     return this.closed || (this.live && !this.pumping && this.cursor >= this.knownHead);
   }
 
   private take(commit: CommitView): void {
-    if (this.closed || this.spec.mode === 'cold') return;
     const selector = this.spec.selector;
     const mine = commit.selected(selector);
     if (mine.length > 0) this.knownHead = Math.max(this.knownHead, positionIn(selector, mine[mine.length - 1]!));
@@ -132,48 +132,14 @@ export class Subscription {
       this.dirty = true;
       return;
     }
-    if (this.deliverDirectly(commit, mine)) return;
-    if (mine.length === 0) return;
+    // The commit is the newest of the recent ones: sent in one frame, however large.
+    this.sendRecent(this.credit);
+    if (this.cursor >= this.knownHead) return;
     if (this.credit > 0) {
       this.pump();
     } else {
       this.checkBehind();
     }
-  }
-
-  /**
-   * The fast path for a subscription at the head: the commit's events go out without being
-   * read back from the store, as many as the credit allows (the rest is read when credit
-   * returns).
-   */
-  private deliverDirectly(commit: CommitView, mine: readonly StoredEvent[]): boolean {
-    const selector = this.spec.selector;
-    const contiguous =
-      selector.kind === 'stream'
-        ? mine.length > 0 && mine[0]!.seq === this.cursor + 1
-        : commit.previousHead !== undefined && this.cursor === commit.previousHead;
-    if (!contiguous) return false;
-    const predicate = this.spec.predicate;
-    const deliverable = predicate === undefined ? mine : mine.filter(predicate);
-    if (deliverable.length === 0) {
-      this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.lastPos;
-      this.nextSerial = commit.serial + 1;
-      return true;
-    }
-    if (this.credit === 0) return false;
-    if (deliverable.length > this.credit) {
-      this.cursor = positionIn(selector, deliverable[this.credit - 1]!);
-      this.nextSerial = commit.serial;
-      this.host.sendRuns(this.sub, [{ events: deliverable, start: 0, end: this.credit }]);
-      this.credit = 0;
-      this.checkBehind();
-      return true;
-    }
-    this.cursor = selector.kind === 'stream' ? mine[mine.length - 1]!.seq : commit.lastPos;
-    this.nextSerial = commit.serial + 1;
-    this.credit -= deliverable.length;
-    this.host.send({ type: 'events', sub: this.sub, events: deliverable as StoredEvent[] });
-    return true;
   }
 
   private pump(): void {
@@ -199,7 +165,7 @@ export class Subscription {
     const sendPage = (predicate === undefined ? this.encodedPageSender() : undefined) ?? ((from, limit) => this.sendDecodedPage(from, limit));
     while (!this.closed && this.credit > 0) {
       this.dirty = false;
-      if (this.sendRecent()) {
+      if (this.sendRecent(SUBSCRIPTION_PAGE_SIZE)) {
         if (this.cursor >= this.knownHead) {
           this.reachedHead();
           if (!this.dirty) return;
@@ -227,24 +193,24 @@ export class Subscription {
   }
 
   /**
-   * Serves a live subscription that fell behind from the server's recent commits, when they
-   * reach back to its cursor: up to a page of events in one frame spliced from the encodings
-   * already made for the subscribers at the head. Returns whether the cursor moved; when it did not,
-   * the store is read instead.
+   * Serves a live subscription from the server's recent commits, when they reach back to its
+   * cursor: up to `most` events (and its credit) in one frame spliced from the encodings shared
+   * by all the subscribers of a commit. Events the filter passes over move the cursor without
+   * credit. Returns whether the cursor moved; when it did not, the store is read instead.
    */
-  private sendRecent(): boolean {
+  private sendRecent(most: number): boolean {
     const recent = this.host.recent;
-    const span = recent?.span;
-    if (recent === undefined || span === undefined || !this.live || this.spec.mode === 'cold') return false;
+    const span = recent.span;
+    if (span === undefined || !this.live) return false;
     const { selector, predicate } = this.spec;
     let serial = this.nextSerial;
     if (serial === undefined || serial < span[0] || serial > span[1] + 1) serial = recent.startFor(selector, this.cursor);
     if (serial === undefined || serial > span[1]) return false;
     const before = this.cursor;
-    const room = Math.min(this.credit, SUBSCRIPTION_PAGE_SIZE);
+    const room = Math.min(this.credit, most);
     const runs: EventRun[] = [];
     let count = 0;
-    for (let commit = recent.at(serial); commit !== undefined && count < room; commit = recent.at(serial)) {
+    for (let commit = recent.at(serial); commit !== undefined; commit = recent.at(serial)) {
       const start = commit.resumeIndex(selector, this.cursor);
       if (start === undefined) break;
       const mine = commit.selected(selector);
@@ -258,9 +224,13 @@ export class Subscription {
         }
       } else {
         const deliverable: StoredEvent[] = [];
-        for (; end < mine.length && count + deliverable.length < room; end++) {
-          this.cursor = positionIn(selector, mine[end]!);
-          if (predicate(mine[end]!)) deliverable.push(mine[end]!);
+        for (; end < mine.length; end++) {
+          const event = mine[end]!;
+          if (predicate(event)) {
+            if (count + deliverable.length === room) break;
+            deliverable.push(event);
+          }
+          this.cursor = positionIn(selector, event);
         }
         if (deliverable.length > 0) runs.push({ events: deliverable, start: 0, end: deliverable.length });
         count += deliverable.length;
