@@ -53,7 +53,7 @@ export class RecentCommits {
 
   /**
    * The serial of the newest kept commit from which `selector`'s events after `cursor` can be
-   * taken (see {@link CommitView.after}), or undefined when the kept commits do not reach back
+   * taken (see {@link CommitView.resumeIndex}), or undefined when the kept commits do not reach back
    * to the cursor.
    */
   startFor(selector: Selector, cursor: number): number | undefined {
