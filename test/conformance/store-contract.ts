@@ -688,7 +688,7 @@ export function describeEventStore(
         if (store.readStreamEncoded !== undefined) {
           const stream = await store.readStream('r', 1, 'forward', 100);
           for (let from = 0; from <= 9; from++) {
-            for (const limit of [1, 3, 100]) {
+            for (const limit of [1, 2, 3, 100]) {
               expect(decoded(await store.readStreamEncoded('r', from, limit)), `readStreamEncoded from ${from} limit ${limit}`).toEqual(
                 stream.filter((e) => e.seq >= from).slice(0, limit).map((event) => ({ position: event.seq, event })),
               );
