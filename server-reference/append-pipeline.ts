@@ -2,7 +2,7 @@ import { ChainBrokenError, TauonError } from '../protocol/errors.js';
 import type { AppendFrame, InvalidateFrame, ServerFrame, ServerLimits } from '../protocol/frames.js';
 import { appendedFrame, toAppendRequest } from './append-request.js';
 import { invalidationRequest } from './invalidation.js';
-import type { AppendRequest, EventStore } from './stores/event-store.js';
+import type { AppendHooks, AppendOutcome, AppendRequest, EventStore } from './stores/event-store.js';
 
 /** An append that failed before it could be applied (a bad frame): it still breaks its chain, in order. */
 interface RejectedAppend {
@@ -14,18 +14,35 @@ interface RejectedAppend {
 
 type Item = AppendFrame | InvalidateFrame | RejectedAppend;
 
+/** A store call in flight whose outcomes are not decided yet. */
+interface PendingCall {
+  readonly sent: readonly Item[];
+}
+
 /**
- * One connection's writes, applied in the order received. Frames that arrive while a batch is
- * committing form the next batch: one store call, so the store can write them in one
- * transaction (group commit). Once a write to a stream fails, later writes to it on this
- * connection fail with `chain-broken` until one comes with `newChain`.
+ * One connection's writes, applied in the order received, each answered in that order once it
+ * is durable. Once a write to a stream fails, later writes to it on this connection fail with
+ * `chain-broken` until one comes with `newChain`.
+ *
+ * On a store that decides its calls in order (EventStore.decidesAppendsInOrder), appends go to
+ * the store as they arrive, while earlier ones are still committing (the store groups what
+ * arrives during a commit into the next one), and the chain rule is applied as the store
+ * decides each request (AppendHooks). On other stores, frames that arrive while a batch is
+ * being written form the next batch: one store call once the previous one settled.
+ * Invalidations and writes that fail before reaching the store (bad frames, limits) wait for
+ * every write before them to settle, so that the chain they break or check is final.
  */
 export class AppendPipeline {
   private queue: Item[] = [];
   private running = false;
   private readonly broken = new Set<string>();
-  private idle: Promise<void> = Promise.resolve();
-  private settleIdle: (() => void) | undefined;
+  /** Calls handed to the store and not decided yet, oldest first. */
+  private readonly undecided: PendingCall[] = [];
+  /** Settles once every answer queued so far has been sent, in order. */
+  private answered: Promise<void> = Promise.resolve();
+  /** Settles once the running drain has handed every queued write to the store. */
+  private drained: Promise<void> = Promise.resolve();
+  private settleDrained: (() => void) | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -42,43 +59,65 @@ export class AppendPipeline {
     this.enqueue({ type: 'rejected', id, stream, error });
   }
 
+  /** Settles when every write received so far has been answered. */
+  async whenIdle(): Promise<void> {
+    await this.drained;
+    await this.answered;
+  }
+
   private enqueue(item: Item): void {
     this.queue.push(item);
     if (!this.running) {
       this.running = true;
-      this.idle = new Promise((resolve) => (this.settleIdle = resolve));
+      this.drained = new Promise((resolve) => (this.settleDrained = resolve));
       void this.drain();
     }
   }
 
-  /** Settles when every write received so far has been answered. */
-  whenIdle(): Promise<void> {
-    return this.idle;
-  }
-
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      // An invalidation checks the stream's transactions, so everything before it must have
-      // committed first: it ends a batch and runs alone.
-      const head = this.queue[0]!;
-      const cut = head.type === 'invalidate' ? 1 : this.queue.findIndex((item) => item.type === 'invalidate');
-      const batch = this.queue.splice(0, cut === -1 ? this.queue.length : cut);
-      try {
-        await this.apply(batch);
-      } catch (error) {
-        // A failure of the store as a whole: answer every write of the batch, lose none silently.
-        const failure = error instanceof TauonError ? error : new TauonError('internal', 'the store failed', { cause: error });
-        for (const item of batch) {
-          this.broken.add(item.stream);
-          this.reply({ type: 'error', id: item.id, code: failure.code, message: failure.message });
-        }
-      }
+      const batch = this.queue.splice(0, nextBatchLength(this.queue));
+      const plain = this.store.decidesAppendsInOrder === true ? plainAppends(batch, this.limits) : undefined;
+      if (plain !== undefined) this.submitInOrder(plain.frames, plain.requests);
+      else await this.submitSettled(batch);
     }
     this.running = false;
-    this.settleIdle?.();
+    this.settleDrained?.();
   }
 
-  private async apply(batch: Item[]): Promise<void> {
+  /** Hands plain appends to the store at once; the chain rule is applied as the store decides them. */
+  private submitInOrder(batch: readonly AppendFrame[], requests: AppendRequest[]): void {
+    const call: PendingCall = { sent: batch };
+    this.undecided.push(call);
+    const refuse = (index: number): TauonError | undefined => {
+      // Calls are decided in order: one before this that is still undecided failed as a whole.
+      if (index === 0) while (this.undecided[0] !== call) this.breakAll(this.undecided.shift()!.sent);
+      const item = batch[index]!;
+      if (this.broken.has(item.stream) && item.newChain !== true) return new ChainBrokenError(item.stream);
+      this.broken.delete(item.stream);
+      return undefined;
+    };
+    const onDecided = (outcomes: readonly AppendOutcome[]): void => {
+      if (this.undecided[0] === call) this.undecided.shift();
+      this.breakFailed(batch, outcomes);
+    };
+    const settled = this.callStore(requests, { refuse, onDecided });
+    this.queueAnswers(settled.then(
+      (outcomes) => () => this.sendOutcomes(batch, outcomes),
+      (error: unknown) => {
+        const index = this.undecided.indexOf(call);
+        if (index >= 0) this.undecided.splice(index, 1);
+        return this.failAll(batch, error);
+      },
+    ));
+  }
+
+  /**
+   * Waits for every earlier write to settle, applies the chain rule and the checks made before
+   * the store, then writes the rest as one call and waits for it to settle.
+   */
+  private async submitSettled(batch: readonly Item[]): Promise<void> {
+    await this.answered;
     const requests: AppendRequest[] = [];
     const sent: Item[] = [];
     const answers: (ServerFrame | undefined)[] = [];
@@ -104,24 +143,105 @@ export class AppendPipeline {
         answers.push(errorFrame(item.id, asTauonError(error)));
       }
     }
-    const outcomes = requests.length === 0 ? [] : await this.store.append(requests);
-    let next = 0;
-    for (const answer of answers) {
-      if (answer !== undefined) {
-        this.reply(answer);
-        continue;
-      }
-      const item = sent[next]!;
-      const outcome = outcomes[next]!;
-      next += 1;
-      if (outcome.ok) {
-        this.reply(appendedFrame(item.id, item.stream, outcome));
-      } else {
-        this.broken.add(item.stream);
-        this.reply(errorFrame(item.id, outcome.error));
-      }
+    const settled = requests.length === 0 ? Promise.resolve([]) : this.callStore(requests, {});
+    const send = await settled.then(
+      (outcomes) => {
+        this.breakFailed(sent, outcomes);
+        return (): void => {
+          let next = 0;
+          for (const answer of answers) {
+            if (answer !== undefined) this.reply(answer);
+            else this.sendOutcome(sent[next]!, outcomes[next++]!);
+          }
+        };
+      },
+      (error: unknown) => this.failAll(sent, error, answers),
+    );
+    this.queueAnswers(Promise.resolve(send));
+    await this.answered;
+  }
+
+  /** The store's `append`, a synchronous throw turned into a rejection. */
+  private callStore(requests: AppendRequest[], hooks: AppendHooks): Promise<readonly AppendOutcome[]> {
+    try {
+      return this.store.append(requests, hooks);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
+
+  /** Sends the answers `send` makes once every answer queued before them has gone out. */
+  private queueAnswers(send: Promise<() => void>): void {
+    this.answered = Promise.all([this.answered, send]).then(([, answer]) => answer());
+  }
+
+  private breakFailed(sent: readonly Item[], outcomes: readonly AppendOutcome[]): void {
+    outcomes.forEach((outcome, index) => {
+      if (!outcome.ok) this.broken.add(sent[index]!.stream);
+    });
+  }
+
+  private breakAll(sent: readonly Item[]): void {
+    for (const item of sent) this.broken.add(item.stream);
+  }
+
+  /**
+   * A failure of the store as a whole: every write of the call is answered with it (none lost
+   * silently) and breaks its chain; `before` are answers decided before the call, sent in place.
+   */
+  private failAll(sent: readonly Item[], error: unknown, before?: readonly (ServerFrame | undefined)[]): () => void {
+    const failure = error instanceof TauonError ? error : new TauonError('internal', 'the store failed', { cause: error });
+    this.breakAll(sent);
+    const failed = (item: Item): ServerFrame => ({ type: 'error', id: item.id, code: failure.code, message: failure.message });
+    return () => {
+      if (before === undefined) {
+        for (const item of sent) this.reply(failed(item));
+        return;
+      }
+      let next = 0;
+      for (const answer of before) this.reply(answer ?? failed(sent[next++]!));
+    };
+  }
+
+  private sendOutcomes(sent: readonly Item[], outcomes: readonly AppendOutcome[]): void {
+    outcomes.forEach((outcome, index) => this.sendOutcome(sent[index]!, outcome));
+  }
+
+  private sendOutcome(item: Item, outcome: AppendOutcome): void {
+    this.reply(outcome.ok ? appendedFrame(item.id, item.stream, outcome) : errorFrame(item.id, outcome.error));
+  }
+}
+
+/**
+ * How many of the queued writes go to the store as one call. An invalidation checks the
+ * stream's transactions, so everything before it must have committed first: it ends a batch
+ * and runs alone. An append with `newChain` to a stream already in the batch starts the next
+ * one: within one call, the store fails every request after a failed one to the same stream.
+ */
+function nextBatchLength(queue: readonly Item[]): number {
+  if (queue[0]!.type === 'invalidate') return 1;
+  const streams = new Set<string>();
+  for (const [index, item] of queue.entries()) {
+    if (item.type === 'invalidate' || (item.type === 'append' && item.newChain === true && streams.has(item.stream))) return index;
+    streams.add(item.stream);
+  }
+  return queue.length;
+}
+
+/** A batch of appends that all pass the checks made before the store, with their store requests; undefined for any other batch. */
+function plainAppends(batch: readonly Item[], limits: ServerLimits): { frames: AppendFrame[]; requests: AppendRequest[] } | undefined {
+  const frames: AppendFrame[] = [];
+  const requests: AppendRequest[] = [];
+  for (const item of batch) {
+    if (item.type !== 'append') return undefined;
+    try {
+      requests.push(toAppendRequest(item, limits));
+    } catch {
+      return undefined;
+    }
+    frames.push(item);
+  }
+  return { frames, requests };
 }
 
 function asTauonError(error: unknown): TauonError {

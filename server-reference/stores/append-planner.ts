@@ -1,6 +1,6 @@
 import type { ExpectedVersion, StoredEvent } from '../../protocol/frames.js';
 import { ChainBrokenError, TauonError, WrongExpectedVersionError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest } from './event-store.js';
+import type { AppendHooks, AppendOutcome, AppendRequest } from './event-store.js';
 import { deepEqual } from './deep-equal.js';
 import type { StoreClock } from './store-clock.js';
 
@@ -48,23 +48,27 @@ export interface AppendCallResult {
  * Applies the requests of one `append()` call in order against `target`: plans each request,
  * writes it when it succeeds, and fails later requests to a stream after one to it failed
  * (`chain-broken`). Positions are handed out from `firstPos` on, one per written event.
+ * `hooks` (see AppendHooks): `refuse` is asked before each request is planned, `onDecided`
+ * hears the outcomes before the function returns.
  */
 export function applyAppendCall(
   requests: readonly AppendRequest[],
   target: AppendTarget,
   clock: StoreClock,
   firstPos: number,
+  hooks?: AppendHooks,
 ): AppendCallResult {
   const outcomes: AppendOutcome[] = [];
   const written: StoredEvent[] = [];
   let nextPos = firstPos;
   let broken: Set<string> | undefined;
-  for (const request of requests) {
+  for (const [index, request] of requests.entries()) {
     if (broken?.has(request.stream)) {
       outcomes.push({ ok: false, error: new ChainBrokenError(request.stream) });
       continue;
     }
-    const outcome = planAppend(request, target, clock, nextPos);
+    const refusal = hooks?.refuse?.(index);
+    const outcome = refusal === undefined ? planAppend(request, target, clock, nextPos) : failed(refusal);
     if (!outcome.ok) {
       (broken ??= new Set()).add(request.stream);
     } else if (outcome.written.length > 0) {
@@ -74,6 +78,7 @@ export function applyAppendCall(
     }
     outcomes.push(outcome);
   }
+  hooks?.onDecided?.(outcomes);
   return { outcomes, written, nextPos };
 }
 

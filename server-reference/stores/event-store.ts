@@ -1,3 +1,4 @@
+import type { TauonError } from '../../protocol/errors.js';
 import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
 
 /**
@@ -16,12 +17,21 @@ export interface EventStore {
   readonly kinds?: readonly string[];
 
   /**
+   * True when `append()` calls are decided one after another in the order they are made, each
+   * against the writes of those before it (durable or not yet), and their {@link AppendHooks}
+   * are honoured at that moment. The engine then hands a connection's writes to the store as
+   * they arrive, without waiting for the previous ones to settle.
+   */
+  readonly decidesAppendsInOrder?: boolean;
+
+  /**
    * Applies appends in the order given, each atomically (all its events or none), and resolves
    * with one outcome per request, in order. Once a request to a stream fails, every later
    * request to the same stream in this call fails with `chain-broken` and writes nothing.
    * Requests in one call should be written in one store transaction where the store can.
+   * A store honours `hooks` when it says so ({@link decidesAppendsInOrder}).
    */
-  append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
+  append(requests: readonly AppendRequest[], hooks?: AppendHooks): Promise<AppendOutcome[]>;
 
   /** Events of one stream from `seq` (inclusive) in the given direction, at most `limit`. */
   readStream(stream: string, from: number, direction: Direction, limit: number): Promise<StoredEvent[]>;
@@ -93,6 +103,22 @@ export interface EncodedEvents {
   /** Where each event's encoding ends in `bytes` (the first starts at 0). */
   readonly ends: readonly number[];
   readonly bytes: Uint8Array;
+}
+
+/** What a caller of {@link EventStore.append} adds to the deciding of its call. */
+export interface AppendHooks {
+  /**
+   * Asked just before request `index` of the call is decided: an error fails that request with
+   * it instead (nothing written; later requests to its stream in the call fail `chain-broken`).
+   * The engine's per-connection chain rule, applied in order with the store's own decisions.
+   */
+  readonly refuse?: (index: number) => TauonError | undefined;
+  /**
+   * Called once, with the call's outcomes, as soon as they are decided (before they are
+   * durable); the call's promise settles later with the same outcomes, or fails when the commit
+   * does.
+   */
+  readonly onDecided?: (outcomes: readonly AppendOutcome[]) => void;
 }
 
 /** One atomic append. */

@@ -2,7 +2,7 @@
  * The event stores of the reference server and what they share.
  * @module
  */
-export type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore, EventStoreFactory } from './event-store.js';
+export type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore, EventStoreFactory } from './event-store.js';
 export { MemoryStore } from './memory-store.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
 export { RoutingStore, type Route, type RoutingStoreOptions } from './routing-store.js';

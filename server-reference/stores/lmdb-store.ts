@@ -1,7 +1,7 @@
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../protocol/frames.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
+import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
 import { EncodedPage } from './encoded-page.js';
 import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
@@ -82,6 +82,8 @@ const PLAIN_ID_SCAN = 10_000;
  */
 export class LmdbStore implements EventStore {
   readonly kind = 'lmdb';
+  /** lmdb-js runs the transaction callbacks of the calls in the order they were made. */
+  readonly decidesAppendsInOrder = true;
 
   private readonly listeners = new CommitListeners();
   /**
@@ -153,13 +155,13 @@ export class LmdbStore implements EventStore {
     }
   }
 
-  async append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+  async append(requests: readonly AppendRequest[], hooks?: AppendHooks): Promise<AppendOutcome[]> {
     this.assertOpen();
     if (requests.length === 0) return [];
     // A child transaction: if this call throws, only its own writes are rolled back, not those
     // of other calls sharing the same LMDB commit.
     const committed = this.root.childTransaction(() => {
-      const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition());
+      const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition(), hooks);
       // Only reached when the call did not throw; a call that throws is rolled back and leaves
       // the counter where it was.
       this.nextPos = result.nextPos;

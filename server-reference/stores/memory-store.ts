@@ -1,6 +1,6 @@
 import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
+import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
 import { applyAppendCall, type AppendTarget, type StreamHead } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
 import { compareNames } from './name-order.js';
@@ -26,6 +26,8 @@ interface MemoryStream {
  */
 export class MemoryStore implements EventStore {
   readonly kind = 'memory';
+  /** Each call is decided before `append` returns. */
+  readonly decidesAppendsInOrder = true;
 
   /** Every event; the event at position p is at index p - 1. */
   private readonly log: StoredEvent[] = [];
@@ -46,13 +48,13 @@ export class MemoryStore implements EventStore {
     write: (stream, events) => this.write(stream, events),
   };
 
-  append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+  append(requests: readonly AppendRequest[], hooks?: AppendHooks): Promise<AppendOutcome[]> {
     try {
       this.assertOpen();
       // Copy the input first: a copy that fails (data that cannot be cloned) fails the call
       // before anything is written.
       const copies = requests.map(copyRequest);
-      const result = applyAppendCall(copies, this.target, this.clock, this.log.length + 1);
+      const result = applyAppendCall(copies, this.target, this.clock, this.log.length + 1, hooks);
       this.listeners.notify(result.written);
       return Promise.resolve(result.outcomes);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import { ChainBrokenError } from '../../protocol/errors.js';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import type {
   AppendOutcome,
@@ -558,6 +559,50 @@ export function describeEventStore(
         succeeded(outcomes[4], 'chain-broken: another stream is unaffected');
         expect(ids(await store.readStream('a', 1, 'forward', 10)), 'chain-broken: nothing written to the stream').toEqual(['a0']);
         succeeded(await appendOne(store, request('a', [event('a4')])), 'chain-broken lasts for one call only');
+      });
+
+      it('a store that decides appends in order honours the hooks: refuse before each request, onDecided before the next call is decided', async (context) => {
+        if (store.decidesAppendsInOrder !== true) {
+          context.skip('the store does not say it decides appends in order (optional)');
+          return;
+        }
+        const heard: string[] = [];
+        // Three calls made at once, none awaited: each is decided after the one before and sees its writes.
+        const first = store.append([request('a', [event('h1')]), request('a', [event('h2')], 9)], {
+          refuse: (index) => {
+            heard.push(`first refuse ${index}`);
+            return undefined;
+          },
+          onDecided: (outcomes) => heard.push(`first decided ${outcomes.map((outcome) => outcome.ok).join()}`),
+        });
+        const second = store.append([request('a', [event('h3')], 1), request('b', [event('h4')]), request('a', [event('h5')])], {
+          refuse: (index) => {
+            heard.push(`second refuse ${index}`);
+            return index === 0 ? new ChainBrokenError('a') : undefined;
+          },
+          onDecided: (outcomes) => heard.push(`second decided ${outcomes.map((outcome) => outcome.ok).join()}`),
+        });
+        const third = store.append([request('a', [event('h6')], 1)], {
+          onDecided: () => heard.push('third decided'),
+        });
+        const [firstOutcomes, secondOutcomes, thirdOutcomes] = await Promise.all([first, second, third]);
+        expect(heard, 'hooks: asked in order, each call decided before the next is').toEqual([
+          'first refuse 0',
+          'first refuse 1',
+          'first decided true,false',
+          'second refuse 0',
+          'second refuse 1',
+          'second decided false,true,false',
+          'third decided',
+        ]);
+        succeeded(firstOutcomes[0], 'hooks: a request refuse let through');
+        failed(firstOutcomes[1], 'wrong-expected-version', 'hooks: the store still checks what refuse let through');
+        failed(secondOutcomes[0], 'chain-broken', 'hooks: refused with the error refuse gave');
+        succeeded(secondOutcomes[1], 'hooks: another stream after a refusal');
+        // Refused, the request broke its stream's chain in the call: refuse is not asked again for it.
+        failed(secondOutcomes[2], 'chain-broken', 'hooks: a later request to the refused stream in the call');
+        succeeded(thirdOutcomes[0], 'hooks: a later call sees the writes of the calls before it (expected 1)');
+        expect(ids(await store.readStream('a', 1, 'forward', 10)), 'hooks: a refused request wrote nothing').toEqual(['h1', 'h6']);
       });
 
       it('an id failure breaks the chain too', async () => {

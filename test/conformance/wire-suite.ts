@@ -233,6 +233,34 @@ export function describeServer(name: string, server: ServerUnderTest): void {
         peer.close();
       });
 
+      it('answers pipelined writes in the order received, each failure breaking only the appends after it', async () => {
+        const peer = await open();
+        const stream = freshStream('order');
+        const other = freshStream('order-other');
+        const sent: { id: number; answer: string }[] = [];
+        const send = (frame: object, answer: string): void => {
+          const id = peer.id();
+          peer.send({ type: 'append', id, ...frame });
+          sent.push({ id, answer });
+        };
+        // Sent without waiting: a run of good appends, a bad frame, appends it breaks, a new chain.
+        for (let n = 1; n <= 20; n++) send({ stream, events: events(1) }, `appended ${n}`);
+        send({ stream, events: [{ data: 'no type' }] }, 'bad-frame');
+        send({ stream, events: events(1) }, 'chain-broken');
+        send({ stream: other, events: events(1) }, 'appended 1');
+        send({ stream, events: events(1), expected: 3, newChain: true }, 'wrong-expected-version');
+        send({ stream, events: events(1) }, 'chain-broken');
+        for (let n = 21; n <= 40; n++) send({ stream, events: events(1), ...(n === 21 ? { newChain: true } : {}) }, `appended ${n}`);
+        const answers: { id: number; answer: string }[] = [];
+        for (const _ of sent) {
+          const frame = await peer.next((candidate) => candidate.type === 'appended' || candidate.type === 'error');
+          if (frame.type === 'appended') answers.push({ id: frame.id, answer: `appended ${frame.seqs.join()}` });
+          else if (frame.type === 'error') answers.push({ id: frame.id ?? -1, answer: frame.code });
+        }
+        expect(answers).toEqual(sent);
+        peer.close();
+      });
+
       it('refuses event types reserved for the system', async () => {
         const peer = await open();
         const answer = await append(peer, freshStream('reserved'), [{ type: '$invalidated' }]);
