@@ -5,7 +5,7 @@ const BYTES_PER_EVENT_GUESS = 320;
 
 /**
  * Collects a page of encoded events into one growing buffer, copying each value as it is read
- * (so a store may pass a buffer it reuses, such as lmdb's getBinaryFast).
+ * (so a store may pass a buffer it reuses, such as the one lmdb-js reads values into).
  */
 export class EncodedPage {
   private bytes: Uint8Array;

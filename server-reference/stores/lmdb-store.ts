@@ -5,6 +5,7 @@ import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvent
 import { EncodedPage } from './encoded-page.js';
 import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
+import { migrateStreamIndex, StreamExtents } from './lmdb-extents.js';
 import { compareNames } from './name-order.js';
 import { StoreClock } from './store-clock.js';
 
@@ -62,7 +63,9 @@ const PLAIN_ID_SCAN = 10_000;
  *
  * Layout, one LMDB environment with five databases:
  * - `events`: pos -> stored event (msgpack)
- * - `streams`: [stream, seq] -> pos
+ * - `extents`: [stream, firstSeq] -> firstPos, where each run of a stream's consecutive
+ *   positions starts (see StreamExtents; it replaced a per-event [stream, seq] -> pos index,
+ *   `streams`, which `open` converts)
  * - `ids`: event id -> pos
  * - `heads`: stream -> {head, tx, lastPos, lastRecorded}
  * - `surface`: [stream, key] -> pos of the key's newest event
@@ -113,7 +116,7 @@ export class LmdbStore implements EventStore {
     private readonly root: RootDatabase,
     private readonly events: Database<StoredEvent, number>,
     private readonly rawEvents: Database<Uint8Array, number>,
-    private readonly streamIndex: Database<number, [string, number]>,
+    private readonly extents: StreamExtents,
     private readonly ids: Database<number, string>,
     private readonly heads: Database<HeadRecord, string>,
     private readonly surfaceIndex: Database<number, [string, string]>,
@@ -141,14 +144,21 @@ export class LmdbStore implements EventStore {
         ({ name, encoder: VALUE_ENCODER }) as DatabaseOptions & { name: string };
       const events = root.openDB<StoredEvent, number>(withEncoder('events'));
       const rawEvents = root.openDB<Uint8Array, number>({ name: 'events', encoder: RAW_BYTES } as DatabaseOptions & { name: string });
-      const streamIndex = root.openDB<number, [string, number]>(withEncoder('streams'));
+      const extentsDb = root.openDB<number, [string, number]>(withEncoder('extents'));
+      // A directory written before extents: its per-event `streams` index becomes extents.
+      // (`create: false` answers nothing for a missing database; the type declarations omit both.)
+      const legacyIndex = root.openDB<number, [string, number]>({ ...withEncoder('streams'), create: false } as DatabaseOptions & { name: string }) as
+        | Database<number, [string, number]>
+        | null
+        | undefined;
+      if (legacyIndex !== undefined && legacyIndex !== null) migrateStreamIndex(root, legacyIndex, extentsDb);
       const ids = root.openDB<number, string>(withEncoder('ids'));
       const heads = root.openDB<HeadRecord, string>(withEncoder('heads'));
       const surfaceIndex = root.openDB<number, [string, string]>(withEncoder('surface'));
       let lastRecorded = 0;
       for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
       return Promise.resolve(
-        new LmdbStore(root, events, rawEvents, streamIndex, ids, heads, surfaceIndex, new StoreClock(lastRecorded)),
+        new LmdbStore(root, events, rawEvents, new StreamExtents(extentsDb), ids, heads, surfaceIndex, new StoreClock(lastRecorded)),
       );
     } catch (error) {
       return Promise.reject(new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error }));
@@ -194,16 +204,12 @@ export class LmdbStore implements EventStore {
   readStream(stream: string, from: number, direction: Direction, limit: number): Promise<StoredEvent[]> {
     return this.run(() => {
       const result: StoredEvent[] = [];
-      if (limit <= 0 || (direction === 'backward' && from < 1)) return result;
-      const range =
-        direction === 'forward'
-          ? { start: [stream, Math.max(from, 1)], end: [stream, BEYOND_LAST], limit }
-          : { start: [stream, Math.min(from, BEYOND_LAST)], end: [stream, 0], reverse: true, limit };
-      for (const { value } of this.streamIndex.getRange(range)) {
-        const event = this.events.get(value);
-        if (event !== undefined) result.push(event);
+      const span = this.seqSpan(stream, from, direction, limit);
+      if (span === undefined) return result;
+      for (const run of this.extents.runs(stream, span.first, span.last)) {
+        for (const { value } of this.events.getRange({ start: run.pos, end: run.pos + run.count })) result.push(value);
       }
-      return result;
+      return direction === 'forward' ? result : result.reverse();
     });
   }
 
@@ -227,27 +233,17 @@ export class LmdbStore implements EventStore {
   }
 
   /**
-   * The stored bytes are the wire's msgpack (VALUE_ENCODER): they go out as they are. A stream's
-   * seqs are dense and its positions increase with them, so when the page's first and last
-   * seq are as far apart in position as in seq, the page is one run of the `events` table,
-   * read with one cursor walk instead of an index walk and a lookup per event.
+   * The stored bytes are the wire's msgpack (VALUE_ENCODER): they go out as they are, each run
+   * of the stream's positions read with one cursor walk.
    */
   readStreamEncoded(stream: string, from: number, limit: number): Promise<EncodedEvents> {
     return this.run(() => {
-      const first = Math.max(from, 1);
-      const head = this.heads.get(stream)?.head ?? 0;
-      const count = Math.min(limit, head - first + 1);
-      const page = new EncodedPage(count);
-      if (count <= 0) return page.done();
-      const firstPos = this.streamIndex.get([stream, first]);
-      const lastPos = this.streamIndex.get([stream, first + count - 1]);
-      if (firstPos !== undefined && lastPos !== undefined && lastPos - firstPos === count - 1) {
-        let seq = first;
-        for (const { value } of this.rawEvents.getRange({ start: firstPos, end: lastPos + 1 })) page.add(seq++, value);
-        return page.done();
-      }
-      for (const { key, value } of this.streamIndex.getRange({ start: [stream, first], end: [stream, BEYOND_LAST], limit: count })) {
-        page.add(key[1], this.events.getBinaryFast(value));
+      const span = this.seqSpan(stream, from, 'forward', limit);
+      const page = new EncodedPage(span === undefined ? 0 : span.last - span.first + 1);
+      if (span === undefined) return page.done();
+      for (const run of this.extents.runs(stream, span.first, span.last)) {
+        let seq = run.seq;
+        for (const { value } of this.rawEvents.getRange({ start: run.pos, end: run.pos + run.count })) page.add(seq++, value);
       }
       return page.done();
     });
@@ -272,8 +268,8 @@ export class LmdbStore implements EventStore {
     return this.run(() => {
       if (stream !== undefined) {
         const head = this.heads.get(stream)?.head ?? 0;
-        const seq = firstAtOrAfter(head, time, (n) => this.eventAt(this.streamIndex.get([stream, n]))?.recorded);
-        return seq > head ? undefined : this.eventAt(this.streamIndex.get([stream, seq]));
+        const seq = firstAtOrAfter(head, time, (n) => this.eventAt(this.extents.positionOf(stream, n))?.recorded);
+        return seq > head ? undefined : this.eventAt(this.extents.positionOf(stream, seq));
       }
       const last = this.lastPosition();
       const pos = firstAtOrAfter(last, time, (n) => this.events.get(n)?.recorded);
@@ -343,15 +339,30 @@ export class LmdbStore implements EventStore {
 
   /** Runs inside the write transaction: writes one request's events and the indexes. */
   private write(stream: string, events: readonly StoredEvent[]): void {
+    const first = events[0]!;
+    this.extents.recordAppend(stream, first.seq, first.pos, this.heads.get(stream)?.lastPos);
     for (const event of events) {
       this.events.putSync(event.pos, event);
-      this.streamIndex.putSync([stream, event.seq], event.pos);
       this.ids.putSync(event.id, event.pos);
       if (event.id > this.plainIdBound && PLAIN_ID.test(event.id)) this.plainIdBound = event.id;
       if (event.key !== undefined) this.surfaceIndex.putSync([stream, event.key], event.pos);
     }
     const last = events[events.length - 1]!;
     this.heads.putSync(stream, { head: last.seq, tx: last.tx, lastPos: last.pos, lastRecorded: last.recorded });
+  }
+
+  /**
+   * The seqs a read of `stream` from `from` covers, at most `limit` of them up to its head
+   * (forward) or down to seq 1 (backward), first <= last; undefined when there are none.
+   */
+  private seqSpan(stream: string, from: number, direction: Direction, limit: number): { first: number; last: number } | undefined {
+    const head = this.heads.get(stream)?.head ?? 0;
+    if (limit <= 0) return undefined;
+    const span =
+      direction === 'forward'
+        ? { first: Math.max(from, 1), last: Math.min(head, Math.max(from, 1) + limit - 1) }
+        : { first: Math.max(1, Math.min(from, head) - limit + 1), last: Math.min(from, head) };
+    return span.first <= span.last ? span : undefined;
   }
 
   /**
