@@ -136,6 +136,11 @@ export class LmdbStore implements EventStore {
         // Keys up to 4026 bytes (the default page allows 1978), so that [stream, key] of two
         // 256-character names always fits.
         pageSize: 8192,
+        // Maps the file in chunks and lets go of them: every commit copies the newest pages of
+        // each tree through the map, and without this each of them stayed resident (a server
+        // appending a million events grew by ~115 MB of mapped pages; with it, ~65 MB). Replays
+        // walk the map with cursors and measured no slower.
+        remapChunks: true,
         noSync: options.sync === false,
         encoder: VALUE_ENCODER,
       });
