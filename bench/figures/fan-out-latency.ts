@@ -23,8 +23,15 @@ export interface FanOutResult {
   /** Emit-to-receipt latency over every subscriber and event, in milliseconds. */
   p50Ms: number;
   p99Ms: number;
-  /** Every subscriber received every event, in order. */
+  /** Every subscriber received every event, in order, within the drain time after the last emit. */
   everyoneGotAll: boolean;
+  /** Every subscriber's events came in order (however many arrived), and no subscription failed. */
+  everyoneSound: boolean;
+  /** The fewest events any subscriber had received by the end of the drain time, of `sent`. */
+  leastReceived: number;
+  sent: number;
+  /** How long the subscribers were given after the last emit. */
+  drainMs: number;
   /** Events a second the producer achieved. */
   achievedRate: number;
   /** Cores kept busy on average while producing: by the server, the subscriber processes together, this process. */
@@ -90,6 +97,10 @@ export function measureFanOut(
         p50Ms: histogram.quantile(0.5),
         p99Ms: histogram.quantile(0.99),
         everyoneGotAll: results.every((result) => result.everyoneGotAll),
+        everyoneSound: results.every((result) => result.everyoneSound),
+        leastReceived: Math.min(...results.map((result) => result.leastReceived)),
+        sent: run.sent,
+        drainMs: DRAIN_MS,
         achievedRate: run.achievedRate,
         serverCores,
         subscriberCores,

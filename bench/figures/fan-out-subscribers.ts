@@ -34,6 +34,8 @@ export type SubscribersMessage =
       readonly counts: Uint32Array;
       /** Every subscriber got exactly seq 1..count, in order. */
       readonly everyoneGotAll: boolean;
+      /** Every subscriber's events so far came in order, and no subscription failed. */
+      readonly everyoneSound: boolean;
       /** The fewest events any subscriber received. */
       readonly leastReceived: number;
     }
@@ -57,6 +59,7 @@ async function run(plan: SubscribersPlan): Promise<void> {
       kind: 'result',
       counts: histogram.counts,
       everyoneGotAll: followers.every((follower) => follower.gotExactly(count)),
+      everyoneSound: followers.every((follower) => follower.sound),
       leastReceived: Math.min(...followers.map((follower) => follower.received)),
     });
     for (const follower of followers) follower.stop();

@@ -49,6 +49,11 @@ export class LiveFollower {
     return new Promise((done) => (this.waiter = { count, done }));
   }
 
+  /** True while every event so far came in order and the subscription has not failed. */
+  get sound(): boolean {
+    return this.failure === undefined && this.inOrder;
+  }
+
   /** True when exactly seq 1..count arrived, in order, and the subscription did not fail. */
   gotExactly(count: number): boolean {
     return this.failure === undefined && this.inOrder && this.received === count;
