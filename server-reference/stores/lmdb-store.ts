@@ -182,10 +182,13 @@ export class LmdbStore implements EventStore {
       this.nextPos = result.nextPos;
       return result;
     });
-    const durable = committed.then(async (result) => {
-      await this.root.flushed;
-      return result;
+    // The flush of the commit this call joined, asked for now: lmdb-js's `flushed` answers for
+    // the newest commit at the time it is asked, and asked once this one had committed, it
+    // waited for the next commit's flush as well (a commit cycle more before every answer).
+    const flushed = new Promise<void>((resolve, reject) => {
+      this.root.flushed.then(() => resolve(), reject);
     });
+    const durable = Promise.all([committed, flushed]).then(([result]) => result);
     // `notified` below passes a failure on, but only once the earlier calls were notified;
     // until then the rejection must not count as unhandled.
     void durable.catch(() => undefined);
