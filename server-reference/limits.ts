@@ -26,3 +26,10 @@ export const SUBSCRIPTION_PAGE_SIZE = 500;
  * those that fell behind by less than that from memory (at 10,000 events/s, one second).
  */
 export const RECENT_COMMIT_EVENTS = 10_000;
+
+/**
+ * A subscription without credit for this long is stalled: the recent commits are not kept for
+ * it (it reads the store when it takes events again), so that a consumer that stopped does not
+ * keep the server holding and then dropping every commit's events.
+ */
+export const SUBSCRIPTION_STALLED_MS = 1_000;

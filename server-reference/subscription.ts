@@ -3,7 +3,7 @@ import type { EventRun } from '../protocol/events-frame.js';
 import type { ServerFrame, StoredEvent, SubscriptionMode } from '../protocol/frames.js';
 import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
-import { SUBSCRIPTION_PAGE_SIZE } from './limits.js';
+import { SUBSCRIPTION_PAGE_SIZE, SUBSCRIPTION_STALLED_MS } from './limits.js';
 import type { RecentCommits } from './recent-commits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
 import type { EncodedEvents, EventStore } from './stores/event-store.js';
@@ -73,6 +73,8 @@ export class Subscription {
   private knownHead: number;
   /** The serial of the first commit not yet delivered whole, when known (see RecentCommits). */
   private nextSerial: number | undefined;
+  /** When credit last came (performance.now()), to tell a stalled consumer from a slow one. */
+  private creditCameAt = performance.now();
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -100,6 +102,7 @@ export class Subscription {
   /** Adds credit (already checked to be positive) and resumes delivery. */
   addCredit(n: number): void {
     this.credit += n;
+    this.creditCameAt = performance.now();
     // At the head and following: nothing to read, the next commit is delivered directly.
     if (this.live && !this.behind && !this.pumping && this.cursor >= this.knownHead) return;
     this.pump();
@@ -117,11 +120,14 @@ export class Subscription {
   /**
    * A commit happened: at the head it goes out directly, without being read back from the
    * store, as far as the credit allows; the rest is sent when credit returns. Returns whether
-   * the subscription is at the head afterwards (nothing of it left to send).
+   * the subscription can do without the recent commits: it is at the head afterwards (nothing
+   * of it left to send), or stalled (no credit for SUBSCRIPTION_STALLED_MS: it reads the store
+   * when it takes events again).
    */
   onCommit(commit: CommitView): boolean {
     if (!this.closed && this.spec.mode !== 'cold') this.take(commit);
-    return this.closed || (this.live && !this.pumping && this.cursor >= this.knownHead);
+    if (this.closed || (this.live && !this.pumping && this.cursor >= this.knownHead)) return true;
+    return this.credit === 0 && !this.pumping && performance.now() - this.creditCameAt >= SUBSCRIPTION_STALLED_MS;
   }
 
   private take(commit: CommitView): void {

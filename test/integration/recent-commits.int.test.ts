@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
-import { RECENT_COMMIT_EVENTS } from '../../server-reference/limits.js';
+import { RECENT_COMMIT_EVENTS, SUBSCRIPTION_STALLED_MS } from '../../server-reference/limits.js';
 import type { Direction } from '../../server-reference/stores/event-store.js';
 import { MemoryStore } from '../../server-reference/stores/memory-store.js';
 import { RawPeer } from '../conformance/raw-peer.js';
@@ -117,6 +117,24 @@ describe.each(['memory', 'ws'] as const)('a live subscriber that fell behind, ov
     }
     expect(seq).toBe(total);
     expect(store.reads).toBeGreaterThan(readsBefore);
+    peer.close();
+    writer.close();
+  });
+
+  it('stalled (no credit for longer than SUBSCRIPTION_STALLED_MS), is kept no commits: it catches up from the store with nothing lost', async () => {
+    const { store, peer, writer } = await start();
+    peer.send({ type: 'subscribe', sub: 4, stream: 'stall', mode: 'hot-cold', credit: 1 });
+    await peer.expect('caught-up', { sub: 4 });
+    await append(writer, 1, 'stall', ticks(1));
+    await collect(peer, 4, 1);
+    await new Promise((resolve) => setTimeout(resolve, SUBSCRIPTION_STALLED_MS + 100));
+    // Few enough events for the recent commits to hold them all, had they been kept.
+    for (let i = 2; i <= 6; i += 1) await append(writer, i, 'stall', ticks(10));
+    const readsBefore = store.reads;
+    peer.send({ type: 'credit', sub: 4, n: 100 });
+    const { events } = await collect(peer, 4, 50);
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+    expect(store.reads, 'caught up from the store').toBeGreaterThan(readsBefore);
     peer.close();
     writer.close();
   });
