@@ -116,7 +116,8 @@ export interface AppendHooks {
   /**
    * Called once, with the call's outcomes, as soon as they are decided (before they are
    * durable); the call's promise settles later with the same outcomes, or fails when the commit
-   * does.
+   * does. (Calls decided after it may then already be written: a failing commit, a failing
+   * disk, is the one case where a later write of a connection outlives an earlier failed one.)
    */
   readonly onDecided?: (outcomes: readonly AppendOutcome[]) => void;
 }
