@@ -92,10 +92,7 @@ export class AppendPipeline {
     const refuse = (index: number): TauonError | undefined => {
       // Calls are decided in order: one before this that is still undecided failed as a whole.
       if (index === 0) while (this.undecided[0] !== call) this.breakAll(this.undecided.shift()!.sent);
-      const item = batch[index]!;
-      if (this.broken.has(item.stream) && item.newChain !== true) return new ChainBrokenError(item.stream);
-      this.broken.delete(item.stream);
-      return undefined;
+      return this.chainRefusal(batch[index]!);
     };
     const onDecided = (outcomes: readonly AppendOutcome[]): void => {
       if (this.undecided[0] === call) this.undecided.shift();
@@ -107,7 +104,8 @@ export class AppendPipeline {
       (error: unknown) => {
         const index = this.undecided.indexOf(call);
         if (index >= 0) this.undecided.splice(index, 1);
-        return this.failAll(batch, error);
+        const failed = this.failedCall(batch, error);
+        return () => this.sendOutcomes(batch, failed);
       },
     ));
   }
@@ -127,11 +125,11 @@ export class AppendPipeline {
         answers.push(errorFrame(item.id, item.error));
         continue;
       }
-      if (this.broken.has(item.stream) && !(item.type === 'append' && item.newChain === true)) {
-        answers.push(errorFrame(item.id, new ChainBrokenError(item.stream)));
+      const refusal = this.chainRefusal(item);
+      if (refusal !== undefined) {
+        answers.push(errorFrame(item.id, refusal));
         continue;
       }
-      this.broken.delete(item.stream);
       try {
         requests.push(
           item.type === 'append' ? toAppendRequest(item, this.limits) : await invalidationRequest(this.store, item),
@@ -143,21 +141,25 @@ export class AppendPipeline {
         answers.push(errorFrame(item.id, asTauonError(error)));
       }
     }
-    const settled = requests.length === 0 ? Promise.resolve([]) : this.callStore(requests, {});
-    const send = await settled.then(
-      (outcomes) => {
-        this.breakFailed(sent, outcomes);
-        return (): void => {
-          let next = 0;
-          for (const answer of answers) {
-            if (answer !== undefined) this.reply(answer);
-            else this.sendOutcome(sent[next]!, outcomes[next++]!);
-          }
-        };
-      },
-      (error: unknown) => this.failAll(sent, error, answers),
+    const outcomes =
+      requests.length === 0
+        ? []
+        : await this.callStore(requests, {}).then(
+            (result) => {
+              this.breakFailed(sent, result);
+              return result;
+            },
+            (error: unknown) => this.failedCall(sent, error),
+          );
+    this.queueAnswers(
+      Promise.resolve(() => {
+        let next = 0;
+        for (const answer of answers) {
+          if (answer !== undefined) this.reply(answer);
+          else this.sendOutcome(sent[next]!, outcomes[next++]!);
+        }
+      }),
     );
-    this.queueAnswers(Promise.resolve(send));
     await this.answered;
   }
 
@@ -186,21 +188,23 @@ export class AppendPipeline {
   }
 
   /**
-   * A failure of the store as a whole: every write of the call is answered with it (none lost
-   * silently) and breaks its chain; `before` are answers decided before the call, sent in place.
+   * The chain rule for a write about to go to the store: `chain-broken` while its stream's chain
+   * is broken, unless it starts a new one (which mends it).
    */
-  private failAll(sent: readonly Item[], error: unknown, before?: readonly (ServerFrame | undefined)[]): () => void {
+  private chainRefusal(item: AppendFrame | InvalidateFrame): TauonError | undefined {
+    if (this.broken.has(item.stream) && !(item.type === 'append' && item.newChain === true)) return new ChainBrokenError(item.stream);
+    this.broken.delete(item.stream);
+    return undefined;
+  }
+
+  /**
+   * A failure of the store as a whole: every write of the call breaks its chain and is answered
+   * with the failure (none lost silently).
+   */
+  private failedCall(sent: readonly Item[], error: unknown): AppendOutcome[] {
     const failure = error instanceof TauonError ? error : new TauonError('internal', 'the store failed', { cause: error });
     this.breakAll(sent);
-    const failed = (item: Item): ServerFrame => ({ type: 'error', id: item.id, code: failure.code, message: failure.message });
-    return () => {
-      if (before === undefined) {
-        for (const item of sent) this.reply(failed(item));
-        return;
-      }
-      let next = 0;
-      for (const answer of before) this.reply(answer ?? failed(sent[next++]!));
-    };
+    return sent.map(() => ({ ok: false, error: failure }));
   }
 
   private sendOutcomes(sent: readonly Item[], outcomes: readonly AppendOutcome[]): void {

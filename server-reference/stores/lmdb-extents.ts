@@ -56,14 +56,13 @@ export class StreamExtents {
 /**
  * Converts a store written before extents existed: its `streams` database held [stream, seq]
  * -> pos for every event. Writes the extents of those entries and drops the old database, in
- * one write transaction (all or nothing). Returns how many old entries were converted.
+ * one write transaction (all or nothing).
  */
 export function migrateStreamIndex(
   root: RootDatabase,
   legacy: Database<number, [string, number]>,
   extents: Database<number, [string, number]>,
-): number {
-  let converted = 0;
+): void {
   root.transactionSync(() => {
     let stream: string | undefined;
     let lastPos = 0;
@@ -72,9 +71,7 @@ export function migrateStreamIndex(
       if (name !== stream || value !== lastPos + 1) extents.putSync([name, seq], value);
       stream = name;
       lastPos = value;
-      converted += 1;
     }
     legacy.dropSync();
   });
-  return converted;
 }
