@@ -45,6 +45,12 @@ const RAW_BYTES = {
   decode: (bytes: Uint8Array): Uint8Array => bytes,
 };
 
+/**
+ * Positions only grow, so an event goes at the end of the `events` tree: LMDB's MDB_APPEND
+ * skips the search for its place and fills pages instead of splitting them in half.
+ */
+const APPEND = { append: true };
+
 /** Larger than any seq or position a store will hand out; the exclusive end of key ranges. */
 const BEYOND_LAST = Number.MAX_SAFE_INTEGER;
 
@@ -105,8 +111,14 @@ export class LmdbStore implements EventStore {
   private commitOrder: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
+  /**
+   * The heads the append call in progress moved, put once at its end instead of once per
+   * request (a call of many one-event requests to a stream wrote and re-read its head for each).
+   */
+  private readonly callHeads = new Map<string, HeadRecord>();
+
   private readonly target: AppendTarget = {
-    streamHead: (stream) => this.heads.get(stream),
+    streamHead: (stream) => this.headInCall(stream),
     eventById: (id) => (id > this.plainIdBound && PLAIN_ID.test(id) ? undefined : this.eventAt(this.ids.get(id))),
     newestOfKey: (stream, key) => this.eventAt(this.surfaceIndex.get([stream, key])),
     write: (stream, events) => this.write(stream, events),
@@ -176,11 +188,17 @@ export class LmdbStore implements EventStore {
     // A child transaction: if this call throws, only its own writes are rolled back, not those
     // of other calls sharing the same LMDB commit.
     const committed = this.root.childTransaction(() => {
-      const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition(), hooks);
-      // Only reached when the call did not throw; a call that throws is rolled back and leaves
-      // the counter where it was.
-      this.nextPos = result.nextPos;
-      return result;
+      this.callHeads.clear();
+      try {
+        const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition(), hooks);
+        for (const [stream, head] of this.callHeads) this.heads.putSync(stream, head);
+        // Only reached when the call did not throw; a call that throws is rolled back and leaves
+        // the counter where it was.
+        this.nextPos = result.nextPos;
+        return result;
+      } finally {
+        this.callHeads.clear();
+      }
     });
     // The flush of the commit this call joined, asked for now: lmdb-js's `flushed` answers for
     // the newest commit at the time it is asked, and asked once this one had committed, it
@@ -348,15 +366,20 @@ export class LmdbStore implements EventStore {
   /** Runs inside the write transaction: writes one request's events and the indexes. */
   private write(stream: string, events: readonly StoredEvent[]): void {
     const first = events[0]!;
-    this.extents.recordAppend(stream, first.seq, first.pos, this.heads.get(stream)?.lastPos);
+    this.extents.recordAppend(stream, first.seq, first.pos, this.headInCall(stream)?.lastPos);
     for (const event of events) {
-      this.events.putSync(event.pos, event);
+      this.events.putSync(event.pos, event, APPEND);
       this.ids.putSync(event.id, event.pos);
       if (event.id > this.plainIdBound && PLAIN_ID.test(event.id)) this.plainIdBound = event.id;
       if (event.key !== undefined) this.surfaceIndex.putSync([stream, event.key], event.pos);
     }
     const last = events[events.length - 1]!;
-    this.heads.putSync(stream, { head: last.seq, tx: last.tx, lastPos: last.pos, lastRecorded: last.recorded });
+    this.callHeads.set(stream, { head: last.seq, tx: last.tx, lastPos: last.pos, lastRecorded: last.recorded });
+  }
+
+  /** Inside the write transaction: the stream's head including the call's own writes. */
+  private headInCall(stream: string): HeadRecord | undefined {
+    return this.callHeads.get(stream) ?? this.heads.get(stream);
   }
 
   /**
