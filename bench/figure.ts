@@ -35,11 +35,16 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/** Runs `measure` `runs` times, one after the other, and returns its results in order. */
+export async function resultsOf<T>(runs: number, measure: (run: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let run = 0; run < runs; run++) results.push(await measure(run));
+  return results;
+}
+
 /** Runs `measure` `runs` times, one after the other, and returns the median of its results. */
 export async function medianOf(runs: number, measure: (run: number) => Promise<number>): Promise<number> {
-  const values: number[] = [];
-  for (let run = 0; run < runs; run++) values.push(await measure(run));
-  return median(values);
+  return median(await resultsOf(runs, measure));
 }
 
 /** `NAME: VALUE UNIT (RATIO x BASELINE)`, the line `npm run bench` prints per figure. */
