@@ -456,7 +456,10 @@ export class JetStreamWriter {
       }
       if (!ack.duplicate) return { kind: 'landed', jsSeq: ack.seq };
       // The duplicate window knows this message id: our own earlier attempt landed, or another
-      // message starting with the same event did (then the ids are stored: plan again).
+      // writer's message starting with the same event did (then the ids are stored: plan again,
+      // and they answer as duplicates). On the first attempt it cannot be our own, even when
+      // the bytes are the same: another server retrying the same events builds the same message.
+      if (attempt === 0) return { kind: 'conflict' };
       const original = await this.parts.reader.messageAt(ack.seq);
       if (original !== undefined && sameBytes(original.data, body)) return { kind: 'landed', jsSeq: ack.seq };
       return { kind: 'conflict' };
