@@ -368,7 +368,12 @@ export class LmdbStore implements EventStore {
     const first = events[0]!;
     this.extents.recordAppend(stream, first.seq, first.pos, this.headInCall(stream)?.lastPos);
     for (const event of events) {
-      this.events.putSync(event.pos, event, APPEND);
+      // MDB_APPEND refuses (answers false, writes nothing) a position not past the last one:
+      // the call fails and is rolled back rather than losing the event or overwriting another.
+      // (lmdb-js's type declarations say putSync answers nothing; it answers whether it wrote.)
+      if (!(this.events.putSync(event.pos, event, APPEND) as unknown as boolean)) {
+        throw new TauonError('internal', `lmdb store: position ${event.pos} is not past the newest stored one`);
+      }
       this.ids.putSync(event.id, event.pos);
       if (event.id > this.plainIdBound && PLAIN_ID.test(event.id)) this.plainIdBound = event.id;
       if (event.key !== undefined) this.surfaceIndex.putSync([stream, event.key], event.pos);

@@ -48,6 +48,30 @@ describe('lmdb store: a call that fails inside the write transaction', () => {
   });
 });
 
+describe('lmdb store: a second writer on the same directory (not supported: one process writes)', () => {
+  it('cannot overwrite stored events: an append at a position already taken fails and writes nothing', async () => {
+    const directory = freshDirectory();
+    const first = await LmdbStore.open(directory);
+    const second = await LmdbStore.open(directory);
+    const append = (store: LmdbStore, id: string) => store.append([{ stream: 's', events: [{ id, type: 'T' }], expected: 'any', dedupe: false }]);
+    try {
+      await append(first, 'e1');
+      await append(second, 'e2');
+      // The first store's position counter still says 2, which the second store has used.
+      await expect(append(first, 'e3'), 'the append at a taken position fails').rejects.toMatchObject({ code: 'internal' });
+      const all = await second.readAll(1, 'forward', 10);
+      expect(all.map((e) => [e.id, e.pos]), 'both stored events are intact').toEqual([
+        ['e1', 1],
+        ['e2', 2],
+      ]);
+      expect(await second.findEvent('e3'), 'nothing of the failed append is stored').toBeUndefined();
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
 describe('lmdb store: ids after a reopen (lookups are skipped only for ids beyond every stored one)', () => {
   const one = (stream: string, id: string) => ({ stream, events: [{ id, type: 'T' }], expected: 'any' as const, dedupe: false });
 
