@@ -193,7 +193,7 @@ export class LmdbStore implements EventStore {
         const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition(), hooks);
         for (const [stream, head] of this.callHeads) this.heads.putSync(stream, head);
         // Only reached when the call did not throw; a call that throws is rolled back and leaves
-        // the counter where it was.
+        // the counter where it was (or, when the counter proved wrong, to be read again).
         this.nextPos = result.nextPos;
         return result;
       } finally {
@@ -372,6 +372,7 @@ export class LmdbStore implements EventStore {
       // the call fails and is rolled back rather than losing the event or overwriting another.
       // (lmdb-js's type declarations say putSync answers nothing; it answers whether it wrote.)
       if (!(this.events.putSync(event.pos, event, APPEND) as unknown as boolean)) {
+        this.nextPos = 0; // the counter was wrong: the next call reads the newest position again
         throw new TauonError('internal', `lmdb store: position ${event.pos} is not past the newest stored one`);
       }
       this.ids.putSync(event.id, event.pos);

@@ -49,7 +49,7 @@ describe('lmdb store: a call that fails inside the write transaction', () => {
 });
 
 describe('lmdb store: a second writer on the same directory (not supported: one process writes)', () => {
-  it('cannot overwrite stored events: an append at a position already taken fails and writes nothing', async () => {
+  it('cannot overwrite stored events: an append at a position already taken fails, writes nothing, and a retry lands after them', async () => {
     const directory = freshDirectory();
     const first = await LmdbStore.open(directory);
     const second = await LmdbStore.open(directory);
@@ -65,6 +65,8 @@ describe('lmdb store: a second writer on the same directory (not supported: one 
         ['e2', 2],
       ]);
       expect(await second.findEvent('e3'), 'nothing of the failed append is stored').toBeUndefined();
+      const retried = await append(first, 'e3');
+      expect(retried[0], 'the store reads the newest position again: a retry lands after both').toMatchObject({ ok: true, positions: [3] });
     } finally {
       await first.close();
       await second.close();
