@@ -62,7 +62,8 @@ export function applyAppendCall(
   const written: StoredEvent[] = [];
   let nextPos = firstPos;
   let broken: Set<string> | undefined;
-  for (const [index, request] of requests.entries()) {
+  for (let index = 0; index < requests.length; index++) {
+    const request = requests[index]!;
     if (broken?.has(request.stream)) {
       outcomes.push({ ok: false, error: new ChainBrokenError(request.stream) });
       continue;

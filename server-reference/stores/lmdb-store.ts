@@ -188,7 +188,6 @@ export class LmdbStore implements EventStore {
     // A child transaction: if this call throws, only its own writes are rolled back, not those
     // of other calls sharing the same LMDB commit.
     const committed = this.root.childTransaction(() => {
-      this.callHeads.clear();
       try {
         const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition(), hooks);
         for (const [stream, head] of this.callHeads) this.heads.putSync(stream, head);
