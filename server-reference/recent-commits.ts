@@ -57,6 +57,7 @@ export class RecentCommits {
    * to the cursor.
    */
   startFor(selector: Selector, cursor: number): number | undefined {
+    if (!this.reachesBack(selector, cursor)) return undefined;
     for (let index = this.commits.length - 1; index >= this.oldest; index--) {
       const commit = this.commits[index]!;
       if (selector.kind === 'prefix') {
@@ -68,6 +69,25 @@ export class RecentCommits {
       }
     }
     return undefined;
+  }
+
+  /**
+   * False when no kept commit can serve `selector` from `cursor` because the oldest of them
+   * already starts past it: a subscription further behind than the recent commits reach asks
+   * after every page it reads from the store, and walking all of them each time (a thousand at
+   * 10,000 events a second) took a fan-out server several percent of its time.
+   */
+  private reachesBack(selector: Selector, cursor: number): boolean {
+    if (selector.kind === 'prefix') {
+      // Commits follow one another in position order: the oldest's previous head is the lowest.
+      const previousHead = this.commits[this.oldest]?.previousHead;
+      return previousHead === undefined || previousHead <= cursor;
+    }
+    for (let index = this.oldest; index < this.commits.length; index++) {
+      const mine = this.commits[index]!.selected(selector);
+      if (mine.length > 0) return mine[0]!.seq <= cursor + 1;
+    }
+    return false;
   }
 
   /** The serials kept, oldest first: `[first, last]`, or undefined when none is. */

@@ -57,6 +57,12 @@ describe('RecentCommits', () => {
     expect(recent.startFor(x, xSeq - 1)).toBe(3);
     expect(recent.startFor(x, xSeq - 2)).toBe(1);
     expect(recent.startFor(x, xSeq - 3)).toBeUndefined();
+    const y = { kind: 'stream', stream: 'y' } as const;
+    const ySeq = a.events[1]!.seq;
+    expect(recent.startFor(y, ySeq - 1)).toBe(1);
+    expect(recent.startFor(y, ySeq)).toBe(2);
+    expect(recent.startFor(y, ySeq + 1)).toBe(2); // at the head: b's only event of y is behind it
+    expect(recent.startFor({ kind: 'stream', stream: 'none' }, 0)).toBeUndefined();
     expect(c.resumeIndex(x, xSeq)).toBe(1);
     expect(c.resumeIndex(x, xSeq + 1)).toBe(2);
     expect(c.resumeIndex(x, xSeq - 2)).toBeUndefined(); // a gap: seq xSeq - 1 is not in c
