@@ -57,7 +57,7 @@ export class RecentCommits {
    * to the cursor.
    */
   startFor(selector: Selector, cursor: number): number | undefined {
-    if (!this.reachesBack(selector, cursor)) return undefined;
+    if (!this.reaches(selector, cursor)) return undefined;
     for (let index = this.commits.length - 1; index >= this.oldest; index--) {
       const commit = this.commits[index]!;
       if (selector.kind === 'prefix') {
@@ -72,16 +72,19 @@ export class RecentCommits {
   }
 
   /**
-   * False when no kept commit can serve `selector` from `cursor` because the oldest of them
-   * already starts past it: a subscription further behind than the recent commits reach asks
-   * after every page it reads from the store, and walking all of them each time (a thousand at
-   * 10,000 events a second) took a fan-out server several percent of its time.
+   * Whether the kept commits may reach back to `cursor` for `selector`: false when none is kept
+   * or the oldest of them already starts past the cursor. Answered from the oldest commit, without walking
+   * them all: a subscription further behind asks after every page it reads from the store, and
+   * the walk (a thousand commits at 10,000 events a second) took a fan-out server several
+   * percent of its time.
    */
-  private reachesBack(selector: Selector, cursor: number): boolean {
+  reaches(selector: Selector, cursor: number): boolean {
     if (selector.kind === 'prefix') {
+      const oldest = this.commits[this.oldest];
+      if (oldest === undefined) return false;
       // Commits follow one another in position order: the oldest's previous head is the lowest.
-      const previousHead = this.commits[this.oldest]?.previousHead;
-      return previousHead === undefined || previousHead <= cursor;
+      // Unknown (behind a routing store), they may reach: the caller looks further.
+      return oldest.previousHead === undefined || oldest.previousHead <= cursor;
     }
     for (let index = this.oldest; index < this.commits.length; index++) {
       const mine = this.commits[index]!.selected(selector);

@@ -63,6 +63,15 @@ describe('RecentCommits', () => {
     expect(recent.startFor(y, ySeq)).toBe(2);
     expect(recent.startFor(y, ySeq + 1)).toBe(2); // at the head: b's only event of y is behind it
     expect(recent.startFor({ kind: 'stream', stream: 'none' }, 0)).toBeUndefined();
+    // Whether they reach back at all, from the oldest commit: what a subscription without credit
+    // asks to tell whether keeping them could serve it.
+    expect(recent.reaches(x, xSeq - 2)).toBe(true);
+    expect(recent.reaches(x, xSeq - 3)).toBe(false);
+    expect(recent.reaches({ kind: 'stream', stream: 'none' }, 0)).toBe(false);
+    expect(recent.reaches(all, a.previousHead!)).toBe(true);
+    expect(recent.reaches(all, a.previousHead! - 1)).toBe(false);
+    expect(new RecentCommits(100).reaches(x, 0)).toBe(false);
+    expect(new RecentCommits(100).reaches(all, 0)).toBe(false);
     expect(c.resumeIndex(x, xSeq)).toBe(1);
     expect(c.resumeIndex(x, xSeq + 1)).toBe(2);
     expect(c.resumeIndex(x, xSeq - 2)).toBeUndefined(); // a gap: seq xSeq - 1 is not in c
