@@ -2,6 +2,13 @@ import type { CommitView } from './commit-view.js';
 import type { Selector } from './selector.js';
 
 /**
+ * How many of the oldest kept commits {@link RecentCommits.reaches} looks through for a stream's
+ * events: every subscription without credit asks on every commit, and the kept commits can be
+ * thousands.
+ */
+const MOST_COMMITS_LOOKED_AT = 32;
+
+/**
  * The commits live subscriptions are served from: the newest, and while a subscription is
  * behind, every one since it fell behind. One that fell a little behind (its credit ran out for
  * a moment) is served from them in the encodings already made for the subscribers at the head,
@@ -73,10 +80,11 @@ export class RecentCommits {
 
   /**
    * Whether the kept commits may reach back to `cursor` for `selector`: false when none is kept
-   * or the oldest of them already starts past the cursor. Answered from the oldest commit, without walking
-   * them all: a subscription further behind asks after every page it reads from the store, and
-   * the walk (a thousand commits at 10,000 events a second) took a fan-out server several
-   * percent of its time.
+   * or the oldest of them already starts past the cursor (for a stream: the oldest commit with
+   * its events, when it is among the first few; true when it is not). Answered without walking
+   * them all: a subscription further behind asks after every page it reads from the store, one
+   * without credit on every commit, and the walk (a thousand commits at 10,000 events a second)
+   * took a fan-out server several percent of its time.
    */
   reaches(selector: Selector, cursor: number): boolean {
     if (selector.kind === 'prefix') {
@@ -86,11 +94,14 @@ export class RecentCommits {
       // Unknown (behind a routing store), they may reach: the caller looks further.
       return oldest.previousHead === undefined || oldest.previousHead <= cursor;
     }
-    for (let index = this.oldest; index < this.commits.length; index++) {
+    // A stream's seqs grow from commit to commit: its oldest kept event decides. Looked for among
+    // the oldest few commits only (a quiet stream's may be far in): past them, "may" it is.
+    const end = Math.min(this.commits.length, this.oldest + MOST_COMMITS_LOOKED_AT);
+    for (let index = this.oldest; index < end; index++) {
       const mine = this.commits[index]!.selected(selector);
       if (mine.length > 0) return mine[0]!.seq <= cursor + 1;
     }
-    return false;
+    return end < this.commits.length;
   }
 
   /** The serials kept, oldest first: `[first, last]`, or undefined when none is. */

@@ -72,6 +72,18 @@ describe('RecentCommits', () => {
     expect(recent.reaches(all, a.previousHead! - 1)).toBe(false);
     expect(new RecentCommits(100).reaches(x, 0)).toBe(false);
     expect(new RecentCommits(100).reaches(all, 0)).toBe(false);
+    // A stream whose events lie past the first few dozen kept commits: it may be reached
+    // (startFor walks them all and decides); within them and absent: it is not.
+    const quiet = new RecentCommits(1_000);
+    for (let serial = 1; serial <= 40; serial++) quiet.add(commit(serial, 'busy'));
+    const q = { kind: 'stream', stream: 'quiet' } as const;
+    expect(quiet.reaches(q, 0)).toBe(true);
+    quiet.add(commit(41, 'quiet'));
+    expect(quiet.reaches(q, 0)).toBe(true);
+    expect(quiet.startFor(q, 0)).toBe(41);
+    const few = new RecentCommits(1_000);
+    for (let serial = 1; serial <= 10; serial++) few.add(commit(serial, 'busy'));
+    expect(few.reaches(q, 0)).toBe(false);
     expect(c.resumeIndex(x, xSeq)).toBe(1);
     expect(c.resumeIndex(x, xSeq + 1)).toBe(2);
     expect(c.resumeIndex(x, xSeq - 2)).toBeUndefined(); // a gap: seq xSeq - 1 is not in c
