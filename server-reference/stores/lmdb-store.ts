@@ -6,6 +6,7 @@ import { EncodedPage } from './encoded-page.js';
 import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
 import { CommitListeners } from './commit-listeners.js';
 import { migrateStreamIndex, StreamExtents } from './lmdb-extents.js';
+import { TurnCommits } from './lmdb-turn-commit.js';
 import { compareNames } from './name-order.js';
 import { StoreClock } from './store-clock.js';
 
@@ -77,11 +78,12 @@ const PLAIN_ID_SCAN = 10_000;
  * - `surface`: [stream, key] -> pos of the key's newest event
  *
  * Each `append()` call runs as one LMDB child transaction (all its requests, never one per
- * event), and lmdb-js commits the calls queued while the previous commit was in flight as one
- * transaction: group commit. The rules are checked inside the write transaction, against the
- * committed state plus the calls before it in the same commit, so no counter lives outside the
- * database that a failed commit could leave wrong; a call whose commit fails leaves no trace.
- * An append resolves, and `onCommit` listeners hear of it, once its commit is flushed to disk.
+ * event), and the calls made during one turn of the event loop are committed as one
+ * transaction at its end (TurnCommits): group commit. The rules are checked inside the write
+ * transaction, against the committed state plus the calls before it in the same commit, so no
+ * counter lives outside the database that a failed commit could leave wrong; a call whose
+ * commit fails leaves no trace. An append resolves, and `onCommit` listeners hear of it, once
+ * its commit is flushed to disk.
  * One process at a time may write to a directory.
  *
  * @example
@@ -91,7 +93,7 @@ const PLAIN_ID_SCAN = 10_000;
  */
 export class LmdbStore implements EventStore {
   readonly kind = 'lmdb';
-  /** lmdb-js runs the transaction callbacks of the calls in the order they were made. */
+  /** The calls are written in the order they were made (see TurnCommits). */
   readonly decidesAppendsInOrder = true;
 
   private readonly listeners = new CommitListeners();
@@ -109,6 +111,7 @@ export class LmdbStore implements EventStore {
   private plainIdBound: string;
   /** Settles after the previous append's listeners ran: commit notifications stay in order. */
   private commitOrder: Promise<void> = Promise.resolve();
+  private readonly turns: TurnCommits;
   private closing: Promise<void> | undefined;
 
   /**
@@ -135,6 +138,7 @@ export class LmdbStore implements EventStore {
     private readonly clock: StoreClock,
   ) {
     this.plainIdBound = largestPlainId(ids);
+    this.turns = new TurnCommits(root);
   }
 
   /**
@@ -185,9 +189,9 @@ export class LmdbStore implements EventStore {
   async append(requests: readonly AppendRequest[], hooks?: AppendHooks): Promise<AppendOutcome[]> {
     this.assertOpen();
     if (requests.length === 0) return [];
-    // A child transaction: if this call throws, only its own writes are rolled back, not those
-    // of other calls sharing the same LMDB commit.
-    const committed = this.root.childTransaction(() => {
+    // If this call throws, only its own writes are rolled back, not those of the other calls
+    // sharing the commit.
+    const durable = this.turns.run(() => {
       try {
         const result = applyAppendCall(requests, this.target, this.clock, this.nextPosition(), hooks);
         for (const [stream, head] of this.callHeads) this.heads.putSync(stream, head);
@@ -199,18 +203,11 @@ export class LmdbStore implements EventStore {
         this.callHeads.clear();
       }
     });
-    // The flush of the commit this call joined, asked for now: lmdb-js's `flushed` answers for
-    // the newest commit at the time it is asked, and asked once this one had committed, it
-    // waited for the next commit's flush as well (a commit cycle more before every answer).
-    const flushed = new Promise<void>((resolve, reject) => {
-      this.root.flushed.then(() => resolve(), reject);
-    });
-    const durable = Promise.all([committed, flushed]).then(([result]) => result);
     // `notified` below passes a failure on, but only once the earlier calls were notified;
     // until then the rejection must not count as unhandled.
     void durable.catch(() => undefined);
-    // Calls run in the order they were made (lmdb-js keeps async transactions in order), so
-    // chaining here notifies in position order even when commits settle out of order.
+    // Calls are written in the order they were made, so chaining here keeps the notifications
+    // in position order whatever order the answers settle in.
     const notified = this.commitOrder.then(() => durable).then((result: AppendCallResult) => {
       this.listeners.notify(result.written);
       return result;

@@ -101,6 +101,7 @@ describe('lmdb store: ids after a reopen (lookups are skipped only for ids beyon
       await expectStored(store, ids[0]!, 1);
       const [later] = await store.append([one('s', '0190a0b0-c0d0-7000-8000-000000000004')]);
       expect(later).toMatchObject({ ok: true, seqs: [4], dups: [] });
+      await expectStored(store, '0190a0b0-c0d0-7000-8000-000000000004', 4);
     } finally {
       await store.close();
     }
@@ -115,6 +116,9 @@ describe('lmdb store: ids after a reopen (lookups are skipped only for ids beyon
       const [above, below] = await store.append([one('s', 'n3'), one('s', 'b0')]);
       expect(above, 'a new id above the largest stored one').toMatchObject({ ok: true, seqs: [8], dups: [] });
       expect(below, 'a new id below it').toMatchObject({ ok: true, seqs: [9], dups: [] });
+      // 'n3' is beyond every plain id but not beyond 'é': written in its place, not at the end.
+      await expectStored(store, 'n3', 8);
+      await expectStored(store, 'b0', 9);
     } finally {
       await store.close();
     }
