@@ -14,10 +14,10 @@ interface QueuedWrite {
  *
  * lmdb-js's asynchronous transactions commit on a writer thread, at the price of two hand-offs
  * between the threads per commit; on a 2-core machine those cost more than they save: measured
- * here, emit-to-ack p50 0.91-1.10 ms against 1.12-1.59 ms and emit-to-live-subscriber p99
- * 7.7-16 ms against 12-25 ms, at the same throughput. The price: while a commit syncs the disk
- * (about a quarter of a millisecond here) the event loop waits, so a stalling disk stalls
- * every connection of the server, not only its appends.
+ * alternately, 10 runs each, emit-to-ack p50 0.91-1.14 ms against 1.12-1.59 ms and
+ * emit-to-live-subscriber p99 7.7-18.5 ms against 11.9-26.9 ms, at the same throughput. The
+ * price: while a commit syncs the disk (about a quarter of a millisecond here) the event loop
+ * waits, so a stalling disk stalls every connection of the server, not only its appends.
  */
 export class TurnCommits {
   private queued: QueuedWrite[] = [];
