@@ -12,6 +12,7 @@ import { figure, formatFigure, median, medianOf, resultsOf, writeFigures, type F
 import { rawWsHundredEventFrames, rawWsOneEventFrames } from './baselines/raw-ws.js';
 import { rawLmdbAppend, rawLmdbRangeRead } from './baselines/raw-lmdb.js';
 import { jetStreamAsyncPublish, jetStreamOrderedReplay } from './baselines/jetstream-client.js';
+import { relayFanOut, relayLiveLatency } from './baselines/ws-relay.js';
 import { ackLatency } from './figures/ack-latency.js';
 import { fanOutLatency, liveLatency } from './figures/live-latency.js';
 import { seekTimeToFirstEvent } from './figures/seek.js';
@@ -53,6 +54,14 @@ if (hasNats) {
   jsReplay = await medianOf(RUNS, () => jetStreamOrderedReplay());
 } else {
   step('NATS is not on 127.0.0.1:4222: the JetStream baselines are left out');
+}
+step('baselines: a bare ws relay that syncs each turn to disk, live and fan-out at 10,000 events/s');
+const relayLiveP99 = median((await resultsOf(RUNS, () => relayLiveLatency())).map((run) => run.p99Ms));
+/** The relay's fan-out p99 by number of followers, and in how many runs all of them kept up. */
+const relayFanOuts = new Map<number, { p99Ms: number; keptUp: number }>();
+for (const followers of [100, 50]) {
+  const runs = await resultsOf(RUNS, () => relayFanOut(followers));
+  relayFanOuts.set(followers, { p99Ms: median(runs.map((run) => run.p99Ms)), keptUp: runs.filter((run) => run.everyoneGotAll).length });
 }
 
 const amqp = hasRabbit ? { url: `amqp://${SERVICE_HOST}`, service: `tauon-bench-${randomBytes(4).toString('hex')}` } : undefined;
@@ -101,7 +110,9 @@ report(figure('emit to ack latency p50', median(acks.map((ack) => ack.p50Ms)), '
 report(figure('emit to ack latency p99', median(acks.map((ack) => ack.p99Ms)), 'ms', 'target 5 ms', 5));
 step('latency: emit to live subscriber at 10,000 events/s');
 const lives = await resultsOf(RUNS, () => liveLatency());
-report(figure('emit to live subscriber p99 at 10,000 events/s', median(lives.map((live) => live.p99Ms)), 'ms', 'target 10 ms', 10));
+const liveP99 = median(lives.map((live) => live.p99Ms));
+report(figure('emit to live subscriber p99 at 10,000 events/s', liveP99, 'ms', 'target 10 ms', 10));
+report(figure('emit to live subscriber p99 at 10,000 events/s', liveP99, 'ms', 'bare ws relay syncing each turn, p99', relayLiveP99));
 step('fan-out: 100 and 50 live subscribers at 10,000 events/s');
 // The subscribers live in two processes of their own (one connection each), so that decoding
 // a million events a second is spread over both cores; on a 2-core machine the server, the
@@ -124,7 +135,10 @@ for (const subscribers of [100, 50]) {
       `fan-out, ${subscribers} subscribers: ${kept} of ${runs.length} runs kept up; in the worst, ${worst.drainMs / 1000} s after the last emit the slowest had ${worst.leastReceived} of ${worst.sent} events, in order`,
     );
   }
-  report(figure(`fan-out, ${subscribers} subscribers at 10,000 events/s, p99`, median(runs.map((run) => run.p99Ms)), 'ms', 'target 50 ms', 50));
+  const p99 = median(runs.map((run) => run.p99Ms));
+  report(figure(`fan-out, ${subscribers} subscribers at 10,000 events/s, p99`, p99, 'ms', 'target 50 ms', 50));
+  const relay = relayFanOuts.get(subscribers)!;
+  report(figure(`fan-out, ${subscribers} subscribers at 10,000 events/s, p99`, p99, 'ms', `bare ws relay, ${subscribers} followers (all kept up in ${relay.keptUp} of ${RUNS} runs), p99`, relay.p99Ms));
 }
 step('seek: the last 100 of a 10,000,000-event stream');
 const seek = await seekTimeToFirstEvent({ log: (line) => step(line) });

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type Database } from 'lmdb';
-import { BENCH_TYPE, benchData } from '../bench-event.js';
+import { BENCH_TYPE, benchData, type BenchStoredEvent } from '../bench-event.js';
 import { withinTime } from './within-time.js';
 
 /** Events a transaction, as a group-committing store writes them. */
@@ -15,17 +15,6 @@ const EVENTS_PER_TRANSACTION = 1000;
 /** Events a transaction when filling a database for the read, which is not timed. */
 const EVENTS_PER_FILL_TRANSACTION = 10_000;
 const RUN_LIMIT_MS = 60_000;
-
-interface BenchStoredEvent {
-  readonly stream: string;
-  readonly seq: number;
-  readonly pos: number;
-  readonly tx: number;
-  readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly recorded: number;
-}
 
 /**
  * Events a second appended in durable transactions of 1,000 events (the default sync), each

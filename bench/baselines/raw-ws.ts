@@ -1,17 +1,15 @@
 // Raw `ws` + `msgpackr` baselines between two processes (DESIGN.md, Measuring): what the
 // transport costs without any of Tauon's protocol. This process is the client; the peer
 // (raw-ws-peer.ts) is spawned per run and killed after it, whatever happens.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
 import { BENCH_TYPE, benchData } from '../bench-event.js';
+import { withPeerProcess } from './peer-process.js';
 import { withinTime } from './within-time.js';
 
 const PEER_SCRIPT = fileURLToPath(new URL('./raw-ws-peer.ts', import.meta.url));
-/** The repository root: where `--import tsx` resolves from. */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Unanswered one-event frames the client allows. */
 const ACKS_IN_FLIGHT = 1000;
 const STARTUP_LIMIT_MS = 15_000;
@@ -74,54 +72,21 @@ export async function rawWsHundredEventFrames(events = 1_000_000): Promise<numbe
 
 /**
  * Spawns the peer, connects to it and runs `measure` within time; then closes the connection
- * and kills the peer, also after a failure or a timeout.
+ * and ends the peer, also after a failure or a timeout.
  */
-async function withPeer(
-  label: string,
-  measure: (socket: WebSocket, signal: AbortSignal) => Promise<number>,
-): Promise<number> {
-  const peer = spawn(process.execPath, ['--import', 'tsx', PEER_SCRIPT], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => peer.once('exit', () => resolve()));
-  // Ending the stdin of a peer that already died must not crash the benchmark.
-  peer.stdin.on('error', () => undefined);
-  let socket: WebSocket | undefined;
-  try {
-    const port = await peerPort(peer.stdout, exited);
+function withPeer(label: string, measure: (socket: WebSocket, signal: AbortSignal) => Promise<number>): Promise<number> {
+  return withPeerProcess(PEER_SCRIPT, label, STARTUP_LIMIT_MS + RUN_LIMIT_MS, async (port, signal) => {
     const open = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
-    socket = open;
-    await opened(open);
-    return await withinTime(label, RUN_LIMIT_MS, (signal) => {
+    try {
+      await opened(open);
       const closed = new Promise<never>((_, reject) => {
         open.once('close', () => reject(new Error(`${label}: the peer closed the connection`)));
         open.once('error', reject);
       });
-      return Promise.race([measure(open, signal), closed]);
-    });
-  } finally {
-    socket?.terminate();
-    peer.stdin.end();
-    if (peer.exitCode === null && peer.signalCode === null) {
-      peer.kill('SIGKILL');
-      await exited;
+      return await Promise.race([measure(open, signal), closed]);
+    } finally {
+      open.terminate();
     }
-  }
-}
-
-/** The port the peer prints once it listens. */
-function peerPort(output: NodeJS.ReadableStream, exited: Promise<void>): Promise<number> {
-  return withinTime('raw ws peer start', STARTUP_LIMIT_MS, () => {
-    return new Promise<number>((resolve, reject) => {
-      let text = '';
-      output.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const match = /^port (\d+)$/m.exec(text);
-        if (match !== null) resolve(Number(match[1]));
-      });
-      void exited.then(() => reject(new Error(`raw ws peer exited before it listened: ${text}`)));
-    });
   });
 }
 

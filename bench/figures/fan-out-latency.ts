@@ -7,14 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withinDeadline } from './deadline.js';
 import type { ExpectMessage, SubscribersMessage, SubscribersPlan } from './fan-out-subscribers.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { producePaced } from './paced-producer.js';
+import { producePaced, type PacedRun } from './paced-producer.js';
 import { CpuMeter } from './process-stats.js';
 import { withClient, withReferenceServer } from './reference-server.js';
 
 const SUBSCRIBERS_PROGRAM = fileURLToPath(new URL('./fan-out-subscribers.ts', import.meta.url));
 /** The children run TypeScript as this process does: through tsx's loader. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const WARM_UP_SECONDS = 0.5;
+export const WARM_UP_SECONDS = 0.5;
 /** How long the subscribers may still take to get the last event after the producer stopped. */
 const DRAIN_MS = 5_000;
 
@@ -67,62 +67,86 @@ export function measureFanOut(
 ): Promise<FanOutResult> {
   const stream = `fan-out-${process.pid}-${Date.now()}`;
   const warmUp = Math.round(rate * WARM_UP_SECONDS);
-  return withClient(url, async (producer) => {
-    const children: SubscriberProcess[] = [];
-    try {
-      for (let i = 0; i < subscriberProcesses; i++) {
-        const share = Math.floor(subscribers / subscriberProcesses) + (i < subscribers % subscriberProcesses ? 1 : 0);
-        children.push(new SubscriberProcess({ url, stream, subscribers: share, warmUp }));
-      }
-      await withinDeadline(20_000, 'the subscribers to connect', Promise.all(children.map((child) => child.ready)));
-      const serverCpu = await CpuMeter.start(serverPid);
-      const childCpus = await Promise.all(children.map((child) => CpuMeter.start(child.pid)));
-      const ownCpu = await CpuMeter.start(process.pid);
-      const run = await withinDeadline(
-        (WARM_UP_SECONDS + seconds) * 1000 + 10_000,
-        'the fan-out producer',
-        producePaced(producer, stream, rate, WARM_UP_SECONDS + seconds),
-      );
-      const serverCores = await serverCpu.cores();
-      const subscriberCores = (await Promise.all(childCpus.map((meter) => meter.cores()))).reduce((a, b) => a + b, 0);
-      const producerCores = await ownCpu.cores();
-      const results = await withinDeadline(
-        DRAIN_MS + 5_000,
-        'the subscribers to report',
-        Promise.all(children.map((child) => child.finish(run.sent, DRAIN_MS))),
-      );
-      const histogram = new LatencyHistogram();
-      for (const result of results) histogram.merge(new LatencyHistogram(result.counts));
-      return {
-        p50Ms: histogram.quantile(0.5),
-        p99Ms: histogram.quantile(0.99),
-        everyoneGotAll: results.every((result) => result.everyoneGotAll),
-        everyoneSound: results.every((result) => result.everyoneSound),
-        leastReceived: Math.min(...results.map((result) => result.leastReceived)),
-        sent: run.sent,
-        drainMs: DRAIN_MS,
-        achievedRate: run.achievedRate,
-        serverCores,
-        subscriberCores,
-        producerCores,
-      };
-    } finally {
-      await Promise.all(children.map((child) => child.stop()));
+  return withClient(url, (producer) =>
+    fanOutThrough({
+      program: SUBSCRIBERS_PROGRAM,
+      plan: (share): SubscribersPlan => ({ url, stream, subscribers: share, warmUp }),
+      produce: () => producePaced(producer, stream, rate, WARM_UP_SECONDS + seconds),
+      serverPid,
+      subscribers,
+      subscriberProcesses,
+      seconds,
+    }),
+  );
+}
+
+/** How {@link fanOutThrough} runs one fan-out measurement. */
+export interface FanOutSetup {
+  /** The subscriber program (it speaks SubscribersMessage over IPC) and its plan for a share of the subscribers. */
+  readonly program: string;
+  readonly plan: (share: number) => object;
+  /** Produces for WARM_UP_SECONDS + `seconds`, its first WARM_UP_SECONDS' events not counted. */
+  readonly produce: () => Promise<PacedRun>;
+  /** The process that fans out, whose CPU is measured. */
+  readonly serverPid: number;
+  readonly subscribers: number;
+  readonly subscriberProcesses: number;
+  readonly seconds: number;
+}
+
+/** Spreads the subscribers over their processes, produces, and gathers what they received. */
+export async function fanOutThrough(setup: FanOutSetup): Promise<FanOutResult> {
+  const { subscribers, subscriberProcesses, seconds } = setup;
+  const children: SubscriberProcess[] = [];
+  try {
+    for (let i = 0; i < subscriberProcesses; i++) {
+      const share = Math.floor(subscribers / subscriberProcesses) + (i < subscribers % subscriberProcesses ? 1 : 0);
+      children.push(new SubscriberProcess(setup.program, setup.plan(share)));
     }
-  });
+    await withinDeadline(20_000, 'the subscribers to connect', Promise.all(children.map((child) => child.ready)));
+    const serverCpu = await CpuMeter.start(setup.serverPid);
+    const childCpus = await Promise.all(children.map((child) => CpuMeter.start(child.pid)));
+    const ownCpu = await CpuMeter.start(process.pid);
+    const run = await withinDeadline((WARM_UP_SECONDS + seconds) * 1000 + 10_000, 'the fan-out producer', setup.produce());
+    const serverCores = await serverCpu.cores();
+    const subscriberCores = (await Promise.all(childCpus.map((meter) => meter.cores()))).reduce((a, b) => a + b, 0);
+    const producerCores = await ownCpu.cores();
+    const results = await withinDeadline(
+      DRAIN_MS + 5_000,
+      'the subscribers to report',
+      Promise.all(children.map((child) => child.finish(run.sent, DRAIN_MS))),
+    );
+    const histogram = new LatencyHistogram();
+    for (const result of results) histogram.merge(new LatencyHistogram(result.counts));
+    return {
+      p50Ms: histogram.quantile(0.5),
+      p99Ms: histogram.quantile(0.99),
+      everyoneGotAll: results.every((result) => result.everyoneGotAll),
+      everyoneSound: results.every((result) => result.everyoneSound),
+      leastReceived: Math.min(...results.map((result) => result.leastReceived)),
+      sent: run.sent,
+      drainMs: DRAIN_MS,
+      achievedRate: run.achievedRate,
+      serverCores,
+      subscriberCores,
+      producerCores,
+    };
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+  }
 }
 
 type Result = Extract<SubscribersMessage, { kind: 'result' }>;
 
-/** One child process of subscribers. */
+/** One child process of subscribers, running `program` with its plan (as JSON) on the command line. */
 class SubscriberProcess {
   readonly ready: Promise<void>;
   private readonly child: ChildProcess;
   private readonly result: Promise<Result>;
   private readonly exited: Promise<void>;
 
-  constructor(plan: SubscribersPlan) {
-    this.child = fork(SUBSCRIBERS_PROGRAM, [JSON.stringify(plan)], {
+  constructor(program: string, plan: object) {
+    this.child = fork(program, [JSON.stringify(plan)], {
       execArgv: ['--import', TSX_LOADER],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
