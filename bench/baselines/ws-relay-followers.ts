@@ -9,6 +9,7 @@ import { preciseNow } from '../figures/clock.js';
 import { withinDeadline } from '../figures/deadline.js';
 import type { ExpectMessage, SubscribersMessage } from '../figures/fan-out-subscribers.js';
 import { LatencyHistogram } from '../figures/latency-histogram.js';
+import { sendToParent } from '../figures/send-to-parent.js';
 import type { RelayedEvent } from './ws-relay.js';
 import { followRelay } from './ws-relay-socket.js';
 
@@ -51,8 +52,7 @@ class RelayFollower {
 }
 
 async function run(plan: FollowersPlan): Promise<void> {
-  // Settles once the message is on its way: disconnecting before that would lose it.
-  const send = (message: SubscribersMessage) => new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
+  const send = (message: SubscribersMessage) => sendToParent(message);
   const followers: RelayFollower[] = [];
   try {
     const histogram = new LatencyHistogram();

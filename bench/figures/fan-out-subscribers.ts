@@ -8,6 +8,7 @@ import { wsTransport } from '../../transports/ws/index.js';
 import { withinDeadline } from './deadline.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { LiveFollower } from './live-follower.js';
+import { sendToParent } from './send-to-parent.js';
 
 /** What the parent asks for, on the command line (as JSON). */
 export interface SubscribersPlan {
@@ -42,7 +43,7 @@ export type SubscribersMessage =
   | { readonly kind: 'failed'; readonly message: string };
 
 async function run(plan: SubscribersPlan): Promise<void> {
-  const send = (message: SubscribersMessage) => process.send!(message);
+  const send = (message: SubscribersMessage) => sendToParent(message);
   const clients: Client[] = [];
   try {
     for (let i = 0; i < plan.subscribers; i++) clients.push(await connect(wsTransport(plan.url)));
@@ -50,12 +51,12 @@ async function run(plan: SubscribersPlan): Promise<void> {
     const followers = clients.map((client) => new LiveFollower(client, plan.stream, (ms) => histogram.record(ms), plan.warmUp));
     await Promise.all(followers.map((follower) => follower.ready));
     const expected = new Promise<ExpectMessage>((resolve) => process.once('message', resolve));
-    send({ kind: 'ready' });
+    await send({ kind: 'ready' });
     const { count, drainMs } = await expected;
     await withinDeadline(drainMs, 'every subscriber to get every event', Promise.all(followers.map((f) => f.receivedAll(count)))).catch(
       () => undefined, // those that fell short say so below
     );
-    send({
+    await send({
       kind: 'result',
       counts: histogram.counts,
       everyoneGotAll: followers.every((follower) => follower.gotExactly(count)),
@@ -64,7 +65,7 @@ async function run(plan: SubscribersPlan): Promise<void> {
     });
     for (const follower of followers) follower.stop();
   } catch (error) {
-    send({ kind: 'failed', message: String(error) });
+    await send({ kind: 'failed', message: String(error) });
   } finally {
     await Promise.allSettled(clients.map((client) => client.close()));
     process.disconnect();
