@@ -4,16 +4,16 @@
 // stream at best: Tauon's latencies are printed against them.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { pack, unpack } from 'msgpackr';
+import { pack } from 'msgpackr';
 import type WebSocket from 'ws';
-import { BENCH_TYPE, type BenchStoredEvent } from '../bench-event.js';
-import { quantile } from '../figure.js';
-import { preciseNow } from '../figures/clock.js';
+import { BENCH_TYPE } from '../bench-event.js';
 import { withinDeadline } from '../figures/deadline.js';
 import { fanOutThrough, WARM_UP_SECONDS, type FanOutResult } from '../figures/fan-out-latency.js';
-import { paceTicks, type PacedData, type PacedRun } from '../figures/paced-producer.js';
+import { LatencyHistogram } from '../figures/latency-histogram.js';
+import { paceTicks, type PacedRun } from '../figures/paced-producer.js';
 import type { FollowersPlan } from './ws-relay-followers.js';
 import { withPeerProcess } from './peer-process.js';
+import { RelayFollower, type RelayedEvent } from './ws-relay-follower.js';
 import { connectRelay, followRelay } from './ws-relay-socket.js';
 
 const RELAY_PEER = fileURLToPath(new URL('./ws-relay-peer.ts', import.meta.url));
@@ -27,28 +27,12 @@ export function relayLiveLatency(rate = 10_000, seconds = 5): Promise<{ p50Ms: n
     const producer = await connectRelay(port);
     const follower = await followRelay(port);
     try {
-      const warmUp = Math.round(rate * WARM_UP_SECONDS);
-      const latencies: number[] = [];
-      let received = 0;
-      let inOrder = true;
-      let allReceived: (() => void) | undefined;
-      let target = Infinity;
-      follower.on('message', (frame: Buffer) => {
-        const now = preciseNow();
-        for (const { data } of unpack(frame) as RelayedEvent[]) {
-          if (data.n !== received) inOrder = false;
-          if (data.n >= warmUp) latencies.push(now - data.sentAt);
-          received += 1;
-        }
-        if (received >= target) allReceived?.();
-      });
+      const histogram = new LatencyHistogram();
+      const counted = new RelayFollower(follower, histogram, Math.round(rate * WARM_UP_SECONDS));
       const run = await produce(producer, rate, WARM_UP_SECONDS + seconds);
-      target = run.sent;
-      if (received < target) {
-        await withinDeadline(DRAIN_MS, 'the relay follower to get every event', new Promise<void>((resolve) => (allReceived = resolve)));
-      }
-      if (!inOrder) throw new Error('relay live latency: the follower got the events out of order');
-      return { p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) };
+      await withinDeadline(DRAIN_MS, 'the relay follower to get every event', counted.receivedAll(run.sent));
+      if (!counted.gotExactly(run.sent)) throw new Error(`relay live latency: the follower got ${counted.received} of ${run.sent} events, in order: ${counted.sound}`);
+      return { p50Ms: histogram.quantile(0.5), p99Ms: histogram.quantile(0.99) };
     } finally {
       producer.terminate();
       follower.terminate();
@@ -76,9 +60,6 @@ export function relayFanOut(followers = 100, rate = 10_000, seconds = 5, process
     }
   });
 }
-
-/** What the relay passes on: events as a store would, the shape Tauon's subscribers decode. */
-export type RelayedEvent = BenchStoredEvent<PacedData>;
 
 /** Paced events, those of one tick in one frame (as Tauon's client coalesces a tick's emits, and its server a commit's events). */
 function produce(producer: WebSocket, rate: number, seconds: number): Promise<PacedRun> {
