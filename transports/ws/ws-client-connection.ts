@@ -28,7 +28,11 @@ export class WsClientConnection implements Connection {
 
   constructor(socket: WebSocketLike) {
     this.#socket = socket;
-    socket.binaryType = 'arraybuffer';
+    // The `ws` package hands binary messages over as Buffers without copying them ('nodebuffer');
+    // its 'arraybuffer' copies every message. Standard WebSockets ignore (browsers) or replace
+    // (undici) a binary type they do not know, and get 'arraybuffer'.
+    socket.binaryType = 'nodebuffer';
+    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', (event) => {
       const bytes = bytesOf(event.data);
       if (bytes !== undefined) this.#inbox.deliver(bytes);
