@@ -1,4 +1,4 @@
-import { isName, isPlainEventList, isRecord, isUint, onlyKeys } from './plain-values.js';
+import { isName, isPlainEventList, isRecord, isUint, onlyKeys, type OwnField } from './plain-values.js';
 import type { AppendFrame } from './frames.js';
 
 /*
@@ -9,8 +9,8 @@ import type { AppendFrame } from './frames.js';
  * strip of unknown fields, goes on to the schema, which has the last word and the error message.
  */
 
-/** Fields every event must have. */
-const EVENT_INPUT_REQUIRED = ['type'];
+/** Of an event's own fields as sent, how many are required (its type). */
+const EVENT_INPUT_REQUIRED = 1;
 const FRAME_KEYS = new Set(['type', 'id', 'stream', 'events', 'expected', 'dedupe', 'newChain']);
 const DOLLAR = 0x24;
 const STAR = 0x2a;
@@ -23,13 +23,13 @@ export function isPlainAppendFrame(value: unknown): value is AppendFrame {
   if (expected !== undefined && expected !== 'any' && expected !== 'none' && expected !== 'exists' && !isUint(expected)) return false;
   if (dedupe !== undefined && typeof dedupe !== 'boolean') return false;
   if (newChain !== undefined && typeof newChain !== 'boolean') return false;
-  return isPlainEventList(value['events'], isEventInputField, EVENT_INPUT_REQUIRED);
+  return isPlainEventList(value['events'], eventInputField, EVENT_INPUT_REQUIRED);
 }
 
 /** Beside the producer's optional fields, an event as sent has its type and an optional id. */
-function isEventInputField(key: string, field: unknown): boolean {
-  if (key === 'type') return isName(field);
-  return key === 'id' && (field === undefined || isName(field));
+function eventInputField(key: string, field: unknown): OwnField {
+  if (key === 'type') return isName(field) && 'required';
+  return key === 'id' && (field === undefined || isName(field)) && 'optional';
 }
 
 /** What StreamName accepts: a name without `*` that does not start with `$`. */

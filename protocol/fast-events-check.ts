@@ -1,4 +1,4 @@
-import { isName, isPlainEventList, isPositive, isRecord, isUint, onlyKeys } from './plain-values.js';
+import { isName, isPlainEventList, isPositive, isRecord, isUint, onlyKeys, type OwnField } from './plain-values.js';
 import type { EventsFrame } from './frames.js';
 
 /*
@@ -9,30 +9,30 @@ import type { EventsFrame } from './frames.js';
  * error message.
  */
 
-/** Fields every event must have. */
-const STORED_EVENT_REQUIRED = ['id', 'type', 'stream', 'seq', 'pos', 'tx', 'recorded'];
+/** The fields a stored event adds to the producer's, every one required. */
+const STORED_EVENT_FIELDS = 7;
 const FRAME_KEYS = new Set(['type', 'sub', 'events']);
 
 /** True when `value` is an `events` frame that the schema would accept exactly as it is. */
 export function isPlainEventsFrame(value: unknown): value is EventsFrame {
   if (!isRecord(value) || value['type'] !== 'events' || !isUint(value['sub'])) return false;
   if (!onlyKeys(value, FRAME_KEYS)) return false;
-  return isPlainEventList(value['events'], isStoredEventField, STORED_EVENT_REQUIRED);
+  return isPlainEventList(value['events'], storedEventField, STORED_EVENT_FIELDS);
 }
 
-/** The fields a stored event adds to the producer's. */
-function isStoredEventField(key: string, field: unknown): boolean {
+/** The fields a stored event adds to the producer's (STORED_EVENT_FIELDS of them). */
+function storedEventField(key: string, field: unknown): OwnField {
   switch (key) {
     case 'id':
     case 'type':
     case 'stream':
-      return isName(field);
+      return isName(field) && 'required';
     case 'seq':
     case 'pos':
     case 'tx':
-      return isPositive(field);
+      return isPositive(field) && 'required';
     case 'recorded':
-      return isUint(field);
+      return isUint(field) && 'required';
     default:
       return false;
   }

@@ -67,26 +67,37 @@ function checkProducerField(key: string, field: unknown): boolean | undefined {
   }
 }
 
+/** What an event's own field (any but the producer's) is: one of the required ones, an optional one, or not acceptable. */
+export type OwnField = 'required' | 'optional' | false;
+
 /**
  * A non-empty list of plain events: each a plain object whose fields are the producer's optional
- * ones (`key`, `causation`, `correlation`, `time`, `schema`, `meta`, `data`) or pass `ownField`,
- * and that has every field of `required`.
+ * ones (`key`, `causation`, `correlation`, `time`, `schema`, `meta`, `data`) or fields that
+ * `ownField` accepts, with all `requiredCount` of those it calls required.
  */
 export function isPlainEventList(
   value: unknown,
-  ownField: (key: string, field: unknown) => boolean,
-  required: readonly string[],
+  ownField: (key: string, field: unknown) => OwnField,
+  requiredCount: number,
 ): boolean {
   if (!Array.isArray(value) || value.length === 0) return false;
   for (const event of value) {
     if (!isRecord(event)) return false;
+    // Counted rather than looked up afterwards: an object has each key once, so the count
+    // reaches requiredCount only when every required field is there (and acceptable).
+    let required = 0;
     for (const key in event) {
       const field = event[key];
       const producerField = checkProducerField(key, field);
-      if (producerField === undefined ? !ownField(key, field) : !producerField) return false;
+      if (producerField !== undefined) {
+        if (!producerField) return false;
+        continue;
+      }
+      const own = ownField(key, field);
+      if (own === false) return false;
+      if (own === 'required') required += 1;
     }
-    // A required field left out would not have been visited above.
-    for (const key of required) if (event[key] === undefined) return false;
+    if (required !== requiredCount) return false;
   }
   return true;
 }

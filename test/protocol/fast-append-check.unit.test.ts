@@ -40,6 +40,8 @@ function mutations(): unknown[] {
     { ...frame, events: [{ ...event, meta: {} }] },
     { ...frame, events: [{ ...event, data: undefined }] },
     { ...frame, events: [{ ...event, key: undefined }] },
+    { ...frame, events: [{ ...event, type: undefined }] },
+    { ...frame, events: [{ ...event, id: undefined }] },
     { ...frame, events: [Object.assign(Object.create({ inherited: 1 }) as object, event)] },
     { ...frame, events: [Object.assign(Object.create(null) as object, event)] },
     Object.assign(Object.create(null) as object, frame),

@@ -27,6 +27,8 @@ function mutations(): unknown[] {
   for (const field of ['type', 'sub', 'events', 'extra']) {
     for (const value of [...WRONG_VALUES, [event]]) out.push({ ...frame, [field]: value });
   }
+  // A required field present but undefined (msgpackr can decode undefined) is as missing.
+  out.push({ ...frame, events: [{ ...event, seq: undefined }] }, { ...frame, events: [{ ...event, id: undefined }] });
   out.push({ ...frame, events: [{ ...event, meta: { a: 1 } }] }, { ...frame, events: [Object.assign(Object.create({ inherited: 1 }) as object, event)] });
   out.push({ ...frame, events: [new Map(Object.entries(event))] }, { ...frame, events: [[event]] });
   return out;
