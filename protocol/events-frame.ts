@@ -5,9 +5,10 @@ import { msgpackCodec } from './msgpack-codec.js';
 /*
  * One commit delivered to many live subscribers is the same list of events in every `events`
  * frame; only `sub` differs. The list is encoded once per codec and spliced behind each frame's
- * head, so that a hundred subscribers cost one encoding, not a hundred. In msgpack, once a run
- * of the list is asked for (a subscriber with less credit than the commit, or one catching up
- * from the middle of it), each event is encoded on its own, so that any run is spliced too.
+ * head, so that a hundred subscribers cost one encoding, not a hundred; and subscribers with the
+ * same sub share the whole frame. In msgpack, once a run of the list is asked for (a subscriber
+ * with less credit than the commit, or one catching up from the middle of it), each event is
+ * encoded on its own, so that any run is spliced too.
  */
 
 /** A list's encoding: its items one after the other, and where each ends. */
@@ -16,6 +17,8 @@ interface EncodedList {
   readonly items: Uint8Array;
   /** msgpack, once a run was asked for: where each item ends in `items`. */
   readonly ends?: readonly number[];
+  /** Whole frames of the whole list, by sub (see {@link wholeListFrame}). */
+  frames?: Map<number, Uint8Array>;
 }
 
 /** Encoded event lists, per list and codec, for as long as the list is alive. */
@@ -43,6 +46,10 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
  * a subscriber catching up over several commits gets one frame without a new encoding.
  */
 export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonly EventRun[]): Uint8Array {
+  const only = runs.length === 1 ? runs[0]! : undefined;
+  if (only !== undefined && only.start === 0 && only.end === only.events.length && only.end > 0) {
+    return wholeListFrame(codec, sub, only.events);
+  }
   const parts: Uint8Array[] = [];
   let count = 0;
   for (const run of runs) {
@@ -65,6 +72,24 @@ export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonl
 export function msgpackEventsFrameOf(sub: number, count: number, encodedEvents: Uint8Array): Uint8Array {
   return frameAround(msgpackCodec, sub, [msgpackArrayHeader(count), encodedEvents]);
 }
+
+/**
+ * The frame of a whole list, made once per list, codec and sub and then shared: every client's
+ * first subscription is sub 1, so a commit going out live to many clients is mostly one frame,
+ * built once and written to every socket, as a relay would (nothing writes into sent frames).
+ * Kept for at most MOST_FRAMES_PER_LIST subs per list, as long as the list is alive.
+ */
+function wholeListFrame(codec: Codec, sub: number, events: readonly StoredEvent[]): Uint8Array {
+  const list = encodedList(codec, events, false);
+  let frame = list.frames?.get(sub);
+  if (frame === undefined) {
+    frame = frameAround(codec, sub, codec.name === 'msgpack' ? [msgpackArrayHeader(events.length), list.items] : [JSON_OPEN, list.items, JSON_CLOSE]);
+    list.frames ??= new Map();
+    if (list.frames.size < MOST_FRAMES_PER_LIST) list.frames.set(sub, frame);
+  }
+  return frame;
+}
+const MOST_FRAMES_PER_LIST = 16;
 
 /** The encoded items of a non-empty run. */
 function itemsOf(codec: Codec, run: EventRun): Uint8Array {

@@ -25,6 +25,22 @@ describe('events frames with a shared event list', () => {
     });
   }
 
+  for (const codec of [msgpackCodec, jsonCodec]) {
+    it(`in ${codec.name}: one frame per list and sub, shared by every subscriber with that sub`, () => {
+      const list = [...events];
+      const forSubOne = encodeEventsFrame(codec, 1, list);
+      // The same bytes object for the next subscriber with sub 1, whichever way it is asked for.
+      expect(encodeEventsFrame(codec, 1, list)).toBe(forSubOne);
+      expect(encodeEventsFrameOfRuns(codec, 1, [{ events: list, start: 0, end: list.length }])).toBe(forSubOne);
+      const forSubTwo = encodeEventsFrame(codec, 2, list);
+      expect(codec.decode(forSubTwo)).toEqual({ type: 'events', sub: 2, events });
+      expect(codec.decode(forSubOne)).toEqual({ type: 'events', sub: 1, events });
+      // Past the frames kept per list, frames are still right, made afresh.
+      for (let sub = 3; sub < 40; sub++) expect(codec.decode(encodeEventsFrame(codec, sub, list))).toEqual({ type: 'events', sub, events });
+      expect(encodeEventsFrame(codec, 39, list)).not.toBe(encodeEventsFrame(codec, 39, list));
+    });
+  }
+
   it('throws what the codec throws for events it cannot carry', () => {
     const big = [{ ...events[0]!, data: 10n ** 30n }] as unknown as StoredEvent[];
     expect(() => encodeEventsFrame(jsonCodec, 1, big)).toThrow();
