@@ -14,6 +14,7 @@ import { rawLmdbAppend, rawLmdbRangeRead } from './baselines/raw-lmdb.js';
 import { jetStreamAsyncPublish, jetStreamOrderedReplay } from './baselines/jetstream-client.js';
 import { relayFanOut, relayLiveLatency } from './baselines/ws-relay.js';
 import { ackLatency } from './figures/ack-latency.js';
+import { coresBusy } from './figures/fan-out-latency.js';
 import { fanOutLatency, liveLatency } from './figures/live-latency.js';
 import { seekTimeToFirstEvent } from './figures/seek.js';
 import { stalledSubscriberRssGrowth } from './figures/stalled-rss.js';
@@ -65,11 +66,15 @@ const relayFailed = (what: string) => (error: unknown) => {
 const relayLives = await resultsOf(RUNS, () => relayLiveLatency()).catch(relayFailed('relay live latency'));
 const relayLiveP99 = relayLives === undefined ? undefined : median(relayLives.map((run) => run.p99Ms));
 /** The relay's fan-out p99 by number of followers, and in how many runs all of them kept up. */
-const relayFanOuts = new Map<number, { p99Ms: number; keptUp: number }>();
+const relayFanOuts = new Map<number, { p99Ms: number; keptUp: number; cores: string }>();
 for (const followers of [100, 50]) {
   const runs = await resultsOf(RUNS, () => relayFanOut(followers)).catch(relayFailed(`relay fan-out, ${followers} followers`));
   if (runs === undefined) continue;
-  relayFanOuts.set(followers, { p99Ms: median(runs.map((run) => run.p99Ms)), keptUp: runs.filter((run) => run.everyoneGotAll).length });
+  relayFanOuts.set(followers, {
+    p99Ms: median(runs.map((run) => run.p99Ms)),
+    keptUp: runs.filter((run) => run.everyoneGotAll).length,
+    cores: coresBusy(runs),
+  });
 }
 
 const amqp = hasRabbit ? { url: `amqp://${SERVICE_HOST}`, service: `tauon-bench-${randomBytes(4).toString('hex')}` } : undefined;
@@ -147,6 +152,9 @@ for (const subscribers of [100, 50]) {
   }
   const p99 = median(runs.map((run) => run.p99Ms));
   report(figure(`fan-out, ${subscribers} subscribers at 10,000 events/s, p99`, p99, 'ms', 'target 50 ms', 50));
+  // Whether the machine had cores to spare: past about 2 in all, subscribers fall behind.
+  const relayCores = relayFanOuts.get(subscribers)?.cores;
+  console.log(`fan-out, ${subscribers} subscribers: cores busy, medians of ${RUNS} runs: ${coresBusy(runs)}${relayCores === undefined ? '' : `; the bare relay's: ${relayCores}`}`);
   const relay = relayFanOuts.get(subscribers);
   if (relay !== undefined) {
     const baseline = `bare ws relay, ${subscribers} followers (all kept up in ${relay.keptUp} of ${RUNS} runs), p99`;

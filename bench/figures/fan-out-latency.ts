@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from '../figure.js';
 import { withinDeadline } from './deadline.js';
 import type { SubscribersPlan } from './fan-out-subscribers.js';
 import type { ExpectMessage, SubscribersMessage } from './subscriber-child.js';
@@ -201,4 +202,10 @@ class SubscriberProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** The cores the fan-out kept busy (medians over `runs`): the server, the subscriber processes together, the producer. */
+export function coresBusy(runs: readonly FanOutResult[]): string {
+  const cores = (of: (run: FanOutResult) => number): string => median(runs.map(of)).toFixed(2);
+  return `server ${cores((run) => run.serverCores)}, subscribers ${cores((run) => run.subscriberCores)}, producer ${cores((run) => run.producerCores)}`;
 }
