@@ -22,7 +22,12 @@ export interface Throughput {
   readonly replay: number;
 }
 
-/** After a warm-up, emits `events` per run into a fresh stream and replays that stream cold; medians of `runs`. */
+/**
+ * After a warm-up, emits `events` per run into a fresh stream, `runs` times, then replays each
+ * of those streams cold; medians. The emits run back to back, as JetStream's publishes do: a
+ * replay between them left the client's heap to collect during the next emit run (measured:
+ * GC 72-93 ms in a 100,000-event run against 14-21 ms, and about 11% fewer events a second).
+ */
 export async function measureThroughput(transport: ClientTransport, events: number, runs: number): Promise<Throughput> {
   const emits: number[] = [];
   const replays: number[] = [];
@@ -30,11 +35,9 @@ export async function measureThroughput(transport: ClientTransport, events: numb
   try {
     // A warm-up, not measured: the figures are of a server and client past their JIT warm-up.
     await emitThroughput(client, `bench-warm-up-${randomBytes(6).toString('hex')}`, Math.min(events, 20_000), IN_FLIGHT);
-    for (let run = 0; run < runs; run++) {
-      const stream = `bench-${randomBytes(6).toString('hex')}`;
-      emits.push(await emitThroughput(client, stream, events, IN_FLIGHT));
-      replays.push(await replayThroughput(client, stream, events));
-    }
+    const streams = Array.from({ length: runs }, () => `bench-${randomBytes(6).toString('hex')}`);
+    for (const stream of streams) emits.push(await emitThroughput(client, stream, events, IN_FLIGHT));
+    for (const stream of streams) replays.push(await replayThroughput(client, stream, events));
   } finally {
     await client.close();
   }
