@@ -4,6 +4,9 @@
  * @module
  */
 
+/** How a socket hands binary messages over: 'nodebuffer' only the `ws` package knows. */
+export type SocketBinaryType = 'arraybuffer' | 'nodebuffer';
+
 /** A WebSocket as the client transport sees it. */
 export interface WebSocketLike {
   binaryType: string;

@@ -2,7 +2,7 @@ import type { CloseInfo, Connection } from '../transport.js';
 import { closeWithCode } from './close-frame.js';
 import { FrameInbox } from './frame-inbox.js';
 import { WEBSOCKET_OPEN } from './websocket-like.js';
-import type { WebSocketLike } from './websocket-like.js';
+import type { SocketBinaryType, WebSocketLike } from './websocket-like.js';
 
 const utf8 = new TextEncoder();
 
@@ -26,13 +26,13 @@ export class WsClientConnection implements Connection {
   readonly #inbox = new FrameInbox();
   #localClose: { code: number; reason: string } | undefined;
 
-  constructor(socket: WebSocketLike) {
+  /**
+   * `binaryType` 'nodebuffer' is for sockets of the `ws` package only (which then hands binary
+   * messages over without copying them); every WebSocket takes 'arraybuffer'.
+   */
+  constructor(socket: WebSocketLike, binaryType: SocketBinaryType = 'arraybuffer') {
     this.#socket = socket;
-    // The `ws` package hands binary messages over as Buffers without copying them ('nodebuffer');
-    // its 'arraybuffer' copies every message. Standard WebSockets ignore (browsers) or replace
-    // (undici) a binary type they do not know, and get 'arraybuffer'.
-    socket.binaryType = 'nodebuffer';
-    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
+    socket.binaryType = binaryType;
     socket.addEventListener('message', (event) => {
       const bytes = bytesOf(event.data);
       if (bytes !== undefined) this.#inbox.deliver(bytes);

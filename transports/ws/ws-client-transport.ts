@@ -1,6 +1,6 @@
 import { TauonError } from '../../protocol/errors.js';
 import type { ClientTransport, Connection } from '../transport.js';
-import type { WebSocketConstructor } from './websocket-like.js';
+import type { SocketBinaryType, WebSocketConstructor } from './websocket-like.js';
 import { WsClientConnection } from './ws-client-connection.js';
 
 /** Options of {@link wsTransport}. */
@@ -33,10 +33,11 @@ export interface WsTransportOptions {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 
-/** A WebSocket constructor, and whether it takes `ws`'s options object. */
+/** A WebSocket constructor, whether it takes `ws`'s options object, and the binary type to ask of its sockets. */
 interface Implementation {
   readonly WebSocket: WebSocketConstructor;
   readonly takesOptions: boolean;
+  readonly binaryType: SocketBinaryType;
 }
 
 function messageOf(error: unknown): string | undefined {
@@ -56,16 +57,17 @@ function cannotConnect(url: string, why: string, cause?: unknown): TauonError {
 
 async function implementation(url: string, options: WsTransportOptions): Promise<Implementation> {
   if (options.WebSocket !== undefined) {
-    return { WebSocket: options.WebSocket, takesOptions: options.headers !== undefined };
+    return { WebSocket: options.WebSocket, takesOptions: options.headers !== undefined, binaryType: 'arraybuffer' };
   }
   const global = (globalThis as { WebSocket?: unknown }).WebSocket;
   if (options.headers === undefined && typeof global === 'function') {
-    return { WebSocket: global as WebSocketConstructor, takesOptions: false };
+    return { WebSocket: global as WebSocketConstructor, takesOptions: false, binaryType: 'arraybuffer' };
   }
   try {
     // Loaded only when needed, so that a browser bundle of the client does not carry `ws`.
     const ws = await import('ws');
-    return { WebSocket: ws.WebSocket as unknown as WebSocketConstructor, takesOptions: true };
+    // Its binary messages as Buffers, handed over without the copy its 'arraybuffer' makes.
+    return { WebSocket: ws.WebSocket as unknown as WebSocketConstructor, takesOptions: true, binaryType: 'nodebuffer' };
   } catch (error) {
     const why = 'no WebSocket implementation (no global WebSocket, and the ws package is not installed)';
     throw cannotConnect(url, why, error);
@@ -75,7 +77,7 @@ async function implementation(url: string, options: WsTransportOptions): Promise
 /** Opens one socket and resolves once it is open, or rejects once it closed or timed out. */
 function open(
   url: string,
-  { WebSocket, takesOptions }: Implementation,
+  { WebSocket, takesOptions, binaryType }: Implementation,
   options: WsTransportOptions,
 ): Promise<Connection> {
   return new Promise<Connection>((resolve, reject) => {
@@ -88,7 +90,7 @@ function open(
           })
         : new WebSocket(url, options.protocols);
       // Listeners go on before the socket opens: see WsClientConnection.
-      connection = new WsClientConnection(socket);
+      connection = new WsClientConnection(socket, binaryType);
       let lastError: unknown;
       let settled = false;
       const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
