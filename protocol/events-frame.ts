@@ -47,9 +47,7 @@ export function encodeEventsFrame(codec: Codec, sub: number, events: readonly St
  */
 export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonly EventRun[]): Uint8Array {
   const only = runs.length === 1 ? runs[0]! : undefined;
-  if (only !== undefined && only.start === 0 && only.end === only.events.length && only.end > 0) {
-    return wholeListFrame(codec, sub, only.events);
-  }
+  if (only !== undefined && only.end > 0 && isWholeList(only)) return wholeListFrame(codec, sub, only.events);
   const parts: Uint8Array[] = [];
   let count = 0;
   for (const run of runs) {
@@ -57,11 +55,20 @@ export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonl
     count += run.end - run.start;
     parts.push(itemsOf(codec, run));
   }
-  if (codec.name === 'msgpack') return frameAround(codec, sub, [msgpackArrayHeader(count), ...parts]);
+  return frameAround(codec, sub, listOf(codec, count, parts));
+}
+
+/** A list of `count` items in `codec`, from their encodings in parts: the header or brackets (and commas) around them. */
+function listOf(codec: Codec, count: number, parts: readonly Uint8Array[]): Uint8Array[] {
+  if (codec.name === 'msgpack') return [msgpackArrayHeader(count), ...parts];
   const json: Uint8Array[] = [JSON_OPEN];
   for (const part of parts) json.push(...(json.length > 1 ? [JSON_COMMA, part] : [part]));
   json.push(JSON_CLOSE);
-  return frameAround(codec, sub, json);
+  return json;
+}
+
+function isWholeList(run: EventRun): boolean {
+  return run.start === 0 && run.end === run.events.length;
 }
 
 /**
@@ -70,7 +77,7 @@ export function encodeEventsFrameOfRuns(codec: Codec, sub: number, runs: readonl
  * encoding hands them out): nothing is decoded or encoded again.
  */
 export function msgpackEventsFrameOf(sub: number, count: number, encodedEvents: Uint8Array): Uint8Array {
-  return frameAround(msgpackCodec, sub, [msgpackArrayHeader(count), encodedEvents]);
+  return frameAround(msgpackCodec, sub, listOf(msgpackCodec, count, [encodedEvents]));
 }
 
 /**
@@ -83,7 +90,7 @@ function wholeListFrame(codec: Codec, sub: number, events: readonly StoredEvent[
   const list = encodedList(codec, events, false);
   let frame = list.frames?.get(sub);
   if (frame === undefined) {
-    frame = frameAround(codec, sub, codec.name === 'msgpack' ? [msgpackArrayHeader(events.length), list.items] : [JSON_OPEN, list.items, JSON_CLOSE]);
+    frame = frameAround(codec, sub, listOf(codec, events.length, [list.items]));
     list.frames ??= new Map();
     if (list.frames.size < MOST_FRAMES_PER_LIST) list.frames.set(sub, frame);
   }
@@ -93,8 +100,7 @@ const MOST_FRAMES_PER_LIST = 16;
 
 /** The encoded items of a non-empty run. */
 function itemsOf(codec: Codec, run: EventRun): Uint8Array {
-  const whole = run.start === 0 && run.end === run.events.length;
-  if (whole) return encodedList(codec, run.events, false).items;
+  if (isWholeList(run)) return encodedList(codec, run.events, false).items;
   // A JSON run is encoded on its own: JSON clients are not the ones a fast path is for.
   if (codec.name === 'json') return jsonItems(codec.encode(run.events.slice(run.start, run.end)));
   const { items, ends } = encodedList(codec, run.events, true);
