@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CommitView } from './commit-view.js';
+import { FanOutPacer } from './fan-out-pacer.js';
 import { TauonError } from '../protocol/errors.js';
 import type {
   AppendFrame,
@@ -54,6 +55,7 @@ export class TauonServer {
   private readonly following = new Set<Subscription>();
   private readonly transports: ServerTransport[] = [];
   private readonly stopCommits: () => void;
+  private readonly pacer = new FanOutPacer((events) => this.fanOut(events));
   /** The position of the newest event committed, as far as commit notifications tell. */
   private lastCommitted: number | undefined;
   private commitSerial = 0;
@@ -71,7 +73,7 @@ export class TauonServer {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
     this.authenticate = options.authenticate ?? (() => true);
-    this.stopCommits = this.store.onCommit((events) => this.fanOut(events));
+    this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
     this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame));
   }
 
@@ -164,6 +166,7 @@ export class TauonServer {
     for (const session of [...this.sessions]) session.close();
     await this.directWrites.whenIdle();
     this.stopCommits();
+    this.pacer.stop();
   }
 
   private answerDirect(frame: ServerFrame): void {
