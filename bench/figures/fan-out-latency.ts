@@ -16,7 +16,15 @@ import { withClient, withReferenceServer } from './reference-server.js';
 const SUBSCRIBERS_PROGRAM = fileURLToPath(new URL('./fan-out-subscribers.ts', import.meta.url));
 /** The children run TypeScript as this process does: through tsx's loader. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-export const WARM_UP_SECONDS = 0.5;
+/**
+ * The seconds at the rate before latencies count, for Tauon's and the relay's alike. Fresh
+ * processes start slow (V8 compiles as it goes): with 100 subscribers on 2 cores the first
+ * events took ~100 ms to arrive, and the backlog of that start (200-800 ms) drained only as fast
+ * as each subscriber's credit came back (the client's default window, 1,000 events, is 100 ms
+ * at this rate), 1-4 s into the run; with a window of 20,000 within about a second. After half a
+ * second's warm-up the p99 measured that start (0.2-1.1 s), not the fan-out that follows it.
+ */
+export const WARM_UP_SECONDS = 2;
 /** How long the subscribers may still take to get the last event after the producer stopped. */
 const DRAIN_MS = 5_000;
 
@@ -45,7 +53,7 @@ export interface FanOutResult {
 /**
  * `subscribers` live (hot) subscribers on one stream, one connection each, spread over
  * `subscriberProcesses` child processes, while a producer emits `rate` events a second for
- * `seconds` (after a short warm-up whose latencies are not counted).
+ * `seconds` (after WARM_UP_SECONDS whose latencies are not counted).
  */
 export function fanOutLatency(
   subscribers = 100,
