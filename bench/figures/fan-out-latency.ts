@@ -19,10 +19,11 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 /**
  * The seconds at the rate before latencies count, for Tauon's and the relay's alike. Fresh
  * processes start slow (V8 compiles as it goes): with 100 subscribers on 2 cores the first
- * events took ~100 ms to arrive, and the backlog of that start (200-800 ms) drained only as fast
- * as each subscriber's credit came back (the client's default window, 1,000 events, is 100 ms
- * at this rate), 1-4 s into the run; with a window of 20,000 within about a second. After half a
- * second's warm-up the p99 measured that start (0.2-1.1 s), not the fan-out that follows it.
+ * events took ~100 ms to arrive, and the backlog of that start (200-800 ms) drained 1-4 s into
+ * the run, so that after half a second's warm-up the p99 measured the start (0.2-1.1 s), not the
+ * fan-out that follows it. Neither V8 optimising sooner (--interrupt-budget) nor a credit window
+ * of 10,000 shortened that start reliably. The relay's followers, a few lines of code, settle
+ * sooner.
  */
 export const WARM_UP_SECONDS = 2;
 /** How long the subscribers may still take to get the last event after the producer stopped. */
