@@ -54,6 +54,17 @@ export class FanOutPacer {
     this.timer = setTimeout(() => this.release(), hold);
   }
 
+  /**
+   * Delivers the held commits now, when a subscription must not wait for them (it is about to
+   * say it caught up). Returns whether any were held.
+   */
+  releaseNow(): boolean {
+    if (this.held === undefined) return false;
+    clearTimeout(this.timer);
+    this.release();
+    return true;
+  }
+
   /** Stops: held commits are not delivered (their subscribers are closing with the server). */
   stop(): void {
     clearTimeout(this.timer);

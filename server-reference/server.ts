@@ -88,6 +88,7 @@ export class TauonServer {
       store: this.store,
       behindThreshold: this.behindThreshold,
       recent: this.recent,
+      releaseHeldCommits: () => this.pacer.releaseNow(),
       authenticate: (token) => this.admits(token),
       follow: (subscription) => this.following.add(subscription),
       unfollow: (subscription) => this.following.delete(subscription),

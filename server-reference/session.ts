@@ -23,6 +23,8 @@ export interface SessionHost extends ServerDescription {
   readonly behindThreshold: number;
   /** The server's newest commits, which live subscriptions are served from. */
   readonly recent: RecentCommits;
+  /** Delivers the commits the live fan-out holds back (FanOutPacer) now; false when none are. */
+  releaseHeldCommits(): boolean;
   authenticate(token: string | undefined): Promise<boolean>;
   /** Subscriptions that follow commits are registered with the server's commit fan-out. */
   follow(subscription: Subscription): void;
@@ -239,6 +241,7 @@ export class Session {
           store,
           behindThreshold: this.host.behindThreshold,
           recent: this.host.recent,
+          releaseHeldCommits: () => this.host.releaseHeldCommits(),
           send: (out) => this.send(out),
           sendRuns: (sub, runs) => this.sendEncoding({ sub }, (codec) => encodeEventsFrameOfRuns(codec, sub, runs)),
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),

@@ -22,6 +22,11 @@ export interface SubscriptionHost {
   sendRuns(sub: number, runs: readonly EventRun[]): void;
   /** The server's newest commits: live subscriptions are served from them. */
   readonly recent: RecentCommits;
+  /**
+   * Delivers at once the commits the server holds back from its live subscriptions (see
+   * FanOutPacer); false when it holds none. They are durable already, and acknowledged.
+   */
+  releaseHeldCommits(): boolean;
   /** Called once when the subscription ends by itself (complete or failure). */
   ended(subscription: Subscription): void;
   /** A live subscription more than this many positions behind is told `fell-behind`. */
@@ -178,6 +183,9 @@ export class Subscription {
       this.dirty = false;
       if (this.sendRecent(SUBSCRIPTION_PAGE_SIZE)) {
         if (this.cursor >= this.knownHead) {
+          // Caught up through the recent commits, which lack those held back from the fan-out:
+          // they come first, so that `at` is not behind an append already acknowledged.
+          if (this.behind && this.host.releaseHeldCommits()) continue;
           this.reachedHead();
           if (!this.dirty) return;
         }

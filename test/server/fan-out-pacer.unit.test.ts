@@ -70,6 +70,25 @@ describe('FanOutPacer', () => {
     pacer.stop();
   });
 
+  it('delivers the held commits at once when asked, and only once', async () => {
+    const delivered: number[][] = [];
+    const pacer = new FanOutPacer((events) => {
+      delivered.push(events.map((event) => event.pos));
+      busy(COSTLY_MS);
+    }, MOST_HOLD_MS);
+    expect(pacer.releaseNow()).toBe(false);
+    pacer.committed(commit(1));
+    const held = commit(2);
+    pacer.committed(held);
+    expect(delivered).toHaveLength(1);
+    expect(pacer.releaseNow()).toBe(true);
+    expect(delivered).toEqual([delivered[0], held.map((event) => event.pos)]);
+    expect(pacer.releaseNow()).toBe(false);
+    await sleep(MOST_HOLD_MS + 10); // the hold's timer was cleared: nothing comes twice
+    expect(delivered).toHaveLength(2);
+    pacer.stop();
+  });
+
   it('ignores empty commits', () => {
     const delivered: unknown[] = [];
     const pacer = new FanOutPacer((events) => delivered.push(events));
