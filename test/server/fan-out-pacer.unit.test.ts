@@ -36,6 +36,16 @@ async function until(done: () => boolean): Promise<void> {
   }
 }
 
+/** A pacer whose every fan-out is costly, and the positions of each list it delivered. */
+function costlyPacer(): { pacer: FanOutPacer; delivered: number[][] } {
+  const delivered: number[][] = [];
+  const pacer = new FanOutPacer((events) => {
+    delivered.push(events.map((event) => event.pos));
+    busy(COSTLY_MS);
+  }, MOST_HOLD_MS);
+  return { pacer, delivered };
+}
+
 describe('FanOutPacer', () => {
   it('delivers each commit at once while fan-outs are cheap', () => {
     const delivered: number[][] = [];
@@ -47,11 +57,7 @@ describe('FanOutPacer', () => {
   });
 
   it('holds the commits that come soon after a costly fan-out, then delivers them as one list, in order', async () => {
-    const delivered: number[][] = [];
-    const pacer = new FanOutPacer((events) => {
-      delivered.push(events.map((event) => event.pos));
-      busy(COSTLY_MS);
-    }, MOST_HOLD_MS);
+    const { pacer, delivered } = costlyPacer();
     const first = commit(1);
     pacer.committed(first);
     expect(delivered).toHaveLength(1);
@@ -71,11 +77,7 @@ describe('FanOutPacer', () => {
   });
 
   it('delivers the held commits at once when asked, and only once', async () => {
-    const delivered: number[][] = [];
-    const pacer = new FanOutPacer((events) => {
-      delivered.push(events.map((event) => event.pos));
-      busy(COSTLY_MS);
-    }, MOST_HOLD_MS);
+    const { pacer, delivered } = costlyPacer();
     expect(pacer.releaseNow()).toBe(false);
     pacer.committed(commit(1));
     const held = commit(2);
@@ -97,11 +99,7 @@ describe('FanOutPacer', () => {
   });
 
   it('drops the held commits when stopped', async () => {
-    const delivered: number[][] = [];
-    const pacer = new FanOutPacer((events) => {
-      delivered.push(events.map((event) => event.pos));
-      busy(COSTLY_MS);
-    }, MOST_HOLD_MS);
+    const { pacer, delivered } = costlyPacer();
     pacer.committed(commit(1));
     pacer.committed(commit(1));
     pacer.stop();
