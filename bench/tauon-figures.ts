@@ -7,7 +7,7 @@ import { connect, type Client } from '../client/index.js';
 import { amqpTransport } from '../transports/amqp/index.js';
 import { wsTransport } from '../transports/ws/index.js';
 import type { ClientTransport } from '../transports/transport.js';
-import { JetStreamStore } from '../server-reference/stores/jetstream-store.js';
+import { JetStreamStore } from '../server-reference/stores/jetstream/jetstream-store.js';
 import { startServe, type ServeProcess } from '../test/support/cli-process.js';
 import { tempDir } from '../test/support/temp-dir.js';
 import { median } from './figure.js';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/server-reference/cli/tauon.js', import.meta.url);
+const entry = new URL('../dist/cli/tauon.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('tauon: the build is missing; run `npm run build` (npm install does it)\n');
   process.exit(1);

@@ -2,8 +2,8 @@ import { TauonError } from '../protocol/errors.js';
 import type { StoreSpec, TauonConfig } from './config.js';
 import { redact } from './config-store-url.js';
 import type { EventStore } from './stores/event-store.js';
-import { LmdbStore } from './stores/lmdb-store.js';
-import { RoutingStore } from './stores/routing-store.js';
+import { LmdbStore } from './stores/lmdb/lmdb-store.js';
+import { RoutingStore } from './stores/routing/routing-store.js';
 
 /** The part of a configuration that says which stores to open and how streams are routed. */
 export type StoreConfig = Pick<TauonConfig, 'stores' | 'routes' | 'default'>;
@@ -17,11 +17,11 @@ export async function openStore(spec: StoreSpec): Promise<EventStore> {
     case 'lmdb':
       return LmdbStore.open(spec.path, { sync: spec.sync });
     case 'postgres': {
-      const { PostgresStore } = await import('./stores/postgres-store.js');
+      const { PostgresStore } = await import('./stores/postgres/postgres-store.js');
       return PostgresStore.open(spec.url, { schema: spec.schema, poolSize: spec.poolSize });
     }
     case 'jetstream': {
-      const { JetStreamStore } = await import('./stores/jetstream-store.js');
+      const { JetStreamStore } = await import('./stores/jetstream/jetstream-store.js');
       return JetStreamStore.open(spec.url, { stream: spec.stream, subjectPrefix: spec.subjectPrefix, replicas: spec.replicas });
     }
   }

@@ -8,7 +8,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_TYPE } from '../bench-event.js';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 
 /** The stream every seek directory holds. */
 export const SEEK_STREAM = 'seek';
@@ -90,7 +90,7 @@ export async function cachedSeekStore(count: number, log: (line: string) => void
  */
 function fillKey(): string {
   const hash = createHash('sha256');
-  for (const source of ['../../server-reference/stores/lmdb-store.ts', '../../server-reference/stores/append-planner.ts', './seek-store.ts']) {
+  for (const source of ['../../server-reference/stores/lmdb/lmdb-store.ts', '../../server-reference/stores/append-planner.ts', './seek-store.ts']) {
     hash.update(readFileSync(new URL(source, import.meta.url)));
   }
   for (const pkg of ['lmdb', 'msgpackr']) {

@@ -3,11 +3,11 @@
  * @module
  */
 export type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore, EventStoreFactory } from './event-store.js';
-export { MemoryStore } from './memory-store.js';
-export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
-export { RoutingStore, type Route, type RoutingStoreOptions } from './routing-store.js';
-export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
-export { JetStreamStore, redactNatsUrl, type JetStreamStoreOptions } from './jetstream-store.js';
+export { MemoryStore } from './memory/memory-store.js';
+export { LmdbStore, type LmdbStoreOptions } from './lmdb/lmdb-store.js';
+export { RoutingStore, type Route, type RoutingStoreOptions } from './routing/routing-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
+export { JetStreamStore, redactNatsUrl, type JetStreamStoreOptions } from './jetstream/jetstream-store.js';
 export {
   applyAppendCall,
   planAppend,

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
-import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
 import { POSTGRES_URL, postgresAvailable } from '../stores/postgres-fixture.js';
 import { NATS_URL, natsAvailable } from '../stores/jetstream-fixture.js';
 import { serviceStoreNames } from '../stores/service-store-names.js';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server-reference/config.js';
 import { describeStores, openConfiguredStore } from '../../server-reference/config-open.js';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
-import { RoutingStore } from '../../server-reference/stores/routing-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
+import { RoutingStore } from '../../server-reference/stores/routing/routing-store.js';
 import { tempDir } from '../support/temp-dir.js';
 
 describe('configuration files and the stores they open', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { quickstart } from '../../examples/quickstart.js';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 import { startServer, type RunningServer } from '../support/harness.js';
 import { tempDir } from '../support/temp-dir.js';
 

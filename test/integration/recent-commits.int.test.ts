@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { RECENT_COMMIT_EVENTS, SUBSCRIPTION_STALLED_MS } from '../../server-reference/limits.js';
 import type { Direction } from '../../server-reference/stores/event-store.js';
-import { MemoryStore } from '../../server-reference/stores/memory-store.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 import { RawPeer } from '../conformance/raw-peer.js';
 import { startServer, type RunningServer } from '../support/harness.js';
 

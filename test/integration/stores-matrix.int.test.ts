@@ -1,6 +1,6 @@
 import { afterAll, describe } from 'vitest';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
-import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
 import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { describeServer } from '../conformance/wire-suite.js';
 import { startServer, type RunningServer } from '../support/harness.js';

@@ -3,7 +3,7 @@ import type { ServerFrame, StoredEvent } from '../../protocol/frames.js';
 import { CommitView } from '../../server-reference/commit-view.js';
 import { RecentCommits } from '../../server-reference/recent-commits.js';
 import { parseSelector } from '../../server-reference/selector.js';
-import { MemoryStore } from '../../server-reference/stores/memory-store.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 import { Subscription } from '../../server-reference/subscription.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -3,10 +3,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppendOutcome } from '../../server-reference/stores/event-store.js';
-import { IdClaims } from '../../server-reference/stores/jetstream-claims.js';
-import { messageOfPosition } from '../../server-reference/stores/jetstream-message.js';
-import { JetStreamReader } from '../../server-reference/stores/jetstream-reader.js';
-import type { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
+import { IdClaims } from '../../server-reference/stores/jetstream/claims.js';
+import { messageOfPosition } from '../../server-reference/stores/jetstream/message.js';
+import { JetStreamReader } from '../../server-reference/stores/jetstream/reader.js';
+import type { JetStreamStore } from '../../server-reference/stores/jetstream/jetstream-store.js';
 import { NATS_URL, TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
 
 // The event-id claims (KV bucket <stream>_ids) seen from outside: a claim whose writer died

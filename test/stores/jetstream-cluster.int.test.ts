@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
-import { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
+import { JetStreamStore } from '../../server-reference/stores/jetstream/jetstream-store.js';
 import { NatsCluster, TestStores, natsServerBinary } from './jetstream-fixture.js';
 import { runTauon, startServe } from '../support/cli-process.js';
 

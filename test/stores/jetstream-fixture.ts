@@ -14,7 +14,7 @@ import { delimiter, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { SERVICE_HOST, SERVICE_PORTS, requireService } from '../support/services.js';
-import { JetStreamStore, type JetStreamStoreOptions } from '../../server-reference/stores/jetstream-store.js';
+import { JetStreamStore, type JetStreamStoreOptions } from '../../server-reference/stores/jetstream/jetstream-store.js';
 
 /** NATS with JetStream on this machine (see shared/services.md). */
 export const NATS_URL = process.env['TAUON_NATS_URL'] ?? `nats://${SERVICE_HOST}:${SERVICE_PORTS.nats}`;

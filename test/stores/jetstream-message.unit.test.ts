@@ -10,7 +10,7 @@ import {
   millisOfTimestamp,
   positionOf,
   readHeader,
-} from '../../server-reference/stores/jetstream-message.js';
+} from '../../server-reference/stores/jetstream/message.js';
 
 /** Events as the planner hands them to the writer (pos is the offset in the message, recorded a placeholder). */
 function planned(stream: string, firstSeq: number, tx: number, offset: number, count: number): StoredEvent[] {

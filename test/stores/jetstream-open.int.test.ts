@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JetStreamStore, redactNatsUrl } from '../../server-reference/stores/jetstream-store.js';
+import { JetStreamStore, redactNatsUrl } from '../../server-reference/stores/jetstream/jetstream-store.js';
 import { NATS_URL, TestStores, natsAvailable } from './jetstream-fixture.js';
 
 const available = await natsAvailable();

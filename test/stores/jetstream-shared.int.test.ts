@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventInput, StoredEvent } from '../../protocol/frames.js';
 import type { AppendOutcome, AppendRequest } from '../../server-reference/stores/event-store.js';
-import type { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
+import type { JetStreamStore } from '../../server-reference/stores/jetstream/jetstream-store.js';
 import { TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
 
 // Several stateless servers in front of one JetStream: here, several JetStreamStore instances

@@ -6,7 +6,7 @@ import {
   isValidSubjectPrefix,
   streamOfSubject,
   subjectOfStream,
-} from '../../server-reference/stores/jetstream-subjects.js';
+} from '../../server-reference/stores/jetstream/subjects.js';
 
 /** What NATS allows in one subject token, and what a KV key allows (the stricter of the two). */
 const SAFE_TOKEN = /^[A-Za-z0-9_=-]+$/;

@@ -2,7 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppendRequest } from '../../server-reference/stores/event-store.js';
-import { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
+import { JetStreamStore } from '../../server-reference/stores/jetstream/jetstream-store.js';
 import { FlakyLink, NATS_URL, TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
 
 // What a server reads from JetStream through a connection that loses data: consumers deliver

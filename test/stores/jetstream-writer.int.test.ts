@@ -4,13 +4,13 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventInput } from '../../protocol/frames.js';
 import type { AppendOutcome, AppendRequest } from '../../server-reference/stores/event-store.js';
-import { IdClaims } from '../../server-reference/stores/jetstream-claims.js';
-import { WriteHeads } from '../../server-reference/stores/jetstream-heads.js';
-import { MessageDraft, decodeMessage } from '../../server-reference/stores/jetstream-message.js';
-import { JetStreamReader, type RawMessage } from '../../server-reference/stores/jetstream-reader.js';
-import type { JetStreamStore } from '../../server-reference/stores/jetstream-store.js';
-import { CommitTail } from '../../server-reference/stores/jetstream-tail.js';
-import { JetStreamWriter } from '../../server-reference/stores/jetstream-writer.js';
+import { IdClaims } from '../../server-reference/stores/jetstream/claims.js';
+import { WriteHeads } from '../../server-reference/stores/jetstream/heads.js';
+import { MessageDraft, decodeMessage } from '../../server-reference/stores/jetstream/message.js';
+import { JetStreamReader, type RawMessage } from '../../server-reference/stores/jetstream/reader.js';
+import type { JetStreamStore } from '../../server-reference/stores/jetstream/jetstream-store.js';
+import { CommitTail } from '../../server-reference/stores/jetstream/tail.js';
+import { JetStreamWriter } from '../../server-reference/stores/jetstream/writer.js';
 import { NATS_URL, TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
 
 // The writer's decisions under the timing of several servers, and messages at JetStream's limits.

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventInput } from '../../protocol/frames.js';
 import type { AppendRequest } from '../../server-reference/stores/event-store.js';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 
 /** Where an acknowledged event must be found after a reopen. */
 interface Acked {
@@ -115,7 +115,7 @@ describe('lmdb store durability', () => {
   it('every event acknowledged before the process is killed is there after a reopen', async () => {
     // A child process appends in a loop and prints each ack; it is killed with SIGKILL (no
     // close, no flush on exit) after a number of acks, while appends are still in flight.
-    const storeModule = pathToFileURL(fileURLToPath(new URL('../../server-reference/stores/lmdb-store.ts', import.meta.url)));
+    const storeModule = pathToFileURL(fileURLToPath(new URL('../../server-reference/stores/lmdb/lmdb-store.ts', import.meta.url)));
     const script = `
       const { LmdbStore } = await import(${JSON.stringify(storeModule.href)});
       const store = await LmdbStore.open(${JSON.stringify(directory)});

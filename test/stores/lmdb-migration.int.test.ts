@@ -2,7 +2,7 @@ import { open, type DatabaseOptions } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** The value encoding of the lmdb store (plain msgpack maps). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeEventStore } from '../conformance/index.js';
-import { LmdbStore } from '../../server-reference/stores/lmdb-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 
 const directories: string[] = [];
 function freshDirectory(): string {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TurnCommits } from '../../server-reference/stores/lmdb-turn-commit.js';
+import { TurnCommits } from '../../server-reference/stores/lmdb/turn-commit.js';
 
 describe('TurnCommits: the writes of one event-loop turn in one LMDB transaction', () => {
   let directory: string;

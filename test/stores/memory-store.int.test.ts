@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeEventStore } from '../conformance/index.js';
-import { MemoryStore } from '../../server-reference/stores/memory-store.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 
 describeEventStore('memory', () => Promise.resolve(new MemoryStore()), { densePositions: true });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { CommitListeners } from '../../server-reference/stores/commit-listeners.js';
-import { MemoryStore } from '../../server-reference/stores/memory-store.js';
-import { CommitFeed, type CommitFeedSource } from '../../server-reference/stores/postgres-commit-feed.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
+import { CommitFeed, type CommitFeedSource } from '../../server-reference/stores/postgres/commit-feed.js';
 
 /*
  * The commit feed decides, from this store's commits and the notifications of every store's,

@@ -2,8 +2,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventInput } from '../../protocol/frames.js';
 import type { AppendOutcome, AppendRequest } from '../../server-reference/stores/event-store.js';
 import { compareNames } from '../../server-reference/stores/name-order.js';
-import { decodeEventBody, encodeEventBody } from '../../server-reference/stores/postgres-event-body.js';
-import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
+import { decodeEventBody, encodeEventBody } from '../../server-reference/stores/postgres/event-body.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
 import { POSTGRES_URL, TestSchemas, postgresAvailable, runSql } from './postgres-fixture.js';
 
 const available = await postgresAvailable();

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { SERVICE_HOST, SERVICE_PORTS, requireService } from '../support/services.js';
-import { quoteIdentifier } from '../../server-reference/stores/postgres-names.js';
+import { quoteIdentifier } from '../../server-reference/stores/postgres/names.js';
 
 /** The test database on this machine (trust auth, see shared/services.md). */
 export const POSTGRES_URL = process.env['TAUON_POSTGRES_URL'] ?? `postgres://postgres@${SERVICE_HOST}:${SERVICE_PORTS.postgres}/test`;

@@ -5,7 +5,7 @@ import {
   nameFromColumn,
   nameToColumn,
   quoteIdentifier,
-} from '../../server-reference/stores/postgres-names.js';
+} from '../../server-reference/stores/postgres/names.js';
 
 /** Every string of up to `length` characters over `alphabet`. */
 function allStrings(alphabet: readonly string[], length: number): string[] {

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
-import { MIGRATIONS, migrate, type Migration } from '../../server-reference/stores/postgres-schema.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
+import { MIGRATIONS, migrate, type Migration } from '../../server-reference/stores/postgres/schema.js';
 import { POSTGRES_URL, TestSchemas, postgresAvailable, runSql } from './postgres-fixture.js';
 
 const available = await postgresAvailable();

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import type { AppendOutcome, AppendRequest } from '../../server-reference/stores/event-store.js';
-import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
 import { POSTGRES_URL, TestSchemas, postgresAvailable, runSql } from './postgres-fixture.js';
 
 /*

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { describeEventStore } from '../conformance/index.js';
-import { PostgresStore } from '../../server-reference/stores/postgres-store.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
 import { POSTGRES_URL, TestSchemas, postgresAvailable } from './postgres-fixture.js';
 
 const available = await postgresAvailable();

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import { connect, type Client, type FeedItem, type SubscribeOptions } from '../../client/index.js';
-import { MemoryStore } from '../../server-reference/stores/memory-store.js';
-import { RoutingStore } from '../../server-reference/stores/routing-store.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
+import { RoutingStore } from '../../server-reference/stores/routing/routing-store.js';
 import { TauonServer } from '../../server-reference/server.js';
 import { MemoryServerTransport, memoryTransport } from '../../transports/memory/index.js';
 

@@ -5,7 +5,7 @@ import { listenWs, wsTransport } from '../../transports/ws/index.js';
 import { AmqpServerTransport, amqpTransport } from '../../transports/amqp/index.js';
 import { requireService } from './services.js';
 import { TauonServer, type TauonServerOptions } from '../../server-reference/server.js';
-import { MemoryStore } from '../../server-reference/stores/memory-store.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 import type { EventStore } from '../../server-reference/stores/event-store.js';
 
 export type TransportKind = 'memory' | 'ws' | 'amqp';

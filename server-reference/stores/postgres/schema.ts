@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
-import { TauonError } from '../../protocol/errors.js';
-import { quoteIdentifier } from './postgres-names.js';
+import { TauonError } from '../../../protocol/errors.js';
+import { quoteIdentifier } from './names.js';
 
 /*
  * The tables of the PostgreSQL store, created on first use and versioned: `schema_version`

@@ -1,8 +1,8 @@
-import { connect, type Client } from '../../client/index.js';
-import type { StartPosition, StoredEvent } from '../../protocol/frames.js';
-import type { ClientTransport } from '../../transports/transport.js';
-import { amqpTransport, discoverServers } from '../../transports/amqp/index.js';
-import { wsTransport } from '../../transports/ws/index.js';
+import { connect, type Client } from '../client/index.js';
+import type { StartPosition, StoredEvent } from '../protocol/frames.js';
+import type { ClientTransport } from '../transports/transport.js';
+import { amqpTransport, discoverServers } from '../transports/amqp/index.js';
+import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 
 export const EMIT_USAGE = 'tauon emit [--url URL] [--service NAME] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../protocol/frames.js';
-import type { CommitListeners } from './commit-listeners.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
+import type { CommitListeners } from '../commit-listeners.js';
 
 /** Where the feed reads commits it did not make itself. */
 export interface CommitFeedSource {

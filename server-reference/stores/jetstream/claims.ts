@@ -1,10 +1,10 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type { StoredEvent } from '../../protocol/frames.js';
-import { DecodedCache } from './jetstream-decoded-cache.js';
-import type { DecodedMessage } from './jetstream-message.js';
-import type { JetStreamReader } from './jetstream-reader.js';
-import { encodeToken, subjectOfStream } from './jetstream-subjects.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
+import { DecodedCache } from './decoded-cache.js';
+import type { DecodedMessage } from './message.js';
+import type { JetStreamReader } from './reader.js';
+import { encodeToken, subjectOfStream } from './subjects.js';
 
 /*
  * Event ids, store-wide and for ever. JetStream's own duplicate window (Nats-Msg-Id) only

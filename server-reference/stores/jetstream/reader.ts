@@ -9,7 +9,7 @@ import {
   type MsgRequest,
   type StoredMsg,
 } from '@nats-io/jetstream';
-import { millisOfNanos, millisOfTimestamp } from './jetstream-message.js';
+import { millisOfNanos, millisOfTimestamp } from './message.js';
 
 /** A message of the JetStream stream, as the store reads it. */
 export interface RawMessage {

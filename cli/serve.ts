@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { AmqpServerTransport, redactUrl, ServerAnnouncer } from '../../transports/amqp/index.js';
-import { WsServerTransport } from '../../transports/ws/index.js';
-import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../../protocol/version.js';
-import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../config.js';
-import { describeStores, openConfiguredStore } from '../config-open.js';
-import { parseStoreUrl } from '../config-store-url.js';
-import { createHttpApi } from '../http-api.js';
-import { TauonServer } from '../server.js';
+import { AmqpServerTransport, redactUrl, ServerAnnouncer } from '../transports/amqp/index.js';
+import { WsServerTransport } from '../transports/ws/index.js';
+import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../protocol/version.js';
+import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../server-reference/config.js';
+import { describeStores, openConfiguredStore } from '../server-reference/config-open.js';
+import { parseStoreUrl } from '../server-reference/config-store-url.js';
+import { createHttpApi } from '../server-reference/http-api.js';
+import { TauonServer } from '../server-reference/server.js';
 import { parseCommand, stringFlag, UsageError } from './arguments.js';
 
 export const SERVE_USAGE =

@@ -1,5 +1,5 @@
 import { Packr, Unpackr, type Options } from 'msgpackr';
-import type { StoredEvent } from '../../protocol/frames.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
 
 /*
  * The `body` column of the PostgreSQL store: the whole stored event as a plain msgpack map, the

@@ -1,15 +1,15 @@
 import { JetStreamApiError, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
-import type { StoredEvent } from '../../protocol/frames.js';
-import { ChainBrokenError, TauonError } from '../../protocol/errors.js';
-import { planAppend, type AppendTarget } from './append-planner.js';
-import type { AppendOutcome, AppendRequest } from './event-store.js';
-import { ClaimBook, isWrongLastSequence, type ClaimPointer, type ClaimState, type IdClaims } from './jetstream-claims.js';
-import type { WriteHead, WriteHeads } from './jetstream-heads.js';
-import { MessageDraft, POSITIONS_PER_MESSAGE, positionOf } from './jetstream-message.js';
-import type { JetStreamReader } from './jetstream-reader.js';
-import { subjectOfStream } from './jetstream-subjects.js';
-import type { CommitTail } from './jetstream-tail.js';
-import { StoreClock } from './store-clock.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
+import { ChainBrokenError, TauonError } from '../../../protocol/errors.js';
+import { planAppend, type AppendTarget } from '../append-planner.js';
+import type { AppendOutcome, AppendRequest } from '../event-store.js';
+import { ClaimBook, isWrongLastSequence, type ClaimPointer, type ClaimState, type IdClaims } from './claims.js';
+import type { WriteHead, WriteHeads } from './heads.js';
+import { MessageDraft, POSITIONS_PER_MESSAGE, positionOf } from './message.js';
+import type { JetStreamReader } from './reader.js';
+import { subjectOfStream } from './subjects.js';
+import type { CommitTail } from './tail.js';
+import { StoreClock } from '../store-clock.js';
 
 /** What the writer needs around it; the store wires these. */
 export interface WriterParts {

@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../../protocol/frames.js';
-import type { AppendTarget, StreamHead } from './append-planner.js';
-import { encodeEventBody } from './postgres-event-body.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
+import type { AppendTarget, StreamHead } from '../append-planner.js';
+import { encodeEventBody } from './event-body.js';
 
 /**
  * What the appends of one PostgreSQL transaction see and write: the rows looked up when the

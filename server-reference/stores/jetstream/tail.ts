@@ -5,8 +5,8 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { TauonError } from '../../protocol/errors.js';
-import { endLatePull, rawOfJs, type JetStreamReader, type RawMessage } from './jetstream-reader.js';
+import { TauonError } from '../../../protocol/errors.js';
+import { endLatePull, rawOfJs, type JetStreamReader, type RawMessage } from './reader.js';
 
 /** Most recent message timestamps kept for writers that ask after the fact. */
 const RECORDED_KEPT = 65_536;

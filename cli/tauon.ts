@@ -1,4 +1,4 @@
-import { TauonError } from '../../protocol/errors.js';
+import { TauonError } from '../protocol/errors.js';
 import { UsageError } from './arguments.js';
 import {
   discover,

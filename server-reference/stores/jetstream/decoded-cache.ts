@@ -1,5 +1,5 @@
-import { decodeMessage, type DecodedMessage } from './jetstream-message.js';
-import type { RawMessage } from './jetstream-reader.js';
+import { decodeMessage, type DecodedMessage } from './message.js';
+import type { RawMessage } from './reader.js';
 
 /**
  * Recently decoded messages by JetStream sequence, least recently used first out, bounded by

@@ -1,7 +1,7 @@
-import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
-import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
-import { compareNames } from './name-order.js';
+import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
+import { TauonError } from '../../../protocol/errors.js';
+import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
+import { compareNames } from '../name-order.js';
 
 /** Streams whose name starts with `prefix` go to `store`. */
 export interface Route {

@@ -1,17 +1,17 @@
 import { Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig } from 'pg';
-import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
-import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
-import { EncodedPage } from './encoded-page.js';
-import { applyAppendCall } from './append-planner.js';
-import { CommitListeners } from './commit-listeners.js';
-import { StoreClock } from './store-clock.js';
-import { AppendState } from './postgres-append-state.js';
-import { CommitFeed } from './postgres-commit-feed.js';
-import { decodeEventBody } from './postgres-event-body.js';
-import { CommitChannelListener } from './postgres-listener.js';
-import { likePrefixPattern, nameFromColumn, nameToColumn, quoteIdentifier } from './postgres-names.js';
-import { APPEND_LOCK_CLASS, checkSchemaName, commitChannel, migrate, schemaLockKey } from './postgres-schema.js';
+import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
+import { TauonError } from '../../../protocol/errors.js';
+import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
+import { EncodedPage } from '../encoded-page.js';
+import { applyAppendCall } from '../append-planner.js';
+import { CommitListeners } from '../commit-listeners.js';
+import { StoreClock } from '../store-clock.js';
+import { AppendState } from './append-state.js';
+import { CommitFeed } from './commit-feed.js';
+import { decodeEventBody } from './event-body.js';
+import { CommitChannelListener } from './listener.js';
+import { likePrefixPattern, nameFromColumn, nameToColumn, quoteIdentifier } from './names.js';
+import { APPEND_LOCK_CLASS, checkSchemaName, commitChannel, migrate, schemaLockKey } from './schema.js';
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {

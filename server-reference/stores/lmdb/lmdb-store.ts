@@ -1,14 +1,14 @@
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
-import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../protocol/frames.js';
-import { TauonError } from '../../protocol/errors.js';
-import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from './event-store.js';
-import { EncodedPage } from './encoded-page.js';
-import { applyAppendCall, type AppendCallResult, type AppendTarget } from './append-planner.js';
-import { CommitListeners } from './commit-listeners.js';
-import { migrateStreamIndex, StreamExtents } from './lmdb-extents.js';
-import { TurnCommits } from './lmdb-turn-commit.js';
-import { compareNames } from './name-order.js';
-import { StoreClock } from './store-clock.js';
+import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../../protocol/frames.js';
+import { TauonError } from '../../../protocol/errors.js';
+import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
+import { EncodedPage } from '../encoded-page.js';
+import { applyAppendCall, type AppendCallResult, type AppendTarget } from '../append-planner.js';
+import { CommitListeners } from '../commit-listeners.js';
+import { migrateStreamIndex, StreamExtents } from './extents.js';
+import { TurnCommits } from './turn-commit.js';
+import { compareNames } from '../name-order.js';
+import { StoreClock } from '../store-clock.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {

@@ -1,5 +1,5 @@
 import { Client, type ClientConfig } from 'pg';
-import { quoteIdentifier } from './postgres-names.js';
+import { quoteIdentifier } from './names.js';
 
 /** What a {@link CommitChannelListener} tells its owner. */
 export interface CommitChannelHandlers {

@@ -10,19 +10,19 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
-import { TauonError } from '../../protocol/errors.js';
-import type { AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
-import { CommitListeners } from './commit-listeners.js';
-import { IdClaims } from './jetstream-claims.js';
-import { WriteHeads } from './jetstream-heads.js';
-import { DecodedCache } from './jetstream-decoded-cache.js';
-import { messageOfPosition, positionOf, readHeader, type DecodedMessage, type MessageHeader } from './jetstream-message.js';
-import { JetStreamReader, type RawMessage } from './jetstream-reader.js';
-import { filterOfPrefix, isValidSubjectPrefix, streamOfSubject, subjectMatches, subjectOfStream } from './jetstream-subjects.js';
-import { CommitTail } from './jetstream-tail.js';
-import { JetStreamWriter } from './jetstream-writer.js';
-import { compareNames } from './name-order.js';
+import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
+import { TauonError } from '../../../protocol/errors.js';
+import type { AppendOutcome, AppendRequest, Direction, EventStore } from '../event-store.js';
+import { CommitListeners } from '../commit-listeners.js';
+import { IdClaims } from './claims.js';
+import { WriteHeads } from './heads.js';
+import { DecodedCache } from './decoded-cache.js';
+import { messageOfPosition, positionOf, readHeader, type DecodedMessage, type MessageHeader } from './message.js';
+import { JetStreamReader, type RawMessage } from './reader.js';
+import { filterOfPrefix, isValidSubjectPrefix, streamOfSubject, subjectMatches, subjectOfStream } from './subjects.js';
+import { CommitTail } from './tail.js';
+import { JetStreamWriter } from './writer.js';
+import { compareNames } from '../name-order.js';
 
 /** Options of {@link JetStreamStore.open}. */
 export interface JetStreamStoreOptions {

@@ -1,9 +1,9 @@
 import { Packr, Unpackr, type Options } from 'msgpackr';
-import type { StoredEvent } from '../../protocol/frames.js';
-import { TauonError } from '../../protocol/errors.js';
-import { storedEvent } from './append-planner.js';
-import type { AppendRequest } from './event-store.js';
-import { encodeToken } from './jetstream-subjects.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
+import { TauonError } from '../../../protocol/errors.js';
+import { storedEvent } from '../append-planner.js';
+import type { AppendRequest } from '../event-store.js';
+import { encodeToken } from './subjects.js';
 
 /*
  * The body of one JetStream message of the store: the events that one commit wrote to one Tauon

@@ -1,10 +1,10 @@
-import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
-import { TauonError } from '../../protocol/errors.js';
-import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EventStore } from './event-store.js';
-import { applyAppendCall, type AppendTarget, type StreamHead } from './append-planner.js';
-import { CommitListeners } from './commit-listeners.js';
-import { compareNames } from './name-order.js';
-import { StoreClock } from './store-clock.js';
+import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
+import { TauonError } from '../../../protocol/errors.js';
+import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EventStore } from '../event-store.js';
+import { applyAppendCall, type AppendTarget, type StreamHead } from '../append-planner.js';
+import { CommitListeners } from '../commit-listeners.js';
+import { compareNames } from '../name-order.js';
+import { StoreClock } from '../store-clock.js';
 
 /** One stream of the memory store. */
 interface MemoryStream {

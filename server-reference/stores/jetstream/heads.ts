@@ -1,7 +1,7 @@
-import type { StoredEvent } from '../../protocol/frames.js';
-import { decodeMessage, readHeader } from './jetstream-message.js';
-import type { JetStreamReader } from './jetstream-reader.js';
-import { subjectOfStream } from './jetstream-subjects.js';
+import type { StoredEvent } from '../../../protocol/frames.js';
+import { decodeMessage, readHeader } from './message.js';
+import type { JetStreamReader } from './reader.js';
+import { subjectOfStream } from './subjects.js';
 
 /**
  * What a writer needs of a stream to plan appends to it: its last message's JetStream sequence
