@@ -17,15 +17,16 @@ import type { TauonServer } from './server.js';
  * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  *
- * Errors answer `{"error":{"code","message","details"}}` with a status for the code. When the
- * server authenticates, requests need `Authorization: Bearer <token>`.
+ * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
+ * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
+ * When the server authenticates, requests need `Authorization: Bearer <token>`.
  */
 export function createHttpApi(server: TauonServer): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     handle(server, request).then(
       ([status, body]) => reply(response, status, body),
       (error: unknown) => {
-        const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the request failed', { cause: error });
+        const tauon = server.internalErrors.expose(error, `HTTP ${request.method ?? 'GET'} ${(request.url ?? '/').split('?', 1)[0]!}`);
         reply(response, HTTP_STATUS[tauon.code], {
           error: { code: tauon.code, message: tauon.message, ...(tauon.details ? { details: tauon.details } : {}) },
         });
