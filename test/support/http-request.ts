@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { checkServerIdentity } from 'node:tls';
 
 /** An HTTP answer: status, headers (lower-case names) and body text. */
 export interface HttpAnswer {
@@ -21,7 +22,14 @@ export function sendHttp(
   return new Promise((resolve, reject) => {
     const request = send(
       target,
-      { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: 10_000, ...(options.ca === undefined ? {} : { ca: options.ca }) },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers ?? {},
+        timeout: 10_000,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        // The certificate is checked against the address dialled, whatever Host header is sent.
+        checkServerIdentity: (_host, certificate) => checkServerIdentity(target.hostname.replace(/^\[|\]$/g, ''), certificate),
+      },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
