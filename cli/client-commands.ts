@@ -4,17 +4,23 @@ import type { ClientTransport } from '../transports/transport.js';
 import { amqpTransport, discoverServers } from '../transports/amqp/index.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
+import { trustedCa } from './trusted-ca.js';
 
-export const EMIT_USAGE = 'tauon emit [--url URL] [--service NAME] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
-export const TAIL_USAGE = 'tauon tail [--url URL] [--service NAME] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
-export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--prefix P]';
-export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--wait MS]';
+export const EMIT_USAGE = 'tauon emit [--url URL] [--service NAME] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
+export const TAIL_USAGE = 'tauon tail [--url URL] [--service NAME] [--ca FILE] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
+export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--ca FILE] [--prefix P]';
+export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--ca FILE] [--wait MS]';
 
-/** The transport for a `--url`: `ws://` / `wss://`, or `amqp://` / `amqps://` with the service queue. */
+/**
+ * The transport for a `--url`: `ws://` / `wss://`, or `amqp://` / `amqps://` with the service
+ * queue; over TLS it trusts the CA of `--ca` or `TAUON_CA` when one is given.
+ */
 function transportFor(values: Record<string, string | boolean | undefined>): ClientTransport {
   const url = stringFlag(values, 'url', DEFAULT_URL);
-  if (/^amqps?:\/\//.test(url)) return amqpTransport(url, { service: stringFlag(values, 'service', 'tauon') });
-  if (/^wss?:\/\//.test(url)) return wsTransport(url);
+  const ca = trustedCa(values, url);
+  const tls = ca === undefined ? {} : { ca };
+  if (/^amqps?:\/\//.test(url)) return amqpTransport(url, { service: stringFlag(values, 'service', 'tauon'), ...tls });
+  if (/^wss?:\/\//.test(url)) return wsTransport(url, tls);
   throw new UsageError(`--url is a ws://, wss://, amqp:// or amqps:// URL, not "${url}"`);
 }
 
@@ -28,6 +34,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
     service: { type: 'string' },
+    ca: { type: 'string' },
     key: { type: 'string' },
     id: { type: 'string' },
     expected: { type: 'string' },
@@ -73,6 +80,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
     service: { type: 'string' },
+    ca: { type: 'string' },
     from: { type: 'string' },
     mode: { type: 'string' },
   });
@@ -109,6 +117,7 @@ export async function streams(args: readonly string[], out: (line: string) => vo
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
     service: { type: 'string' },
+    ca: { type: 'string' },
     prefix: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -133,13 +142,14 @@ export async function streams(args: readonly string[], out: (line: string) => vo
 
 /** `tauon discover`: listens to a broker's announcements and prints one JSON line per live server. */
 export async function discover(args: readonly string[], out: (line: string) => void): Promise<void> {
-  const { values, positionals } = parseCommand(args, { url: { type: 'string' }, wait: { type: 'string' } });
+  const { values, positionals } = parseCommand(args, { url: { type: 'string' }, ca: { type: 'string' }, wait: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const url = stringFlag(values, 'url', 'amqp://127.0.0.1');
   if (!/^amqps?:\/\//.test(url)) throw new UsageError('discover takes an amqp:// or amqps:// --url');
   const waitMs = Number(stringFlag(values, 'wait', '2500'));
   if (!Number.isInteger(waitMs) || waitMs < 0) throw new UsageError('--wait is a number of milliseconds');
-  for (const server of await discoverServers(url, { waitMs })) out(JSON.stringify(server));
+  const ca = trustedCa(values, url);
+  for (const server of await discoverServers(url, { waitMs, ...(ca === undefined ? {} : { ca }) })) out(JSON.stringify(server));
 }
 
 /** One event as a JSON line: where it is, what it is, and its payload. */

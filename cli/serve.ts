@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { AmqpServerTransport, redactUrl, ServerAnnouncer } from '../transports/amqp/index.js';
 import { WsServerTransport } from '../transports/ws/index.js';
@@ -9,9 +8,11 @@ import { parseStoreUrl } from '../server-reference/config-store-url.js';
 import { createHttpApi } from '../server-reference/http-api.js';
 import { TauonServer } from '../server-reference/server.js';
 import { parseCommand, stringFlag, UsageError } from './arguments.js';
+import { createListener, SERVE_DOOR_FLAGS, serveDoorsOf } from './serve-doors.js';
 
 export const SERVE_USAGE =
   'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME]\n' +
+  '    [--tls-cert FILE --tls-key FILE] [--allow-origin ORIGIN]... [--allow-host NAME]... [--amqp-ca FILE]\n' +
   '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md';
 
 /**
@@ -31,6 +32,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     port: { type: 'string' },
     amqp: { type: 'string' },
     service: { type: 'string' },
+    ...SERVE_DOOR_FLAGS,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const config = await configOf(values);
@@ -40,13 +42,16 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const amqpUrl = typeof values['amqp'] === 'string' ? values['amqp'] : config.amqp?.url;
   const service = stringFlag(values, 'service', config.amqp?.service ?? 'tauon');
 
+  const doors = await serveDoorsOf(values, config);
   const store = await openConfiguredStore(config);
   const server = new TauonServer({ store });
-  const http = createServer(createHttpApi(server));
-  await server.listen(new WsServerTransport({ server: http }));
+  const { allowOrigins, allowHosts } = doors;
+  const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts }));
+  await server.listen(new WsServerTransport({ server: http, allowOrigins, allowHosts }));
+  const ca = doors.amqpCa === undefined ? {} : { ca: doors.amqpCa };
   let announcer: ServerAnnouncer | undefined;
   if (amqpUrl !== undefined) {
-    await server.listen(new AmqpServerTransport({ url: amqpUrl, service }));
+    await server.listen(new AmqpServerTransport({ url: amqpUrl, service, ...ca }));
     announcer = new ServerAnnouncer({
       url: amqpUrl,
       announcement: () => ({
@@ -57,6 +62,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
         versions: [...SUPPORTED_VERSIONS],
         stores: [...(store.kinds ?? [store.kind])],
       }),
+      ...ca,
     });
     await announcer.start();
   }
@@ -66,7 +72,8 @@ export async function serve(args: readonly string[], out: (line: string) => void
   });
   const address = http.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  out(`tauon: serving ws://${host}:${bound}/ and http://${host}:${bound}/ (${describeStores(config)})`);
+  const secure = doors.tls === undefined ? '' : 's';
+  out(`tauon: serving ws${secure}://${host}:${bound}/ and http${secure}://${host}:${bound}/ (${describeStores(config)})`);
   if (amqpUrl !== undefined) out(`tauon: serving on ${redactUrl(amqpUrl)} as service "${service}"`);
 
   await new Promise<void>((stop) => {

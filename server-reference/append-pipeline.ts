@@ -1,6 +1,7 @@
 import { ChainBrokenError, TauonError } from '../protocol/errors.js';
 import type { AppendFrame, InvalidateFrame, ServerFrame, ServerLimits } from '../protocol/frames.js';
 import { appendedFrame, toAppendRequest } from './append-request.js';
+import { stderrInternalErrors, type InternalErrors } from './internal-errors.js';
 import { invalidationRequest } from './invalidation.js';
 import type { AppendHooks, AppendOutcome, AppendRequest, EventStore } from './stores/event-store.js';
 
@@ -48,6 +49,8 @@ export class AppendPipeline {
     private readonly store: EventStore,
     private readonly limits: ServerLimits,
     private readonly reply: (frame: ServerFrame) => void,
+    /** Turns failures into what the client may be told, logging internal ones. */
+    private readonly errors: InternalErrors = stderrInternalErrors,
   ) {}
 
   push(item: AppendFrame | InvalidateFrame): void {
@@ -122,12 +125,12 @@ export class AppendPipeline {
     for (const item of batch) {
       if (item.type === 'rejected') {
         this.broken.add(item.stream);
-        answers.push(errorFrame(item.id, item.error));
+        answers.push(this.errorFrame(item.id, item.error));
         continue;
       }
       const refusal = this.chainRefusal(item);
       if (refusal !== undefined) {
-        answers.push(errorFrame(item.id, refusal));
+        answers.push(this.errorFrame(item.id, refusal));
         continue;
       }
       try {
@@ -138,7 +141,7 @@ export class AppendPipeline {
         answers.push(undefined);
       } catch (error) {
         this.broken.add(item.stream);
-        answers.push(errorFrame(item.id, asTauonError(error)));
+        answers.push(this.errorFrame(item.id, asTauonError(error)));
       }
     }
     const outcomes =
@@ -212,7 +215,12 @@ export class AppendPipeline {
   }
 
   private sendOutcome(item: Item, outcome: AppendOutcome): void {
-    this.reply(outcome.ok ? appendedFrame(item.id, item.stream, outcome) : errorFrame(item.id, outcome.error));
+    this.reply(outcome.ok ? appendedFrame(item.id, item.stream, outcome) : this.errorFrame(item.id, outcome.error));
+  }
+
+  /** The `error` answer of a write; an internal failure is told with an id and logged once. */
+  private errorFrame(id: number, error: TauonError): ServerFrame {
+    return errorFrame(id, this.errors.expose(error, 'append'));
   }
 }
 

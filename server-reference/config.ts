@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { HttpSpecSchema, resolveTlsSpec, TlsSpecSchema } from './config-doors.js';
 
 /*
  * The configuration file of `tauon serve --config FILE` (reference: docs/configuration.md):
@@ -85,8 +86,14 @@ export const TauonConfigSchema = z
       .strictObject({
         url: z.string().regex(/^amqps?:\/\//i, 'must be an amqp:// or amqps:// URL'),
         service: z.string().min(1).default('tauon'),
+        /** The CA to trust for an amqps:// broker (a PEM file), relative to the configuration file. */
+        ca: z.string().min(1, 'must be a file name').optional(),
       })
       .optional(),
+    /** Serve wss:// and https:// with this certificate and key. */
+    tls: TlsSpecSchema.optional(),
+    /** Which browser pages may use the server. */
+    http: HttpSpecSchema.optional(),
   })
   .superRefine((config, context) => {
     const names = Object.keys(config.stores);
@@ -205,7 +212,12 @@ export function parseConfig(input: unknown, source: string, baseDir: string): Ta
       spec.kind === 'lmdb' ? { ...spec, path: resolve(baseDir, spec.path) } : spec,
     ]),
   );
-  return { ...config, stores };
+  return {
+    ...config,
+    stores,
+    ...(config.tls === undefined ? {} : { tls: resolveTlsSpec(config.tls, baseDir) }),
+    ...(config.amqp?.ca === undefined ? {} : { amqp: { ...config.amqp, ca: resolve(baseDir, config.amqp.ca) } }),
+  };
 }
 
 /**

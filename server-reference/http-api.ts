@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TauonError } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
-import { HTTP_STATUS } from './http-status.js';
+import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
 import type { TauonServer } from './server.js';
 
 /**
@@ -17,16 +17,27 @@ import type { TauonServer } from './server.js';
  * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  *
- * Errors answer `{"error":{"code","message","details"}}` with a status for the code. When the
- * server authenticates, requests need `Authorization: Bearer <token>`.
+ * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
+ * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
+ * When the server authenticates, requests need `Authorization: Bearer <token>`. POST bodies must
+ * be sent as `Content-Type: application/json` (else 415). Browser pages of other origins than
+ * `options.allowOrigins` are refused (403), allowed ones get CORS answers; on loopback, a Host
+ * header that is not a loopback name nor in `options.allowHosts` is refused (421).
+ *
+ * @throws TypeError when an entry of `options.allowOrigins` is not an origin.
  */
-export function createHttpApi(server: TauonServer): (request: IncomingMessage, response: ServerResponse) => void {
+export function createHttpApi(
+  server: TauonServer,
+  options: HttpApiOptions = {},
+): (request: IncomingMessage, response: ServerResponse) => void {
+  const doors = new HttpDoors(options);
   return (request, response) => {
+    if (!doors.admit(request, response)) return;
     handle(server, request).then(
       ([status, body]) => reply(response, status, body),
       (error: unknown) => {
-        const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the request failed', { cause: error });
-        reply(response, HTTP_STATUS[tauon.code], {
+        const tauon = server.internalErrors.expose(error, `HTTP ${request.method ?? 'GET'} ${(request.url ?? '/').split('?', 1)[0]!}`);
+        reply(response, httpStatusOf(tauon), {
           error: { code: tauon.code, message: tauon.message, ...(tauon.details ? { details: tauon.details } : {}) },
         });
       },
@@ -124,6 +135,7 @@ export function startParam(text: string | null): unknown {
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
+  requireJsonBody(request);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {

@@ -5,6 +5,15 @@
  */
 export { TauonServer, type TauonServerOptions } from './server.js';
 export { createHttpApi } from './http-api.js';
+export { UnsupportedMediaTypeError, type HttpApiOptions } from './http-doors.js';
+export {
+  InternalError,
+  InternalErrors,
+  formatInternalError,
+  stderrErrorLog,
+  type InternalErrorLog,
+  type InternalErrorRecord,
+} from './internal-errors.js';
 export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD } from './limits.js';
 export { INVALIDATED_TYPE } from './invalidation.js';
 export * from './stores/index.js';

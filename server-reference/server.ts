@@ -11,6 +11,7 @@ import type {
 } from '../protocol/frames.js';
 import type { Connection, ServerTransport } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
+import { InternalErrors, type InternalErrorLog } from './internal-errors.js';
 import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, RECENT_COMMIT_EVENTS } from './limits.js';
 import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
 import { RecentCommits } from './recent-commits.js';
@@ -35,6 +36,11 @@ export interface TauonServerOptions {
    * @example authenticate: (token) => token === process.env.TAUON_TOKEN
    */
   authenticate?: (token: string | undefined) => boolean | Promise<boolean>;
+  /**
+   * Where internal errors are logged, each with the id its client was told (the client gets
+   * `internal error, id ID`, never the error's own message). @default one JSON line on stderr
+   */
+  errorLog?: InternalErrorLog;
 }
 
 /**
@@ -50,6 +56,8 @@ export class TauonServer {
   readonly heartbeatMs: number;
   readonly limits: ServerLimits;
   readonly behindThreshold: number;
+  /** Turns failures into what clients may be told, logging internal ones (for the HTTP API too). */
+  readonly internalErrors: InternalErrors;
   private readonly authenticate: (token: string | undefined) => boolean | Promise<boolean>;
   private readonly sessions = new Set<Session>();
   private readonly following = new Set<Subscription>();
@@ -73,8 +81,9 @@ export class TauonServer {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
     this.authenticate = options.authenticate ?? (() => true);
+    this.internalErrors = new InternalErrors(options.errorLog);
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
-    this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame));
+    this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame), this.internalErrors);
   }
 
   /** Serves one connection until it closes. */
@@ -90,6 +99,7 @@ export class TauonServer {
       recent: this.recent,
       releaseHeldCommits: () => this.pacer.releaseNow(),
       authenticate: (token) => this.admits(token),
+      errors: this.internalErrors,
       follow: (subscription) => this.following.add(subscription),
       unfollow: (subscription) => this.following.delete(subscription),
       closed: (session) => this.sessions.delete(session),
@@ -125,9 +135,18 @@ export class TauonServer {
 
   /**
    * Answers one request frame without a session, as the HTTP API does: `append`, `invalidate`,
-   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline.
+   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline. A failure of
+   * the server answers an `internal` error with an id, the full error logged (`errorLog`).
    */
   async request(frame: ClientFrame): Promise<ServerFrame> {
+    try {
+      return await this.answerRequest(frame);
+    } catch (error) {
+      throw this.internalErrors.expose(error, frame.type);
+    }
+  }
+
+  private async answerRequest(frame: ClientFrame): Promise<ServerFrame> {
     switch (frame.type) {
       case 'append':
       case 'invalidate': {

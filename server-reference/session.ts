@@ -9,6 +9,7 @@ import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
 import { compileFilter } from './event-filter.js';
+import type { InternalErrors } from './internal-errors.js';
 import { HEARTBEAT_MISSES } from './limits.js';
 import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
 import type { RecentCommits } from './recent-commits.js';
@@ -26,6 +27,8 @@ export interface SessionHost extends ServerDescription {
   /** Delivers the commits the live fan-out holds back (FanOutPacer) now; false when none are. */
   releaseHeldCommits(): boolean;
   authenticate(token: string | undefined): Promise<boolean>;
+  /** Turns failures into what the client may be told, logging internal ones. */
+  readonly errors: InternalErrors;
   /** Subscriptions that follow commits are registered with the server's commit fan-out. */
   follow(subscription: Subscription): void;
   unfollow(subscription: Subscription): void;
@@ -52,7 +55,7 @@ export class Session {
     private readonly host: SessionHost,
     private readonly connection: Connection,
   ) {
-    this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame));
+    this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame), host.errors);
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(10, Math.floor(host.heartbeatMs / 2)));
     connection.onFrame((bytes) => this.receive(bytes));
     void connection.closed.then(() => this.teardown());
@@ -73,7 +76,7 @@ export class Session {
       this.handle(bytes);
     } catch (error) {
       // A fault of ours on one frame must not take the server down: answer it and go on.
-      this.send({ type: 'error', code: 'internal', message: error instanceof Error ? error.message : String(error) });
+      this.send(errorFrameOf(this.host.errors.expose(error, 'frame')));
     }
   }
 
@@ -170,7 +173,7 @@ export class Session {
         this.pipeline.push(frame);
         return;
       case 'subscribe':
-        this.answer(frame.sub, this.subscribe(frame), 'sub');
+        this.answer(frame.sub, this.subscribe(frame), 'subscribe', 'sub');
         return;
       case 'credit':
         this.credit(frame.sub, frame.n);
@@ -179,16 +182,16 @@ export class Session {
         this.unsubscribe(frame.sub);
         return;
       case 'read':
-        this.answer(frame.id, readPage(this.host.store, this.host.limits, frame));
+        this.answer(frame.id, readPage(this.host.store, this.host.limits, frame), 'read');
         return;
       case 'surface':
-        this.answer(frame.id, surfacePage(this.host.store, frame));
+        this.answer(frame.id, surfacePage(this.host.store, frame), 'surface');
         return;
       case 'streams':
-        this.answer(frame.id, streamList(this.host.store, this.host.limits, frame));
+        this.answer(frame.id, streamList(this.host.store, this.host.limits, frame), 'streams');
         return;
       case 'info':
-        this.answer(frame.id, serverInfo(this.host.store, this.host, frame.id));
+        this.answer(frame.id, serverInfo(this.host.store, this.host, frame.id), 'info');
         return;
       case 'ping':
         this.send({ type: 'pong', ...(frame.nonce === undefined ? {} : { nonce: frame.nonce }) });
@@ -202,14 +205,13 @@ export class Session {
   }
 
   /** Sends a request's answer, or its failure as an `error` frame naming the request. */
-  private answer(id: number, work: Promise<ServerFrame | undefined>, field: 'id' | 'sub' = 'id'): void {
+  private answer(id: number, work: Promise<ServerFrame | undefined>, context: string, field: 'id' | 'sub' = 'id'): void {
     work.then(
       (frame) => {
         if (frame !== undefined) this.send(frame);
       },
       (error: unknown) => {
-        const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the request failed', { cause: error });
-        this.send({ type: 'error', [field]: id, code: tauon.code, message: tauon.message });
+        this.send(errorFrameOf(this.host.errors.expose(error, context), { [field]: id }));
       },
     );
   }
@@ -246,6 +248,7 @@ export class Session {
           sendRuns: (sub, runs) => this.sendEncoding({ sub }, (codec) => encodeEventsFrameOfRuns(codec, sub, runs)),
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
           ended: (ended) => this.forget(ended),
+          errors: this.host.errors,
         },
         {
           sub: frame.sub,
@@ -311,13 +314,11 @@ export class Session {
       // client): that request fails, the session and the server go on.
       if (about.type === 'error') return;
       const { id, sub } = about;
-      bytes = codec.encode({
-        type: 'error',
-        ...(id === undefined ? {} : { id }),
-        ...(sub === undefined ? {} : { sub }),
-        code: 'internal',
-        message: `the answer cannot be encoded as ${codec.name}: ${error instanceof Error ? error.message : String(error)}`,
-      });
+      const failure = this.host.errors.expose(
+        new TauonError('internal', `the answer cannot be encoded as ${codec.name}`, { cause: error }),
+        `encode ${about.type ?? 'events'}`,
+      );
+      bytes = codec.encode(errorFrameOf(failure, { ...(id === undefined ? {} : { id }), ...(sub === undefined ? {} : { sub }) }));
     }
     this.sendBytes(bytes);
   }
@@ -373,6 +374,17 @@ class PendingSubscription {
     return this.credit;
   }
   close(): void {}
+}
+
+/** The `error` frame of a failure, naming the request or subscription it is about. */
+function errorFrameOf(error: TauonError, about: { id?: number; sub?: number } = {}): ServerFrame {
+  return {
+    type: 'error',
+    ...about,
+    code: error.code,
+    message: error.message,
+    ...(error.details === undefined ? {} : { details: { ...error.details } }),
+  };
 }
 
 /** The request or subscription id of a frame that failed validation, to name it in the error. */

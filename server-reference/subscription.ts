@@ -1,8 +1,8 @@
-import { TauonError } from '../protocol/errors.js';
 import type { EventRun } from '../protocol/events-frame.js';
 import type { ServerFrame, StoredEvent, SubscriptionMode } from '../protocol/frames.js';
 import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
+import { stderrInternalErrors, type InternalErrors } from './internal-errors.js';
 import { SUBSCRIPTION_PAGE_SIZE, SUBSCRIPTION_STALLED_MS } from './limits.js';
 import type { RecentCommits } from './recent-commits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
@@ -31,6 +31,8 @@ export interface SubscriptionHost {
   ended(subscription: Subscription): void;
   /** A live subscription more than this many positions behind is told `fell-behind`. */
   readonly behindThreshold: number;
+  /** Turns failures into what the client may be told, logging internal ones. @default to stderr */
+  readonly errors?: InternalErrors;
 }
 
 export interface SubscriptionSpec {
@@ -353,8 +355,14 @@ export class Subscription {
 
   private fail(error: unknown): void {
     if (this.closed) return;
-    const tauon = error instanceof TauonError ? error : new TauonError('internal', 'the store failed', { cause: error });
-    this.host.send({ type: 'error', sub: this.sub, code: tauon.code, message: tauon.message });
+    const tauon = (this.host.errors ?? stderrInternalErrors).expose(error, 'subscription');
+    this.host.send({
+      type: 'error',
+      sub: this.sub,
+      code: tauon.code,
+      message: tauon.message,
+      ...(tauon.details === undefined ? {} : { details: { ...tauon.details } }),
+    });
     this.finish();
   }
 

@@ -109,13 +109,23 @@ describe('the tauon command line', () => {
     expect(((await page.json()) as { events: { seq: number }[] }).events.map((event) => event.seq)).toEqual([2]);
     const conflict = await fetch(`${serve.httpUrl}/streams/cli-http/events?expected=none`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'Posted' }),
     });
     expect(conflict.status).toBe(409);
     expect(await conflict.json()).toMatchObject({ error: { code: 'wrong-expected-version', details: { actual: 2 } } });
-    const bad = await fetch(`${serve.httpUrl}/streams/cli-http/events`, { method: 'POST', body: '{oops' });
+    const bad = await fetch(`${serve.httpUrl}/streams/cli-http/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad-frame');
+    // What any web page may send without asking first (fetch's default for a string body).
+    const plain = await fetch(`${serve.httpUrl}/streams/cli-http/events`, { method: 'POST', body: JSON.stringify({ type: 'Forged' }) });
+    expect(plain.status).toBe(415);
+    const after = await fetch(`${serve.httpUrl}/streams/cli-http/events?from=start`);
+    expect(((await after.json()) as { events: unknown[] }).events, 'nothing stored').toHaveLength(2);
     const health = await fetch(`${serve.httpUrl}/health`);
     expect(await health.json()).toEqual({ ok: true });
   });

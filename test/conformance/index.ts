@@ -5,4 +5,5 @@
  */
 export { describeServer, type ServerUnderTest } from './wire-suite.js';
 export { RawPeer } from './raw-peer.js';
+export { describeWebSocketBinding, DISALLOWED_ORIGIN } from './websocket-binding-suite.js';
 export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';

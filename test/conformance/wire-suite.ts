@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../transports/transport.js';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { RawPeer } from './raw-peer.js';
+import { describeWebSocketBinding } from './websocket-binding-suite.js';
 
 /** How the wire suite reaches the server under test. */
 export interface ServerUnderTest {
@@ -9,6 +10,11 @@ export interface ServerUnderTest {
   connect(): Promise<Connection>;
   /** A token the server accepts, when it authenticates. */
   token?: string;
+  /**
+   * The server's WebSocket URL (read once it runs), when it is reached over WebSocket: the cases
+   * of the binding's upgrade (origins) run then. The server must not allow every origin.
+   */
+  webSocketUrl?: () => string;
 }
 
 let streamCounter = 0;
@@ -500,5 +506,7 @@ export function describeServer(name: string, server: ServerUnderTest): void {
       expect(peer.invalid).toEqual([]);
       peer.close();
     });
+
+    if (server.webSocketUrl !== undefined) describeWebSocketBinding(server.webSocketUrl);
   });
 }

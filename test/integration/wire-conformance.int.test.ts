@@ -9,6 +9,9 @@ for (const kind of TRANSPORTS) {
       running = await startServer(kind, { limits: { maxFrameBytes: 64 * 1024 } });
     });
     afterAll(() => running.close());
-    describeServer(kind, { connect: () => running.connect() });
+    describeServer(kind, {
+      connect: () => running.connect(),
+      ...(kind === 'ws' ? { webSocketUrl: () => running.transport.description } : {}),
+    });
   });
 }

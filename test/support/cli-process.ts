@@ -8,9 +8,10 @@ export const TAUON_BIN = fileURLToPath(new URL('../../bin/tauon.js', import.meta
 export function runTauon(
   args: readonly string[],
   timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAUON_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TAUON_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -48,7 +49,7 @@ export function startServe(args: readonly string[], timeoutMs = 20_000): Promise
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /serving (ws:\/\/\S+?)\/? and (http:\/\/\S+?)\/? /.exec(output);
+      const match = /serving (wss?:\/\/\S+?)\/? and (https?:\/\/\S+?)\/? /.exec(output);
       if (match !== null) {
         clearTimeout(timer);
         resolve({

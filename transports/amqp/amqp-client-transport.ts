@@ -7,6 +7,7 @@ import { AmqpConnection } from './amqp-connection.js';
 import type { SessionQueues } from './amqp-connection.js';
 import { DEFAULT_SERVICE, MessageTypes, closeHeaders, replyQueueName, sendableClose } from './binding.js';
 import { BrokerLink, redactUrl } from './broker-link.js';
+import type { BrokerCa } from './broker-tls.js';
 
 /** Options of {@link amqpTransport}. */
 export interface AmqpTransportOptions {
@@ -20,6 +21,11 @@ export interface AmqpTransportOptions {
    * @default 10000
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * The CA to trust for an `amqps://` broker instead of the system's (PEM), for a self-signed or
+   * private certificate. Given with an `amqp://` URL, connect() fails.
+   */
+  readonly ca?: BrokerCa;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -59,12 +65,14 @@ export class AmqpClientTransport implements ClientTransport {
 
   readonly #url: string;
   readonly #connectTimeoutMs: number;
+  readonly #ca: BrokerCa | undefined;
   #shared: SharedLink | undefined;
 
   constructor(url: string, options: AmqpTransportOptions = {}) {
     this.#url = url;
     this.service = options.service ?? DEFAULT_SERVICE;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#ca = options.ca;
     this.description = `${redactUrl(url)} (service ${this.service})`;
   }
 
@@ -107,6 +115,7 @@ export class AmqpClientTransport implements ClientTransport {
       const link = BrokerLink.open(this.#url, {
         connectTimeoutMs: this.#connectTimeoutMs,
         connectionName: `tauon client (service ${this.service})`,
+        ca: this.#ca,
       });
       const opened: SharedLink = { link, users: 0 };
       const forget = (): void => {

@@ -7,6 +7,7 @@ import { AmqpConnection } from './amqp-connection.js';
 import { DEFAULT_SERVICE, MessageTypes, readConnectRequest, sessionQueueName } from './binding.js';
 import type { ConnectRequest } from './binding.js';
 import { BrokerLink, redactUrl } from './broker-link.js';
+import type { BrokerCa } from './broker-tls.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import type { ReconnectOptions } from './reconnect-delay.js';
 
@@ -33,6 +34,11 @@ export interface AmqpServerTransportOptions {
    * @default 10000
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * The CA to trust for an `amqps://` broker instead of the system's (PEM), for a self-signed or
+   * private certificate. Given with an `amqp://` URL, listen() fails.
+   */
+  readonly ca?: BrokerCa;
 }
 
 const DEFAULT_PREFETCH = 32;
@@ -71,6 +77,7 @@ export class AmqpServerTransport implements ServerTransport {
   readonly description: string;
 
   readonly #url: string;
+  readonly #ca: BrokerCa | undefined;
   readonly #prefetch: number;
   readonly #reconnect: ReconnectOptions;
   readonly #connectTimeoutMs: number;
@@ -87,6 +94,7 @@ export class AmqpServerTransport implements ServerTransport {
 
   constructor(options: AmqpServerTransportOptions) {
     this.#url = options.url;
+    this.#ca = options.ca;
     this.service = options.service ?? DEFAULT_SERVICE;
     this.description = `${redactUrl(options.url)} (service ${this.service})`;
     this.#prefetch = options.prefetch ?? DEFAULT_PREFETCH;
@@ -163,6 +171,7 @@ export class AmqpServerTransport implements ServerTransport {
       const link = await BrokerLink.open(this.#url, {
         connectTimeoutMs: this.#connectTimeoutMs,
         connectionName: `tauon server (service ${this.service})`,
+        ca: this.#ca,
       });
       try {
         const consumerTag = await this.#consumeServiceQueue(link);

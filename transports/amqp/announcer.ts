@@ -14,6 +14,7 @@ import {
 } from './discovery-announcement.js';
 import { declareDiscoveryExchange } from './discovery-exchange.js';
 import { DiscoveryLink, type DiscoveryReconnectOptions } from './discovery-link.js';
+import type { BrokerCa } from './broker-tls.js';
 
 /** Options of {@link ServerAnnouncer}. */
 export interface ServerAnnouncerOptions {
@@ -37,6 +38,8 @@ export interface ServerAnnouncerOptions {
   readonly announcement: () => Omit<ServerAnnouncement, 'announcedAt' | 'intervalMs'>;
   /** How to reconnect after losing the broker. */
   readonly reconnect?: DiscoveryReconnectOptions;
+  /** The CA to trust for an `amqps://` broker instead of the system's (PEM). */
+  readonly ca?: BrokerCa;
   /**
    * Failures the announcer survives: a lost connection, a failed reconnect attempt, an
    * announcement that `announcement()` could not produce (that round is skipped).
@@ -118,6 +121,7 @@ export class ServerAnnouncer {
       url: this.options.url,
       connectionName: `tauon announcer ${first.name} ${first.id}`,
       reconnect: this.options.reconnect,
+      ca: this.options.ca,
       onChannel: async (channel) => {
         await declareDiscoveryExchange(channel, this.exchange);
         if (this.stopped !== undefined) return;

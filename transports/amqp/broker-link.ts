@@ -1,5 +1,6 @@
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel, Message, Options } from 'amqplib';
+import { brokerTlsOptions, type BrokerCa } from './broker-tls.js';
 
 /** Options of {@link BrokerLink.open}. */
 export interface BrokerLinkOptions {
@@ -7,6 +8,8 @@ export interface BrokerLinkOptions {
   readonly connectTimeoutMs: number;
   /** Shown by the broker for this connection (`rabbitmqctl list_connections client_properties`). */
   readonly connectionName: string;
+  /** The CA to trust for an `amqps://` broker, instead of the system's. */
+  readonly ca?: BrokerCa | undefined;
 }
 
 /** An `amqp://user:password@host` URL with the password replaced by `***`, for logs and errors. */
@@ -63,6 +66,7 @@ export class BrokerLink {
   /** Connects to the broker and opens the channel; rejects when either fails. */
   static async open(url: string, options: BrokerLinkOptions): Promise<BrokerLink> {
     const model = await connect(url, {
+      ...brokerTlsOptions(url, options.ca),
       timeout: options.connectTimeoutMs,
       // Frames are small and latency matters: no Nagle delay.
       noDelay: true,

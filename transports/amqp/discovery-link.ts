@@ -1,6 +1,7 @@
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import { TauonError } from '../../protocol/errors.js';
 import { redactUrl } from './broker-link.js';
+import { brokerTlsOptions, type BrokerCa } from './broker-tls.js';
 
 /** How the announcer and the directory reconnect after losing the broker. */
 export interface DiscoveryReconnectOptions {
@@ -26,6 +27,8 @@ export interface DiscoveryLinkOptions {
   readonly url: string;
   /** Shown in the broker's connection list (`connection_name`), for operators. */
   readonly connectionName: string;
+  /** The CA to trust for an `amqps://` broker, instead of the system's. */
+  readonly ca?: BrokerCa | undefined;
   /** How to reconnect after losing the broker. */
   readonly reconnect?: DiscoveryReconnectOptions | undefined;
   /**
@@ -78,6 +81,7 @@ export class DiscoveryLink {
     let connection: RecoveringChannelModel;
     try {
       connection = await connect(options.url, {
+        ...brokerTlsOptions(options.url, options.ca),
         clientProperties: { connection_name: options.connectionName },
         recovery: {
           initialDelay: options.reconnect?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS,

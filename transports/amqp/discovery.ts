@@ -10,6 +10,7 @@ import {
 } from './discovery-announcement.js';
 import { declareDiscoveryExchange } from './discovery-exchange.js';
 import { DiscoveryLink, type DiscoveryReconnectOptions } from './discovery-link.js';
+import type { BrokerCa } from './broker-tls.js';
 
 /** Options of {@link ServerDirectory}. */
 export interface ServerDirectoryOptions {
@@ -22,6 +23,8 @@ export interface ServerDirectoryOptions {
   readonly exchange?: string;
   /** How to reconnect after losing the broker. */
   readonly reconnect?: DiscoveryReconnectOptions;
+  /** The CA to trust for an `amqps://` broker instead of the system's (PEM). */
+  readonly ca?: BrokerCa;
   /**
    * Failures the directory survives: a lost connection, a failed reconnect attempt, a message on
    * the exchange that is not a valid announcement (it is ignored).
@@ -112,6 +115,7 @@ export class ServerDirectory {
       url: this.options.url,
       connectionName: 'tauon discovery directory',
       reconnect: this.options.reconnect,
+      ca: this.options.ca,
       onChannel: (channel) => this.listen(channel),
       onChannelLost: () => undefined,
       onError: (error) => this.report(error),
@@ -224,6 +228,8 @@ export interface DiscoverServersOptions {
    * @default 2500
    */
   readonly waitMs?: number;
+  /** The CA to trust for an `amqps://` broker instead of the system's (PEM). */
+  readonly ca?: BrokerCa;
 }
 
 /** A little more than the default announcement interval. */
@@ -240,7 +246,7 @@ const DEFAULT_DISCOVERY_WAIT_MS = DEFAULT_ANNOUNCE_INTERVAL_MS + 500;
  * @throws TauonError `closed` when the broker cannot be reached.
  */
 export async function discoverServers(url: string, options: DiscoverServersOptions = {}): Promise<ServerAnnouncement[]> {
-  const directory = new ServerDirectory({ url, exchange: options.exchange });
+  const directory = new ServerDirectory({ url, exchange: options.exchange, ...(options.ca === undefined ? {} : { ca: options.ca }) });
   try {
     await directory.start();
     await new Promise((resolve) => setTimeout(resolve, options.waitMs ?? DEFAULT_DISCOVERY_WAIT_MS));

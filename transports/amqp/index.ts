@@ -12,6 +12,7 @@ export { AmqpServerTransport, SERVICE_QUEUE_EXPIRES_MS } from './amqp-server-tra
 export type { AmqpServerTransportOptions } from './amqp-server-transport.js';
 export type { ReconnectOptions } from './reconnect-delay.js';
 export { redactUrl } from './broker-link.js';
+export type { BrokerCa } from './broker-tls.js';
 export { CloseHeaders, ContentTypes, DEFAULT_SERVICE, MessageTypes } from './binding.js';
 export { ServerAnnouncer, type ServerAnnouncerOptions } from './announcer.js';
 export {

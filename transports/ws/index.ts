@@ -10,4 +10,6 @@ export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 export { WsServerTransport } from './ws-server-transport.js';
 export type { WsServerTransportOptions } from './ws-server-transport.js';
 export { listenWs } from './listen-ws.js';
+export { BrowserGuard, normalizeOrigin } from './browser-guard.js';
+export type { BrowserGuardOptions, BrowserRefusal } from './browser-guard.js';
 export type { ListenWsOptions, WsListener } from './listen-ws.js';

@@ -1,10 +1,11 @@
 import { createServer } from 'node:http';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { BrowserGuardOptions } from './browser-guard.js';
 import { WsServerTransport } from './ws-server-transport.js';
 
-/** Options of {@link listenWs}. */
-export interface ListenWsOptions {
+/** Options of {@link listenWs}; `allowOrigins` and `allowHosts` as for {@link WsServerTransport}. */
+export interface ListenWsOptions extends BrowserGuardOptions {
   /**
    * The interface to listen on.
    * @default '127.0.0.1'
@@ -85,6 +86,8 @@ export async function listenWs(options: ListenWsOptions = {}): Promise<WsListene
     path,
     ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
     ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
+    ...(options.allowOrigins === undefined ? {} : { allowOrigins: options.allowOrigins }),
+    ...(options.allowHosts === undefined ? {} : { allowHosts: options.allowHosts }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -13,6 +13,12 @@ export interface WsTransportOptions {
    */
   readonly headers?: Readonly<Record<string, string>>;
   /**
+   * The certificates of the authorities to trust for a `wss://` server, instead of the system's
+   * (PEM text or bytes, one or several), for a self-signed or private certificate. Node only
+   * (browsers trust their system's store): with `ca`, the `ws` package is used.
+   */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /**
    * How long connect() waits for the connection to open, in ms.
    * @default 10000
    */
@@ -51,16 +57,40 @@ function messageOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Node's codes of a server certificate that is not trusted here (a missing CA) or is not valid. */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/** The message of a TLS failure, with what to do when the server's certificate is not trusted. */
+function withTrustHint(message: string | undefined, error: unknown): string | undefined {
+  if (message === undefined || typeof error !== 'object' || error === null) return message;
+  const { code, error: inner } = error as { code?: unknown; error?: { code?: unknown } };
+  const tlsCode = typeof code === 'string' ? code : inner?.code;
+  if (typeof tlsCode !== 'string' || !UNTRUSTED_CERTIFICATE_CODES.has(tlsCode)) return message;
+  return `${message} (the server's certificate is not trusted here: give the certificate of the CA that signed it, option ca)`;
+}
+
 function cannotConnect(url: string, why: string, cause?: unknown): TauonError {
   return new TauonError('closed', `cannot connect to ${url}: ${why}`, { cause });
 }
 
+/** Headers and a CA are options of the `ws` package that a standard WebSocket does not take. */
+function needsWsPackage(options: WsTransportOptions): boolean {
+  return options.headers !== undefined || options.ca !== undefined;
+}
+
 async function implementation(url: string, options: WsTransportOptions): Promise<Implementation> {
   if (options.WebSocket !== undefined) {
-    return { WebSocket: options.WebSocket, takesOptions: options.headers !== undefined, binaryType: 'arraybuffer' };
+    return { WebSocket: options.WebSocket, takesOptions: needsWsPackage(options), binaryType: 'arraybuffer' };
   }
   const global = (globalThis as { WebSocket?: unknown }).WebSocket;
-  if (options.headers === undefined && typeof global === 'function') {
+  if (!needsWsPackage(options) && typeof global === 'function') {
     return { WebSocket: global as WebSocketConstructor, takesOptions: false, binaryType: 'arraybuffer' };
   }
   try {
@@ -86,6 +116,7 @@ function open(
       const socket = takesOptions
         ? new WebSocket(url, options.protocols, {
             ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
+            ...(options.ca === undefined ? {} : { ca: options.ca }),
             closeTimeout: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
           })
         : new WebSocket(url, options.protocols);
@@ -113,7 +144,7 @@ function open(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const why = messageOf(lastError) ?? `closed before it opened (code ${info.code})`;
+        const why = withTrustHint(messageOf(lastError), lastError) ?? `closed before it opened (code ${info.code})`;
         reject(cannotConnect(url, why, lastError));
       });
     } catch (error) {

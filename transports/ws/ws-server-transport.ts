@@ -1,16 +1,25 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ServerOptions, WebSocket } from 'ws';
 import { TauonError } from '../../protocol/errors.js';
 import type { Connection, ServerTransport } from '../transport.js';
 import { CloseCodes } from '../transport.js';
+import { BrowserGuard, REFUSAL_STATUS_TEXT, type BrowserGuardOptions } from './browser-guard.js';
 import { WsServerConnection } from './ws-server-connection.js';
 
-/** Options of {@link WsServerTransport}. */
-export interface WsServerTransportOptions {
-  /** The HTTP server to ride on; it keeps serving its other requests. It is not closed by `close()`. */
-  readonly server: Server;
+/**
+ * Options of {@link WsServerTransport}. `allowOrigins` and `allowHosts` say which browser pages
+ * may upgrade (see {@link BrowserGuardOptions}): by default only pages of the server's own origin,
+ * and on loopback only requests for loopback names; clients that send no Origin (programs) pass.
+ */
+export interface WsServerTransportOptions extends BrowserGuardOptions {
+  /**
+   * The HTTP or HTTPS server to ride on (HTTPS: the transport serves `wss:`); it keeps serving
+   * its other requests. It is not closed by `close()`.
+   */
+  readonly server: Server | HttpsServer;
   /**
    * The URL path that upgrades to WebSocket (the query string is ignored).
    * @default '/'
@@ -39,14 +48,14 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? target : target.slice(0, query);
 }
 
-/** Answers an upgrade request with a plain HTTP status and closes its socket. */
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+/** Answers an upgrade request with a plain HTTP status (and `body`, else the reason) and closes its socket. */
+function refuseUpgrade(socket: Duplex, status: number, text: string, body: string = text): void {
   // The client may already be gone; a write error then is of no interest.
   socket.on('error', () => undefined);
   socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
@@ -83,8 +92,9 @@ export class WsServerTransport implements ServerTransport {
   /** The largest message accepted, in bytes. */
   readonly maxPayload: number;
 
-  readonly #server: Server;
+  readonly #server: Server | HttpsServer;
   readonly #closeTimeoutMs: number;
+  readonly #guard: BrowserGuard;
   readonly #open = new Set<WsServerConnection>();
   #webSocketServer: WebSocketServer | undefined;
   #onConnection: ((connection: Connection) => void) | undefined;
@@ -99,6 +109,7 @@ export class WsServerTransport implements ServerTransport {
     this.path = options.path ?? '/';
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#guard = new BrowserGuard(options);
   }
 
   listen(onConnection: (connection: Connection) => void): Promise<void> {
@@ -151,6 +162,12 @@ export class WsServerTransport implements ServerTransport {
     if (pathOf(request.url) !== this.path) {
       // Another 'upgrade' listener may serve that path; with none, answer rather than hang.
       if (this.#server.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    // Before any frame: a page that may not use this server never gets a socket.
+    const refusal = this.#guard.check(request);
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, refusal.status, REFUSAL_STATUS_TEXT[refusal.status], refusal.message);
       return;
     }
     const webSocketServer = this.#webSocketServer;
