@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { AuthConfigSchema, resolveSecretFiles } from './auth/auth-config-schema.js';
 
 /*
  * The configuration file of `tauon serve --config FILE` (reference: docs/configuration.md):
- * which stores to open, which stream-name prefixes go to which store, where to listen. Checked
+ * which stores to open, which stream-name prefixes go to which store, where to listen, who may
+ * connect (`auth`, with its secrets read from the environment or from files). Checked
  * with zod; every problem is reported with the path of the field it is about.
  */
 
@@ -87,6 +89,8 @@ export const TauonConfigSchema = z
         service: z.string().min(1).default('tauon'),
       })
       .optional(),
+    /** Who may use the server and what each may do (docs/security.md). Absent: everyone, everything. */
+    auth: AuthConfigSchema.optional(),
   })
   .superRefine((config, context) => {
     const names = Object.keys(config.stores);
@@ -181,7 +185,7 @@ export class ConfigError extends Error {
 
 /**
  * Checks a configuration (the parsed JSON of a file), fills in its defaults, and resolves the
- * lmdb directories against `baseDir` (the configuration file's directory).
+ * lmdb directories and secret files against `baseDir` (the configuration file's directory).
  *
  * @throws ConfigError naming every field that is wrong, by its path.
  * @example
@@ -205,7 +209,7 @@ export function parseConfig(input: unknown, source: string, baseDir: string): Ta
       spec.kind === 'lmdb' ? { ...spec, path: resolve(baseDir, spec.path) } : spec,
     ]),
   );
-  return { ...config, stores };
+  return { ...config, stores, ...(config.auth === undefined ? {} : { auth: resolveSecretFiles(config.auth, baseDir) }) };
 }
 
 /**

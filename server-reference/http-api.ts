@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TauonError } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
+import type { Permissions } from './auth/permissions.js';
 import { HTTP_STATUS } from './http-status.js';
 import type { TauonServer } from './server.js';
 
@@ -18,7 +19,9 @@ import type { TauonServer } from './server.js';
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code. When the
- * server authenticates, requests need `Authorization: Bearer <token>`.
+ * server authenticates, requests need `Authorization: Bearer <token>` (401 without a good one),
+ * and each route is checked against what the token grants, as the frame it stands for is in a
+ * session (403 `forbidden` naming the permission and the stream or selector).
  */
 export function createHttpApi(server: TauonServer): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
@@ -44,9 +47,9 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   if (method === 'GET' && parts.length === 1 && parts[0] === 'health') return [200, { ok: true }];
   const header = request.headers.authorization;
   const token = header?.startsWith('Bearer ') === true ? header.slice(7) : undefined;
-  if (!(await server.admits(token))) throw new TauonError('unauthorized', 'a valid bearer token is required');
+  const { permissions } = await server.authenticateToken(token);
   const query = url.searchParams;
-  if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 });
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 }, permissions);
   if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
   if (method === 'GET' && parts.length === 1) {
     return answer(server, {
@@ -55,7 +58,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       prefix: query.get('prefix') ?? undefined,
       after: query.get('after') ?? undefined,
       limit: numberParam(query, 'limit'),
-    });
+    }, permissions);
   }
   const stream = parts[1];
   if (parts.length === 3 && parts[2] === 'events' && method === 'GET') {
@@ -67,7 +70,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       direction: query.get('direction') ?? undefined,
       limit: numberParam(query, 'limit'),
       filter: filterParam(query),
-    });
+    }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'events' && method === 'POST') {
     const body = await readJson(request);
@@ -79,18 +82,18 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       events: Array.isArray(body) ? body : [body],
       expected: expected === null ? undefined : /^\d+$/.test(expected) ? Number(expected) : expected,
       dedupe: query.get('dedupe') === 'true' ? true : undefined,
-    });
+    }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'surface' && method === 'GET') {
-    return answer(server, { type: 'surface', id: 0, stream });
+    return answer(server, { type: 'surface', id: 0, stream }, permissions);
   }
   throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
 }
 
 /** Validates the request as the protocol frame it stands for, then lets the engine answer it. */
-async function answer(server: TauonServer, candidate: Record<string, unknown>): Promise<[number, unknown]> {
+async function answer(server: TauonServer, candidate: Record<string, unknown>, permissions: Permissions): Promise<[number, unknown]> {
   const frame: ClientFrame = parseClientFrame(candidate);
-  const result: ServerFrame = await server.request(frame);
+  const result: ServerFrame = await server.request(frame, permissions);
   if (result.type === 'error') {
     throw new TauonError(result.code, result.message, { details: result.details });
   }

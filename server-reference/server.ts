@@ -11,8 +11,12 @@ import type {
 } from '../protocol/frames.js';
 import type { Connection, ServerTransport } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
+import { authenticateToken, type Authenticate, type SessionAccess } from './auth/authenticator.js';
+import { refusalOf } from './auth/frame-authorization.js';
+import { Permissions } from './auth/permissions.js';
+import { readableStreamList } from './auth/readable-streams.js';
 import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, RECENT_COMMIT_EVENTS } from './limits.js';
-import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
 import type { EventStore } from './stores/event-store.js';
@@ -31,10 +35,15 @@ export interface TauonServerOptions {
   /** A live subscription this many positions behind the head is told `fell-behind`. @default 1000 */
   behindThreshold?: number;
   /**
-   * Decides whether a client's `hello` token is accepted; absent means every client is.
+   * Decides who may connect and what each may do, from the token of `hello` (or of an HTTP
+   * request's `Authorization: Bearer`): `true` for everything, a grant of read and write
+   * selectors (until its `expiresAt`), or `false` to refuse (see {@link Authenticate};
+   * `createAuthenticator` builds one from tokens, JWTs and anonymous access). Absent: every
+   * client may read and write everything.
    * @example authenticate: (token) => token === process.env.TAUON_TOKEN
+   * @example authenticate: (token) => (token === readerToken ? { read: ['orders.*'] } : token === adminToken)
    */
-  authenticate?: (token: string | undefined) => boolean | Promise<boolean>;
+  authenticate?: Authenticate;
 }
 
 /**
@@ -50,7 +59,7 @@ export class TauonServer {
   readonly heartbeatMs: number;
   readonly limits: ServerLimits;
   readonly behindThreshold: number;
-  private readonly authenticate: (token: string | undefined) => boolean | Promise<boolean>;
+  private readonly authenticate: Authenticate | undefined;
   private readonly sessions = new Set<Session>();
   private readonly following = new Set<Subscription>();
   private readonly transports: ServerTransport[] = [];
@@ -72,7 +81,7 @@ export class TauonServer {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
-    this.authenticate = options.authenticate ?? (() => true);
+    this.authenticate = options.authenticate;
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
     this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame));
   }
@@ -89,7 +98,7 @@ export class TauonServer {
       behindThreshold: this.behindThreshold,
       recent: this.recent,
       releaseHeldCommits: () => this.pacer.releaseNow(),
-      authenticate: (token) => this.admits(token),
+      authenticate: (token) => this.authenticateToken(token),
       follow: (subscription) => this.following.add(subscription),
       unfollow: (subscription) => this.following.delete(subscription),
       closed: (session) => this.sessions.delete(session),
@@ -112,10 +121,19 @@ export class TauonServer {
   /** True when a client presenting this token may use the server (the `authenticate` option). */
   async admits(token: string | undefined): Promise<boolean> {
     try {
-      return await this.authenticate(token);
+      await this.authenticateToken(token);
+      return true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * What a client presenting this token may do (the `authenticate` option, its grant compiled).
+   * @throws UnauthorizedError saying why the token is refused.
+   */
+  authenticateToken(token: string | undefined): Promise<SessionAccess> {
+    return authenticateToken(this.authenticate, token);
   }
 
   /** How many client connections are open. */
@@ -125,9 +143,15 @@ export class TauonServer {
 
   /**
    * Answers one request frame without a session, as the HTTP API does: `append`, `invalidate`,
-   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline.
+   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline. The frame
+   * is checked against `permissions` as a session's would be (`streams` lists only what they
+   * may read).
+   *
+   * @throws ForbiddenError when the permissions do not allow the frame.
    */
-  async request(frame: ClientFrame): Promise<ServerFrame> {
+  async request(frame: ClientFrame, permissions: Permissions = Permissions.all): Promise<ServerFrame> {
+    const forbidden = refusalOf(permissions, frame);
+    if (forbidden !== undefined) throw forbidden;
     switch (frame.type) {
       case 'append':
       case 'invalidate': {
@@ -143,7 +167,7 @@ export class TauonServer {
       case 'surface':
         return surfacePage(this.store, frame);
       case 'streams':
-        return streamList(this.store, this.limits, frame);
+        return readableStreamList(this.store, this.limits, frame, permissions);
       case 'info':
         return serverInfo(this.store, this.description, frame.id);
       default:
