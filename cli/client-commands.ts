@@ -5,9 +5,12 @@ import { amqpTransport, discoverServers } from '../transports/amqp/index.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 
-export const EMIT_USAGE = 'tauon emit [--url URL] [--service NAME] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
-export const TAIL_USAGE = 'tauon tail [--url URL] [--service NAME] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
-export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--prefix P]';
+export const EMIT_USAGE =
+  'tauon emit [--url URL] [--service NAME] [--token T] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
+export const TAIL_USAGE = 'tauon tail [--url URL] [--service NAME] [--token T] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
+export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--token T] [--prefix P]';
+/** Said once under the usage: where the client commands find their token. */
+export const TOKEN_USAGE = '    T: the token for a server that authenticates; default: the TAUON_TOKEN environment variable';
 export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--wait MS]';
 
 /** The transport for a `--url`: `ws://` / `wss://`, or `amqp://` / `amqps://` with the service queue. */
@@ -18,9 +21,17 @@ function transportFor(values: Record<string, string | boolean | undefined>): Cli
   throw new UsageError(`--url is a ws://, wss://, amqp:// or amqps:// URL, not "${url}"`);
 }
 
+/** The token to send: `--token`, else the TAUON_TOKEN environment variable, else none. */
+export function tokenOf(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): { token?: string } {
+  const flag = values['token'];
+  if (typeof flag === 'string') return { token: flag };
+  const variable = env['TAUON_TOKEN'];
+  return variable === undefined || variable === '' ? {} : { token: variable };
+}
+
 /** Connects once, without reconnecting: a command line call should fail fast and say why. */
 async function open(values: Record<string, string | boolean | undefined>): Promise<Client> {
-  return connect(transportFor(values), { reconnect: { enabled: false } });
+  return connect(transportFor(values), { ...tokenOf(values), reconnect: { enabled: false } });
 }
 
 /** `tauon emit`: appends one event and prints the ack as one JSON line. */
@@ -28,6 +39,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
     service: { type: 'string' },
+    token: { type: 'string' },
     key: { type: 'string' },
     id: { type: 'string' },
     expected: { type: 'string' },
@@ -73,6 +85,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
     service: { type: 'string' },
+    token: { type: 'string' },
     from: { type: 'string' },
     mode: { type: 'string' },
   });
@@ -86,7 +99,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   else if (/^\d+$/.test(fromText) && Number(fromText) >= 1) from = { at: Number(fromText) };
   else throw new UsageError('--from is start, end or a seq (1 or more)');
 
-  const client = await connect(transportFor(values));
+  const client = await connect(transportFor(values), tokenOf(values));
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
@@ -109,6 +122,7 @@ export async function streams(args: readonly string[], out: (line: string) => vo
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
     service: { type: 'string' },
+    token: { type: 'string' },
     prefix: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
