@@ -3,6 +3,6 @@
  * EventStore can run.
  * @module tauon/conformance
  */
-export { describeServer, type ServerUnderTest } from './wire-suite.js';
+export { CONFORMANCE_AUTH_PATTERN, describeServer, type AuthUnderTest, type ServerUnderTest } from './wire-suite.js';
 export { RawPeer } from './raw-peer.js';
 export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';
