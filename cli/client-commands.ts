@@ -6,9 +6,13 @@ import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 import { trustedCa } from './trusted-ca.js';
 
-export const EMIT_USAGE = 'tauon emit [--url URL] [--service NAME] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
-export const TAIL_USAGE = 'tauon tail [--url URL] [--service NAME] [--ca FILE] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
-export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--ca FILE] [--prefix P]';
+export const EMIT_USAGE =
+  'tauon emit [--url URL] [--service NAME] [--token T] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
+export const TAIL_USAGE =
+  'tauon tail [--url URL] [--service NAME] [--token T] [--ca FILE] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
+export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--token T] [--ca FILE] [--prefix P]';
+/** Said once under the usage: where the client commands find their token. */
+export const TOKEN_USAGE = '    T: the token for a server that authenticates; default: the TAUON_TOKEN environment variable';
 export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--ca FILE] [--wait MS]';
 
 /**
@@ -24,9 +28,17 @@ function transportFor(values: Record<string, string | boolean | undefined>): Cli
   throw new UsageError(`--url is a ws://, wss://, amqp:// or amqps:// URL, not "${url}"`);
 }
 
+/** The token to send: `--token`, else the TAUON_TOKEN environment variable, else none. */
+export function tokenOf(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): { token?: string } {
+  const flag = values['token'];
+  if (typeof flag === 'string') return { token: flag };
+  const variable = env['TAUON_TOKEN'];
+  return variable === undefined || variable === '' ? {} : { token: variable };
+}
+
 /** Connects once, without reconnecting: a command line call should fail fast and say why. */
 async function open(values: Record<string, string | boolean | undefined>): Promise<Client> {
-  return connect(transportFor(values), { reconnect: { enabled: false } });
+  return connect(transportFor(values), { ...tokenOf(values), reconnect: { enabled: false } });
 }
 
 /** `tauon emit`: appends one event and prints the ack as one JSON line. */
@@ -35,6 +47,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
     url: { type: 'string' },
     service: { type: 'string' },
     ca: { type: 'string' },
+    token: { type: 'string' },
     key: { type: 'string' },
     id: { type: 'string' },
     expected: { type: 'string' },
@@ -81,6 +94,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
     url: { type: 'string' },
     service: { type: 'string' },
     ca: { type: 'string' },
+    token: { type: 'string' },
     from: { type: 'string' },
     mode: { type: 'string' },
   });
@@ -94,7 +108,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   else if (/^\d+$/.test(fromText) && Number(fromText) >= 1) from = { at: Number(fromText) };
   else throw new UsageError('--from is start, end or a seq (1 or more)');
 
-  const client = await connect(transportFor(values));
+  const client = await connect(transportFor(values), tokenOf(values));
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
@@ -118,6 +132,7 @@ export async function streams(args: readonly string[], out: (line: string) => vo
     url: { type: 'string' },
     service: { type: 'string' },
     ca: { type: 'string' },
+    token: { type: 'string' },
     prefix: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);

@@ -8,20 +8,22 @@ import { parseStoreUrl } from '../server-reference/config-store-url.js';
 import { createHttpApi } from '../server-reference/http-api.js';
 import { TauonServer } from '../server-reference/server.js';
 import { parseCommand, stringFlag, UsageError } from './arguments.js';
+import { serveAccess } from './serve-access.js';
 import { createListener, SERVE_DOOR_FLAGS, serveDoorsOf } from './serve-doors.js';
 
 export const SERVE_USAGE =
-  'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME]\n' +
+  'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME] [--allow-anonymous]\n' +
   '    [--tls-cert FILE --tls-key FILE] [--allow-origin ORIGIN]... [--allow-host NAME]... [--amqp-ca FILE]\n' +
-  '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md';
+  '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md (its "auth" locks the server: docs/security.md)';
 
 /**
  * `tauon serve`: the reference server, WebSocket and HTTP on one port, and with `--amqp` also on
  * a RabbitMQ broker (consuming the service queue, announced for discovery). The store is the
  * lmdb store in `--data` (default `./data`), the one store `--store` names, or the stores and
  * routes of a configuration file (`--config`); flags given beside `--config` override its
- * `listen` and `amqp`. Runs until SIGINT or SIGTERM, then closes connections and the store
- * cleanly.
+ * `listen` and `amqp`. Clients authenticate as the configuration's `auth` says; without it, a
+ * server reachable from other machines refuses to start unless `--allow-anonymous` is given.
+ * Runs until SIGINT or SIGTERM, then closes connections and the store cleanly.
  */
 export async function serve(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
@@ -33,6 +35,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     amqp: { type: 'string' },
     service: { type: 'string' },
     ...SERVE_DOOR_FLAGS,
+    'allow-anonymous': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const config = await configOf(values);
@@ -41,10 +44,17 @@ export async function serve(args: readonly string[], out: (line: string) => void
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535`);
   const amqpUrl = typeof values['amqp'] === 'string' ? values['amqp'] : config.amqp?.url;
   const service = stringFlag(values, 'service', config.amqp?.service ?? 'tauon');
+  const access = await serveAccess({
+    host,
+    amqpUrl,
+    auth: config.auth,
+    allowAnonymous: values['allow-anonymous'] === true,
+    source: typeof values['config'] === 'string' ? values['config'] : 'the configuration',
+  });
 
   const doors = await serveDoorsOf(values, config);
   const store = await openConfiguredStore(config);
-  const server = new TauonServer({ store });
+  const server = new TauonServer({ store, ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }) });
   const { allowOrigins, allowHosts } = doors;
   const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts }));
   await server.listen(new WsServerTransport({ server: http, allowOrigins, allowHosts }));
@@ -75,6 +85,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const secure = doors.tls === undefined ? '' : 's';
   out(`tauon: serving ws${secure}://${host}:${bound}/ and http${secure}://${host}:${bound}/ (${describeStores(config)})`);
   if (amqpUrl !== undefined) out(`tauon: serving on ${redactUrl(amqpUrl)} as service "${service}"`);
+  for (const line of access.lines) out(line);
 
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);

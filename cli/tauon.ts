@@ -9,10 +9,11 @@ import {
   STREAMS_USAGE,
   tail,
   TAIL_USAGE,
+  TOKEN_USAGE,
 } from './client-commands.js';
 import { serve, SERVE_USAGE } from './serve.js';
 
-const USAGE = ['usage:', `  ${SERVE_USAGE}`, `  ${EMIT_USAGE}`, `  ${TAIL_USAGE}`, `  ${STREAMS_USAGE}`, `  ${DISCOVER_USAGE}`].join(
+const USAGE = ['usage:', `  ${SERVE_USAGE}`, `  ${EMIT_USAGE}`, `  ${TAIL_USAGE}`, `  ${STREAMS_USAGE}`, TOKEN_USAGE, `  ${DISCOVER_USAGE}`].join(
   '\n',
 );
 

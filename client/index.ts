@@ -37,7 +37,9 @@ export {
   BadFrameError,
   ChainBrokenError,
   ConnectionClosedError,
+  ForbiddenError,
   TauonError,
+  UnauthorizedError,
   WrongExpectedVersionError,
 } from '../protocol/errors.js';
 export type { ErrorCode } from '../protocol/error-codes.js';

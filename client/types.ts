@@ -195,7 +195,11 @@ export interface ReconnectOptions {
 export interface ConnectOptions {
   /**
    * The token sent in `hello`, or a function that returns one (called before every dial, so a
-   * rotating token works across reconnects).
+   * rotating token works across reconnects). A server closes a session when its token expires
+   * (an `error` with code `unauthorized`, then close 4001): the client dials again, with a fresh
+   * token from the function, and resumes its subscriptions and unacknowledged emits. A token
+   * refused at `hello` (`reject`) is final: the client closes.
+   * @example token: async () => (await fetch('/auth/tauon-token')).text()
    */
   token?: string | (() => string | Promise<string>);
   /**

@@ -66,6 +66,26 @@ export class BadFrameError extends TauonError {
   }
 }
 
+/** A token was missing, refused, or has expired: at `hello` (in `reject`), or when a session's token expires. */
+export class UnauthorizedError extends TauonError {
+  override readonly name = 'UnauthorizedError';
+  constructor(message: string, cause?: unknown) {
+    super('unauthorized', message, { cause });
+  }
+}
+
+/** The session's permissions do not allow this: `permission` on `selector` (a stream, a pattern or `$all`). */
+export class ForbiddenError extends TauonError {
+  override readonly name = 'ForbiddenError';
+  constructor(
+    readonly permission: 'read' | 'write',
+    readonly selector: string,
+    message?: string,
+  ) {
+    super('forbidden', message ?? `no ${permission} permission on "${selector}"`, { details: { permission, selector } });
+  }
+}
+
 /** Builds the most specific error class for a code received on the wire. */
 export function errorFromWire(
   code: ErrorCode,
@@ -80,5 +100,9 @@ export function errorFromWire(
     return new ChainBrokenError(String(details['stream']), message);
   }
   if (code === 'bad-frame') return new BadFrameError(message);
+  if (code === 'unauthorized') return new UnauthorizedError(message);
+  if (code === 'forbidden' && (details?.['permission'] === 'read' || details?.['permission'] === 'write')) {
+    return new ForbiddenError(details['permission'], String(details['selector']), message);
+  }
   return new TauonError(code, message, { details });
 }

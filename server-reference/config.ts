@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { HttpSpecSchema, resolveTlsSpec, TlsSpecSchema } from './config-doors.js';
+import { AuthConfigSchema, resolveSecretFiles } from './auth/auth-config-schema.js';
 
 /*
  * The configuration file of `tauon serve --config FILE` (reference: docs/configuration.md):
- * which stores to open, which stream-name prefixes go to which store, where to listen. Checked
+ * which stores to open, which stream-name prefixes go to which store, where to listen, who may
+ * connect (`auth`, with its secrets read from the environment or from files). Checked
  * with zod; every problem is reported with the path of the field it is about.
  */
 
@@ -94,6 +96,8 @@ export const TauonConfigSchema = z
     tls: TlsSpecSchema.optional(),
     /** Which browser pages may use the server. */
     http: HttpSpecSchema.optional(),
+    /** Who may use the server and what each may do (docs/security.md). Absent: everyone, everything. */
+    auth: AuthConfigSchema.optional(),
   })
   .superRefine((config, context) => {
     const names = Object.keys(config.stores);
@@ -188,7 +192,7 @@ export class ConfigError extends Error {
 
 /**
  * Checks a configuration (the parsed JSON of a file), fills in its defaults, and resolves the
- * lmdb directories against `baseDir` (the configuration file's directory).
+ * lmdb directories and secret files against `baseDir` (the configuration file's directory).
  *
  * @throws ConfigError naming every field that is wrong, by its path.
  * @example
@@ -217,6 +221,7 @@ export function parseConfig(input: unknown, source: string, baseDir: string): Ta
     stores,
     ...(config.tls === undefined ? {} : { tls: resolveTlsSpec(config.tls, baseDir) }),
     ...(config.amqp?.ca === undefined ? {} : { amqp: { ...config.amqp, ca: resolve(baseDir, config.amqp.ca) } }),
+    ...(config.auth === undefined ? {} : { auth: resolveSecretFiles(config.auth, baseDir) }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TauonError } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
+import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
 import type { TauonServer } from './server.js';
 
@@ -19,7 +20,9 @@ import type { TauonServer } from './server.js';
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
  * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
- * When the server authenticates, requests need `Authorization: Bearer <token>`. POST bodies must
+ * When the server authenticates, requests need `Authorization: Bearer <token>` (401 without a good one),
+ * and each route is checked against what the token grants, as the frame it stands for is in a
+ * session (403 `forbidden` naming the permission and the stream or selector). POST bodies must
  * be sent as `Content-Type: application/json` (else 415). Browser pages of other origins than
  * `options.allowOrigins` are refused (403), allowed ones get CORS answers; on loopback, a Host
  * header that is not a loopback name nor in `options.allowHosts` is refused (421).
@@ -55,9 +58,9 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   if (method === 'GET' && parts.length === 1 && parts[0] === 'health') return [200, { ok: true }];
   const header = request.headers.authorization;
   const token = header?.startsWith('Bearer ') === true ? header.slice(7) : undefined;
-  if (!(await server.admits(token))) throw new TauonError('unauthorized', 'a valid bearer token is required');
+  const { permissions } = await server.authenticateToken(token);
   const query = url.searchParams;
-  if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 });
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 }, permissions);
   if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
   if (method === 'GET' && parts.length === 1) {
     return answer(server, {
@@ -66,7 +69,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       prefix: query.get('prefix') ?? undefined,
       after: query.get('after') ?? undefined,
       limit: numberParam(query, 'limit'),
-    });
+    }, permissions);
   }
   const stream = parts[1];
   if (parts.length === 3 && parts[2] === 'events' && method === 'GET') {
@@ -78,7 +81,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       direction: query.get('direction') ?? undefined,
       limit: numberParam(query, 'limit'),
       filter: filterParam(query),
-    });
+    }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'events' && method === 'POST') {
     const body = await readJson(request);
@@ -90,18 +93,18 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       events: Array.isArray(body) ? body : [body],
       expected: expected === null ? undefined : /^\d+$/.test(expected) ? Number(expected) : expected,
       dedupe: query.get('dedupe') === 'true' ? true : undefined,
-    });
+    }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'surface' && method === 'GET') {
-    return answer(server, { type: 'surface', id: 0, stream });
+    return answer(server, { type: 'surface', id: 0, stream }, permissions);
   }
   throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
 }
 
 /** Validates the request as the protocol frame it stands for, then lets the engine answer it. */
-async function answer(server: TauonServer, candidate: Record<string, unknown>): Promise<[number, unknown]> {
+async function answer(server: TauonServer, candidate: Record<string, unknown>, permissions: Permissions): Promise<[number, unknown]> {
   const frame: ClientFrame = parseClientFrame(candidate);
-  const result: ServerFrame = await server.request(frame);
+  const result: ServerFrame = await server.request(frame, permissions);
   if (result.type === 'error') {
     throw new TauonError(result.code, result.message, { details: result.details });
   }

@@ -14,6 +14,12 @@ export {
   type InternalErrorLog,
   type InternalErrorRecord,
 } from './internal-errors.js';
+export { createAuthenticator, type AuthOptions } from './auth/create-authenticator.js';
+export type { Authenticate, Grant, SessionAccess } from './auth/authenticator.js';
+export { Permissions, type Access } from './auth/permissions.js';
+export { jwtVerifier, type JwtOptions, type JwtVerifier } from './auth/jwt-authenticator.js';
+export type { StaticToken } from './auth/token-authenticator.js';
+export { ForbiddenError, UnauthorizedError } from '../protocol/errors.js';
 export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD } from './limits.js';
 export { INVALIDATED_TYPE } from './invalidation.js';
 export * from './stores/index.js';

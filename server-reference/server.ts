@@ -12,8 +12,12 @@ import type {
 import type { Connection, ServerTransport } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
 import { InternalErrors, type InternalErrorLog } from './internal-errors.js';
+import { authenticateToken, type Authenticate, type SessionAccess } from './auth/authenticator.js';
+import { refusalOf } from './auth/frame-authorization.js';
+import { Permissions } from './auth/permissions.js';
+import { readableStreamList } from './auth/readable-streams.js';
 import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, RECENT_COMMIT_EVENTS } from './limits.js';
-import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
 import type { EventStore } from './stores/event-store.js';
@@ -32,10 +36,15 @@ export interface TauonServerOptions {
   /** A live subscription this many positions behind the head is told `fell-behind`. @default 1000 */
   behindThreshold?: number;
   /**
-   * Decides whether a client's `hello` token is accepted; absent means every client is.
+   * Decides who may connect and what each may do, from the token of `hello` (or of an HTTP
+   * request's `Authorization: Bearer`): `true` for everything, a grant of read and write
+   * selectors (until its `expiresAt`), or `false` to refuse (see {@link Authenticate};
+   * `createAuthenticator` builds one from tokens, JWTs and anonymous access). Absent: every
+   * client may read and write everything.
    * @example authenticate: (token) => token === process.env.TAUON_TOKEN
+   * @example authenticate: (token) => (token === readerToken ? { read: ['orders.*'] } : token === adminToken)
    */
-  authenticate?: (token: string | undefined) => boolean | Promise<boolean>;
+  authenticate?: Authenticate;
   /**
    * Where internal errors are logged, each with the id its client was told (the client gets
    * `internal error, id ID`, never the error's own message). @default one JSON line on stderr
@@ -58,7 +67,7 @@ export class TauonServer {
   readonly behindThreshold: number;
   /** Turns failures into what clients may be told, logging internal ones (for the HTTP API too). */
   readonly internalErrors: InternalErrors;
-  private readonly authenticate: (token: string | undefined) => boolean | Promise<boolean>;
+  private readonly authenticate: Authenticate | undefined;
   private readonly sessions = new Set<Session>();
   private readonly following = new Set<Subscription>();
   private readonly transports: ServerTransport[] = [];
@@ -80,7 +89,7 @@ export class TauonServer {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
-    this.authenticate = options.authenticate ?? (() => true);
+    this.authenticate = options.authenticate;
     this.internalErrors = new InternalErrors(options.errorLog);
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
     this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame), this.internalErrors);
@@ -98,7 +107,7 @@ export class TauonServer {
       behindThreshold: this.behindThreshold,
       recent: this.recent,
       releaseHeldCommits: () => this.pacer.releaseNow(),
-      authenticate: (token) => this.admits(token),
+      authenticate: (token) => this.authenticateToken(token),
       errors: this.internalErrors,
       follow: (subscription) => this.following.add(subscription),
       unfollow: (subscription) => this.following.delete(subscription),
@@ -122,10 +131,19 @@ export class TauonServer {
   /** True when a client presenting this token may use the server (the `authenticate` option). */
   async admits(token: string | undefined): Promise<boolean> {
     try {
-      return await this.authenticate(token);
+      await this.authenticateToken(token);
+      return true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * What a client presenting this token may do (the `authenticate` option, its grant compiled).
+   * @throws UnauthorizedError saying why the token is refused.
+   */
+  authenticateToken(token: string | undefined): Promise<SessionAccess> {
+    return authenticateToken(this.authenticate, token);
   }
 
   /** How many client connections are open. */
@@ -135,18 +153,24 @@ export class TauonServer {
 
   /**
    * Answers one request frame without a session, as the HTTP API does: `append`, `invalidate`,
-   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline. A failure of
-   * the server answers an `internal` error with an id, the full error logged (`errorLog`).
+   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline. The frame
+   * is checked against `permissions` as a session's would be (`streams` lists only what they
+   * may read). A failure of the server answers an `internal` error with an id, the full error
+   * logged (`errorLog`).
+   *
+   * @throws ForbiddenError when the permissions do not allow the frame.
    */
-  async request(frame: ClientFrame): Promise<ServerFrame> {
+  async request(frame: ClientFrame, permissions: Permissions = Permissions.all): Promise<ServerFrame> {
+    const forbidden = refusalOf(permissions, frame);
+    if (forbidden !== undefined) throw forbidden;
     try {
-      return await this.answerRequest(frame);
+      return await this.answerRequest(frame, permissions);
     } catch (error) {
       throw this.internalErrors.expose(error, frame.type);
     }
   }
 
-  private async answerRequest(frame: ClientFrame): Promise<ServerFrame> {
+  private async answerRequest(frame: ClientFrame, permissions: Permissions): Promise<ServerFrame> {
     switch (frame.type) {
       case 'append':
       case 'invalidate': {
@@ -162,7 +186,7 @@ export class TauonServer {
       case 'surface':
         return surfacePage(this.store, frame);
       case 'streams':
-        return streamList(this.store, this.limits, frame);
+        return readableStreamList(this.store, this.limits, frame, permissions);
       case 'info':
         return serverInfo(this.store, this.description, frame.id);
       default:

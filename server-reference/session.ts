@@ -8,10 +8,15 @@ import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
+import { describeTime, type SessionAccess } from './auth/authenticator.js';
+import { atInstant } from './auth/expiry-timer.js';
+import { refusalOf } from './auth/frame-authorization.js';
+import { Permissions } from './auth/permissions.js';
+import { readableStreamList } from './auth/readable-streams.js';
 import { compileFilter } from './event-filter.js';
 import type { InternalErrors } from './internal-errors.js';
 import { HEARTBEAT_MISSES } from './limits.js';
-import { readPage, serverInfo, streamList, surfacePage, type ServerDescription } from './queries.js';
+import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
 import { resolveForwardCursor } from './start-position.js';
@@ -26,7 +31,8 @@ export interface SessionHost extends ServerDescription {
   readonly recent: RecentCommits;
   /** Delivers the commits the live fan-out holds back (FanOutPacer) now; false when none are. */
   releaseHeldCommits(): boolean;
-  authenticate(token: string | undefined): Promise<boolean>;
+  /** What the token of `hello` may do; throws an UnauthorizedError when it is refused. */
+  authenticate(token: string | undefined): Promise<SessionAccess>;
   /** Turns failures into what the client may be told, logging internal ones. */
   readonly errors: InternalErrors;
   /** Subscriptions that follow commits are registered with the server's commit fan-out. */
@@ -50,6 +56,9 @@ export class Session {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private nonce = 0;
+  /** What the session may do: decided at `hello`, checked on every frame. */
+  private permissions = Permissions.none;
+  private cancelExpiry: (() => void) | undefined;
 
   constructor(
     private readonly host: SessionHost,
@@ -145,12 +154,15 @@ export class Session {
       this.reject('unsupported-version', `this server speaks protocol versions ${SUPPORTED_VERSIONS.join(', ')}`);
       return;
     }
-    const allowed = await this.host.authenticate(hello.token);
-    if (this.isClosed) return;
-    if (!allowed) {
-      this.reject('unauthorized', hello.token === undefined ? 'this server requires a token' : 'the token was refused');
+    let access: SessionAccess;
+    try {
+      access = await this.host.authenticate(hello.token);
+    } catch (error) {
+      if (!this.isClosed) this.reject('unauthorized', error instanceof Error ? error.message : 'the token was refused');
       return;
     }
+    if (this.isClosed) return;
+    this.permissions = access.permissions;
     this.state = 'open';
     this.send({
       type: 'welcome',
@@ -159,6 +171,8 @@ export class Session {
       heartbeat: this.host.heartbeatMs,
       limits: this.host.limits,
     });
+    const expiresAt = access.expiresAt;
+    if (expiresAt !== undefined) this.cancelExpiry = atInstant(expiresAt, () => this.expire(expiresAt));
   }
 
   private reject(code: 'unsupported-version' | 'unauthorized', message: string): void {
@@ -166,7 +180,21 @@ export class Session {
     this.close(CloseCodes.handshake, code);
   }
 
+  /** The token the session was opened with has expired: say so and close, and the client reconnects with a fresh one. */
+  private expire(expiresAt: number): void {
+    if (this.isClosed) return;
+    this.send({ type: 'error', code: 'unauthorized', message: `the token expired at ${describeTime(expiresAt)}` });
+    this.close(CloseCodes.handshake, 'token expired');
+  }
+
   private dispatch(frame: ClientFrame): void {
+    const forbidden = refusalOf(this.permissions, frame);
+    if (forbidden !== undefined) {
+      // A refused write keeps its place in the write order (and breaks its stream's chain).
+      if (frame.type === 'append' || frame.type === 'invalidate') this.pipeline.reject(frame.id, frame.stream, forbidden);
+      else this.send({ type: 'error', ...idsOf(frame), code: forbidden.code, message: forbidden.message, details: { ...forbidden.details } });
+      return;
+    }
     switch (frame.type) {
       case 'append':
       case 'invalidate':
@@ -188,7 +216,7 @@ export class Session {
         this.answer(frame.id, surfacePage(this.host.store, frame), 'surface');
         return;
       case 'streams':
-        this.answer(frame.id, streamList(this.host.store, this.host.limits, frame), 'streams');
+        this.answer(frame.id, readableStreamList(this.host.store, this.host.limits, frame, this.permissions), 'streams');
         return;
       case 'info':
         this.answer(frame.id, serverInfo(this.host.store, this.host, frame.id), 'info');
@@ -352,6 +380,7 @@ export class Session {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.heartbeat);
+    this.cancelExpiry?.();
     for (const subscription of this.subscriptions.values()) {
       subscription.close();
       if (subscription instanceof Subscription) this.host.unfollow(subscription);

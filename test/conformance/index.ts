@@ -3,7 +3,7 @@
  * EventStore can run.
  * @module tauon/conformance
  */
-export { describeServer, type ServerUnderTest } from './wire-suite.js';
+export { CONFORMANCE_AUTH_PATTERN, describeServer, type AuthUnderTest, type ServerUnderTest } from './wire-suite.js';
 export { RawPeer } from './raw-peer.js';
 export { describeWebSocketBinding, DISALLOWED_ORIGIN } from './websocket-binding-suite.js';
 export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';
