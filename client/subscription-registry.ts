@@ -24,13 +24,12 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Opens a subscription; it subscribes at once when a session is up, else when one comes up.
-   * The window is capped at the server's `maxCredit` when it is known. Once the client is
-   * closed, the subscription fails at once with `ConnectionClosedError`.
+   * Opens a subscription; it subscribes at once when a session is up, else when one comes up
+   * (each session caps its window at that server's `maxCredit`). Once the client is closed, the
+   * subscription fails at once with `ConnectionClosedError`.
    */
   open(spec: SubscriptionSpec, consumer: FeedConsumer): Subscription {
-    const prefetch = Math.max(1, Math.min(spec.prefetch, this.sender?.limits.maxCredit ?? spec.prefetch));
-    const subscription = new Subscription(this.nextSub, { ...spec, prefetch }, consumer, (ended) => {
+    const subscription = new Subscription(this.nextSub, spec, consumer, (ended) => {
       if (this.subscriptions.get(ended.sub) === ended) this.subscriptions.delete(ended.sub);
     });
     this.nextSub += 1;

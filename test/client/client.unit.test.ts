@@ -927,6 +927,58 @@ describe('reconnect and resume', () => {
     expect((await iterator.next()).value?.seq).toBe(2);
   });
 
+  it("caps the credit at the server's maxCredit for a subscription opened while disconnected", async () => {
+    const { client, transport, peer } = await open({ prefetch: 500 });
+    peer.close();
+    await settle();
+    let failure: unknown;
+    client.subscribe('s').subscribe({ error: (error: unknown) => (failure = error) });
+    await vi.advanceTimersByTimeAsync(100);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome({ limits: { ...LIMITS, maxCredit: 50 } });
+    // More than maxCredit would be refused with `limit`, and the Observable would error.
+    expect(await again.nextOf('subscribe')).toMatchObject({ credit: 50 });
+    again.events(1, Array.from({ length: 30 }, (_, i) => stored(i + 1)));
+    expect(await again.next()).toEqual({ type: 'credit', sub: 1, n: 25 }); // half the window of 50
+    expect(failure).toBeUndefined();
+  });
+
+  it("resubscribes within a new server's smaller maxCredit, and never grants beyond it while an iterator drains what it holds", async () => {
+    const { client, transport, peer } = await open({ prefetch: 10 });
+    const iterator = client.iterate('s');
+    const first = iterator.next();
+    const frame = await peer.nextOf('subscribe');
+    expect(frame.credit).toBe(10);
+    peer.events(frame.sub, Array.from({ length: 10 }, (_, i) => stored(i + 1)));
+    expect((await first).value?.seq).toBe(1);
+    peer.close();
+    await settle();
+    await vi.advanceTimersByTimeAsync(100);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome({ limits: { ...LIMITS, maxCredit: 4 } });
+    // 9 events held, more than the new window: no credit until the iterator has taken them.
+    expect(await again.nextOf('subscribe')).toMatchObject({ from: { after: 10 }, credit: 0 });
+    let outstanding = 0;
+    let seq = 10;
+    for (let pulled = 2; pulled <= 30; pulled += 1) {
+      if (pulled > 10 && outstanding > 0) {
+        again.events(frame.sub, [stored((seq += 1))]);
+        outstanding -= 1;
+      }
+      const next = await iterator.next();
+      expect(next.value?.seq).toBe(pulled);
+      await settle();
+      for (const sent of again.unread()) {
+        expect(sent).toMatchObject({ type: 'credit', sub: frame.sub });
+        outstanding += (sent as FrameOf<'credit'>).n;
+      }
+      expect(outstanding, `credit held by the server after ${pulled} pulls`).toBeLessThanOrEqual(4);
+    }
+    await iterator.return?.();
+  });
+
   it('resumes a pattern subscription from the last store-wide position', async () => {
     const { client, transport, peer } = await open();
     client.subscribe('$all').subscribe();
