@@ -979,6 +979,43 @@ describe('reconnect and resume', () => {
     await iterator.return?.();
   });
 
+  it('fails a request or subscription that cannot be sent, alone, and resumes the rest', async () => {
+    const { client, transport, peer } = await open({ codec: 'json' });
+    const seen: number[] = [];
+    client.subscribe('s').subscribe((event) => seen.push(event.seq));
+    const subscribe = await peer.nextOf('subscribe');
+    peer.close();
+    await settle();
+    // Queued while disconnected: a JSON codec cannot encode a bigint, nor anything a circular object.
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    const badRead = outcome(client.read('s', { limit: 10n as unknown as number }));
+    const badSurface = outcome(client.surface(circular as unknown as string));
+    let badSubscription: unknown;
+    client.subscribe('t', { filter: { types: [circular as unknown as string] } }).subscribe({ error: (error: unknown) => (badSubscription = error) });
+    const goodRead = client.read('s');
+    await vi.advanceTimersByTimeAsync(100);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome();
+    await settle();
+    expect((await badRead).error).toMatchObject({ code: 'bad-frame' });
+    expect((await badSurface).error).toMatchObject({ code: 'bad-frame' });
+    expect(badSubscription).toMatchObject({ code: 'bad-frame' });
+    expect(client.status.state).toBe('connected');
+    const frames = again.unread();
+    expect(frames.map((frame) => frame.type)).toEqual(['subscribe', 'read']);
+    again.events(subscribe.sub, [stored(1)]);
+    again.send({ type: 'page', id: (frames[1] as FrameOf<'read'>).id, events: [], next: null });
+    expect((await goodRead).events).toEqual([]);
+    await settle();
+    expect(seen).toEqual([1]);
+    // Connected, it fails at once too, and nothing is left to be resent.
+    expect((await outcome(client.read('s', { limit: 10n as unknown as number }))).error).toMatchObject({ code: 'bad-frame' });
+    await settle();
+    expect(again.unread()).toEqual([]);
+  });
+
   it('resumes a pattern subscription from the last store-wide position', async () => {
     const { client, transport, peer } = await open();
     client.subscribe('$all').subscribe();
