@@ -11,11 +11,12 @@
  * Usage: node --import tsx test/client/stopped-consumer.ts URL STREAM TOTAL MODE [PREFETCH]
  * - `replay`: a cold Observable replay of TOTAL events; exits 0 once it completes with all.
  * - `iterate`: the same replay through the async iterator.
- * - `follow`: a hot-cold Observable while the client emits 300 events of its own, a few in
- *   flight at any time, to `STREAM-own-PID`; exits 0 once it has seen TOTAL events of STREAM and
- *   every one of its emits was acknowledged, in order.
+ * - `follow`: a hot-cold feed; once it has caught up (`caught-up AT`) the client emits 300
+ *   events of its own to `STREAM-own-PID`, four in flight at a time, over about 3 s; exits 0
+ *   once it has seen TOTAL events of STREAM and every one of its emits was acknowledged, in order.
  */
 import { connect } from '../../client/index.js';
+import type { FeedItem } from '../../client/index.js';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { wsTransport } from '../../transports/ws/index.js';
 
@@ -82,19 +83,25 @@ if (mode === 'iterate') {
     for await (const event of client.iterate(stream, { mode: 'cold', from: 'start' })) take(event);
     await finish();
   })();
+} else if (mode === 'replay') {
+  client.replay(stream, { from: 'start' }).subscribe({ next: take, complete: () => void finish() });
 } else {
-  client.subscribe(stream, { mode: mode === 'replay' ? 'cold' : 'hot-cold', from: 'start' }).subscribe({
-    next: take,
-    complete: () => {
-      if (mode === 'replay') void finish();
-    },
+  let emitting = false;
+  client.feed(stream, { from: 'start' }).subscribe((item: FeedItem) => {
+    if (item.kind === 'event') {
+      take(item.event);
+    } else if (item.kind === 'caught-up' && !emitting) {
+      emitting = true;
+      line(`caught-up ${item.at}`);
+      void emitOwn();
+    }
   });
 }
 
-if (mode === 'follow') {
+/** Emits of its own while it follows live; an emit that fails rejects and crashes this script, on purpose. */
+async function emitOwn(): Promise<void> {
   const own = `${stream}-own-${process.pid}`;
   let acked = 0;
-  // Four emits in flight at a time; an emit that fails rejects and crashes this script, on purpose.
   for (let n = 0; n < OWN_EMITS; n += 4) {
     const acks = await Promise.all([0, 1, 2, 3].map((i) => client.emit(own, { type: 'Own', id: `own-${process.pid}-${n + i}`, data: { n: n + i } })));
     for (const ack of acks) {
@@ -104,10 +111,9 @@ if (mode === 'follow') {
         process.exit(3);
       }
     }
-    if (n % 40 === 0) line(`emitted ${acked}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (acked % 20 === 0) line(`emitted ${acked}`);
+    await new Promise((resolve) => setTimeout(resolve, 40));
   }
   emitsDone = true;
-  line(`emitted ${acked}`);
   if (received === total) await finish();
 }
