@@ -1084,6 +1084,38 @@ describe('reconnect and resume', () => {
     expect(((await again.nextOf('append')).events[0] as { type: string }).type).toBe('during');
   });
 
+  it('dials again when the server closes a reconnect before welcome (4000), failing nothing', async () => {
+    const { client, transport, peer } = await open();
+    let failure: unknown;
+    const seen: number[] = [];
+    client.subscribe('s').subscribe({ next: (event) => seen.push(event.seq), error: (error: unknown) => (failure = error) });
+    const subscribe = await peer.nextOf('subscribe');
+    peer.events(subscribe.sub, [stored(1)]);
+    const emitted = client.emit('s', { type: 'a' });
+    const append = await peer.nextOf('append');
+    peer.close(4000);
+    await settle();
+    await vi.advanceTimersByTimeAsync(100);
+    // The handshake of the reconnect is cut: the session's ConnectionClosedError goes no further than the dial loop.
+    const cut = await transport.nextPeer();
+    await cut.nextOf('hello');
+    cut.close(4000);
+    await settle();
+    expect(client.status).toMatchObject({ state: 'reconnecting', attempt: 2, error: { code: 'closed' } });
+    await vi.advanceTimersByTimeAsync(200);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome();
+    expect(await again.next()).toMatchObject({ type: 'subscribe', from: { after: 1 } });
+    expect(await again.next()).toEqual(append);
+    again.ack(append, 2);
+    expect(await emitted).toMatchObject({ seq: 2 });
+    again.events(subscribe.sub, [stored(2)]);
+    await settle();
+    expect(seen).toEqual([1, 2]);
+    expect(failure).toBeUndefined();
+  });
+
   it('waits with exponential backoff between dials, capped at maxDelayMs', async () => {
     const { transport, peer } = await open({ reconnect: { initialDelayMs: 100, maxDelayMs: 300 } });
     transport.refusals = 3;
