@@ -17,7 +17,10 @@ import type { Client, ConnectOptions } from './types.js';
  * ```ts
  * const client = await connect(wsTransport('ws://127.0.0.1:4600'), { token });
  * await client.emit('orders', { type: 'order-placed', key: 'o-1', data: { total: 12 } });
- * client.subscribe('orders').subscribe((event) => console.log(event.seq, event.type));
+ * client.subscribe('orders').subscribe({
+ *   next: (event) => console.log(event.seq, event.type),
+ *   error: (error) => console.error('the subscription ended:', error),
+ * });
  * ```
  */
 export async function connect(transport: ClientTransport, options?: ConnectOptions): Promise<Client> {

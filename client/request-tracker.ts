@@ -6,7 +6,8 @@ import type {
   ServerInfoFrame,
   StreamListFrame,
 } from '../protocol/frames.js';
-import { RequestTimeoutError } from './errors.js';
+import { parseClientFrame } from '../protocol/validate.js';
+import { asTauonError, RequestTimeoutError } from './errors.js';
 import type { FrameSender } from './frame-sender.js';
 
 /** An answer to a request. */
@@ -45,14 +46,22 @@ export class RequestTracker {
 
   /**
    * Sends a request (now, or when a session comes up) and resolves with its answer, which must
-   * be a frame of type `expects`.
+   * be a frame of type `expects`. A request the protocol does not allow fails at once with a
+   * `bad-frame` error, whether or not a session is up.
    */
   request<T extends ResponseFrame['type']>(
     build: (id: number) => RequestBody,
     expects: T,
   ): Promise<Extract<ResponseFrame, { type: T }>> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
-    const frame = build(this.nextId());
+    let frame: RequestBody;
+    try {
+      // Checked before it is queued: a frame that cannot be encoded would otherwise fail only when
+      // it is (re)sent, in the middle of a resume. The checked copy keeps only the protocol's fields.
+      frame = parseClientFrame(build(this.nextId())) as RequestBody;
+    } catch (error) {
+      return Promise.reject(asTauonError(error, 'bad-frame', 'the request is not a valid frame'));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.pending.delete(frame.id)) {

@@ -1,6 +1,8 @@
 import { ConnectionClosedError, errorFromWire } from '../protocol/errors.js';
 import type { TauonError } from '../protocol/errors.js';
-import type { CaughtUpFrame, CompleteFrame, ErrorFrame, EventsFrame, FellBehindFrame } from '../protocol/frames.js';
+import type { CaughtUpFrame, CompleteFrame, ErrorFrame, EventsFrame, FellBehindFrame, SubscribeFrame } from '../protocol/frames.js';
+import { parseClientFrame } from '../protocol/validate.js';
+import { asTauonError } from './errors.js';
 import type { FrameSender } from './frame-sender.js';
 import { Subscription } from './subscription.js';
 import type { FeedConsumer, SubscriptionSpec } from './subscription.js';
@@ -24,18 +26,20 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Opens a subscription; it subscribes at once when a session is up, else when one comes up.
-   * The window is capped at the server's `maxCredit` when it is known. Once the client is
-   * closed, the subscription fails at once with `ConnectionClosedError`.
+   * Opens a subscription; it subscribes at once when a session is up, else when one comes up
+   * (each session caps its window at that server's `maxCredit`). A subscription the protocol
+   * does not allow fails at once with a `bad-frame` error; once the client is closed, every one
+   * fails at once with `ConnectionClosedError`.
    */
   open(spec: SubscriptionSpec, consumer: FeedConsumer): Subscription {
-    const prefetch = Math.max(1, Math.min(spec.prefetch, this.sender?.limits.maxCredit ?? spec.prefetch));
-    const subscription = new Subscription(this.nextSub, { ...spec, prefetch }, consumer, (ended) => {
+    const checked = checkSpec(spec);
+    const subscription = new Subscription(this.nextSub, checked.spec ?? spec, consumer, (ended) => {
       if (this.subscriptions.get(ended.sub) === ended) this.subscriptions.delete(ended.sub);
     });
     this.nextSub += 1;
-    if (this.closedWith !== undefined) {
-      subscription.onError(this.closedWith);
+    const refusal = this.closedWith ?? checked.error;
+    if (refusal !== undefined) {
+      subscription.onError(refusal);
       return subscription;
     }
     this.subscriptions.set(subscription.sub, subscription);
@@ -94,5 +98,22 @@ export class SubscriptionRegistry {
       if (error === undefined) subscription.onComplete();
       else subscription.onError(error);
     }
+  }
+}
+
+/**
+ * The spec with its start position and filter as the protocol takes them (only the protocol's
+ * fields), or why it cannot be sent. Checked once, before it is queued: a subscribe frame that
+ * cannot be encoded would otherwise fail only when it is (re)sent, in the middle of a resume.
+ */
+function checkSpec(spec: SubscriptionSpec): { spec?: SubscriptionSpec; error?: TauonError } {
+  const probe: Record<string, unknown> = { type: 'subscribe', sub: 1, stream: spec.stream, mode: spec.mode, credit: 0 };
+  if (spec.from !== undefined) probe['from'] = spec.from;
+  if (spec.filter !== undefined) probe['filter'] = spec.filter;
+  try {
+    const frame = parseClientFrame(probe) as SubscribeFrame;
+    return { spec: { ...spec, from: frame.from, filter: frame.filter } };
+  } catch (error) {
+    return { error: asTauonError(error, 'bad-frame', 'the subscription is not a valid frame') };
   }
 }

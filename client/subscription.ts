@@ -43,9 +43,11 @@ class Signal {
  * below the last accepted position are dropped (a server that resends after a resume must not
  * cause a duplicate), and events are handed over in the order received.
  *
- * Credit: the server may have at most `prefetch` events on the way or buffered here. Credit is
- * returned in batches as events are handed to the consumer (or dropped as duplicates), once at
- * least half the window is free.
+ * Credit: the window is `prefetch`, capped at the `maxCredit` of the session's server (known only
+ * once a session is up, and possibly smaller on the next server): the server holds at most the
+ * window minus what is buffered here. Credit is returned in batches as events are handed to the
+ * consumer (or dropped as duplicates), once at least half the window is free. More than
+ * `maxCredit` would be refused with `limit`, failing the subscription for no fault of the user.
  */
 export class Subscription {
   private readonly byPosition: boolean;
@@ -56,8 +58,10 @@ export class Subscription {
   /** The `at` of the newest caught-up / fell-behind received: everything before it was sent. */
   private examinedAt: number | undefined;
   private caughtUp = false;
-  /** Events handed over or dropped since credit was last granted. */
-  private returnable = 0;
+  /** The credit window on the current session: `prefetch`, capped at its server's `maxCredit`. */
+  private window: number;
+  /** Credit the server holds on the current session: granted, minus the events received. */
+  private outstanding = 0;
   private sender: FrameSender | undefined;
   /** `open`: live. `ending`: a terminal signal is queued behind buffered events. `ended`: done. */
   private state: 'open' | 'ending' | 'ended' = 'open';
@@ -71,6 +75,7 @@ export class Subscription {
     private readonly onEnded: (subscription: Subscription) => void,
   ) {
     this.byPosition = spec.stream === '$all' || spec.stream.endsWith('*');
+    this.window = spec.prefetch;
   }
 
   /** True once the subscription has ended (completed, failed or cancelled). */
@@ -90,14 +95,16 @@ export class Subscription {
   attach(sender: FrameSender): void {
     if (this.state !== 'open') return;
     this.sender = sender;
-    this.returnable = 0;
+    this.window = Math.max(1, Math.min(this.spec.prefetch, sender.limits.maxCredit));
+    // What is still buffered from the last session counts against the new one's window.
+    this.outstanding = Math.max(0, this.window - this.bufferedEvents);
     const { from, mode } = this.resumePoint();
     const frame: SubscribeFrame = {
       type: 'subscribe',
       sub: this.sub,
       stream: this.spec.stream,
       mode,
-      credit: Math.max(0, this.spec.prefetch - this.bufferedEvents),
+      credit: this.outstanding,
     };
     if (from !== undefined) frame.from = from;
     if (this.spec.filter !== undefined) frame.filter = this.spec.filter;
@@ -116,12 +123,11 @@ export class Subscription {
   /** An `events` frame. */
   onEvents(events: readonly StoredEvent[]): void {
     if (this.state !== 'open') return;
+    // Each used credit, duplicates too; a server sending beyond its credit is not given more.
+    this.outstanding = Math.max(0, this.outstanding - events.length);
     for (const event of events) {
       const position = this.byPosition ? event.pos : event.seq;
-      if (this.lastAccepted !== undefined && position <= this.lastAccepted) {
-        this.returnable += 1; // it used credit all the same
-        continue;
-      }
+      if (this.lastAccepted !== undefined && position <= this.lastAccepted) continue;
       this.lastAccepted = position;
       this.buffer.push(event);
       this.bufferedEvents += 1;
@@ -200,7 +206,6 @@ export class Subscription {
         if (!this.consumer.ready()) break;
         this.buffer.shift();
         this.bufferedEvents -= 1;
-        this.returnable += 1;
         this.consumer.event(item);
         this.grant();
       }
@@ -234,13 +239,13 @@ export class Subscription {
     this.onEnded(this);
   }
 
-  /** Returns credit once at least half the window is free. */
+  /** Returns credit once at least half the window is free (neither held by the server nor buffered here). */
   private grant(): void {
     if (this.state !== 'open' || this.sender === undefined) return;
-    if (this.returnable === 0 || this.returnable * 2 < this.spec.prefetch) return;
+    const n = this.window - this.outstanding - this.bufferedEvents;
+    if (n <= 0 || n * 2 < this.window) return;
     if (this.spec.mode === 'cold' && this.caughtUp) return; // nothing more will come
-    const n = this.returnable;
-    this.returnable = 0;
+    this.outstanding += n;
     this.sender.send({ type: 'credit', sub: this.sub, n });
   }
 }

@@ -83,7 +83,7 @@ export interface SubscribeOptions {
   filter?: EventFilter;
   /**
    * The credit window: at most this many events are on their way or buffered at once. Capped
-   * at the server's `maxCredit`.
+   * at the `maxCredit` of the server it (re)subscribes to.
    * @default ConnectOptions.prefetch (1000)
    */
   prefetch?: number;
@@ -303,8 +303,9 @@ export interface Client {
    * subscriber opens its own server subscription (`subscribe` frame), and unsubscribing sends
    * `unsubscribe` (it never calls `complete`). Mode `hot-cold` by default. Completes when a
    * cold subscription has delivered everything, and when the client is closed; errors with a
-   * {@link TauonError} when the server ends the subscription with an error, or when the client
-   * gives up reconnecting. Survives reconnects with no gap and no duplicate.
+   * {@link TauonError} when the server ends the subscription with an error, at once (`bad-frame`)
+   * when its options are not valid, or when the client gives up reconnecting. Survives
+   * reconnects with no gap and no duplicate.
    */
   subscribe(stream: string, options?: SubscribeOptions): Observable<StoredEvent>;
   /**
@@ -322,7 +323,10 @@ export interface Client {
    * events are ever buffered.
    */
   iterate(stream: string, options?: SubscribeOptions): EventIterator;
-  /** One page of events. Resent after a reconnect; fails with `timeout` after `requestTimeoutMs`. */
+  /**
+   * One page of events. Resent after a reconnect; fails with `timeout` after `requestTimeoutMs`,
+   * and at once with `bad-frame` when its options are not valid (as do `surface` and `streams`).
+   */
   read(stream: string, options?: ReadOptions): Promise<ReadResult>;
   /** The newest event of each key of a stream, in seq order. */
   surface(stream: string): Promise<StoredEvent[]>;

@@ -927,6 +927,95 @@ describe('reconnect and resume', () => {
     expect((await iterator.next()).value?.seq).toBe(2);
   });
 
+  it("caps the credit at the server's maxCredit for a subscription opened while disconnected", async () => {
+    const { client, transport, peer } = await open({ prefetch: 500 });
+    peer.close();
+    await settle();
+    let failure: unknown;
+    client.subscribe('s').subscribe({ error: (error: unknown) => (failure = error) });
+    await vi.advanceTimersByTimeAsync(100);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome({ limits: { ...LIMITS, maxCredit: 50 } });
+    // More than maxCredit would be refused with `limit`, and the Observable would error.
+    expect(await again.nextOf('subscribe')).toMatchObject({ credit: 50 });
+    again.events(1, Array.from({ length: 30 }, (_, i) => stored(i + 1)));
+    expect(await again.next()).toEqual({ type: 'credit', sub: 1, n: 25 }); // half the window of 50
+    expect(failure).toBeUndefined();
+  });
+
+  it("resubscribes within a new server's smaller maxCredit, and never grants beyond it while an iterator drains what it holds", async () => {
+    const { client, transport, peer } = await open({ prefetch: 10 });
+    const iterator = client.iterate('s');
+    const first = iterator.next();
+    const frame = await peer.nextOf('subscribe');
+    expect(frame.credit).toBe(10);
+    peer.events(frame.sub, Array.from({ length: 10 }, (_, i) => stored(i + 1)));
+    expect((await first).value?.seq).toBe(1);
+    peer.close();
+    await settle();
+    await vi.advanceTimersByTimeAsync(100);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome({ limits: { ...LIMITS, maxCredit: 4 } });
+    // 9 events held, more than the new window: no credit until the iterator has taken them.
+    expect(await again.nextOf('subscribe')).toMatchObject({ from: { after: 10 }, credit: 0 });
+    let outstanding = 0;
+    let seq = 10;
+    for (let pulled = 2; pulled <= 30; pulled += 1) {
+      if (pulled > 10 && outstanding > 0) {
+        again.events(frame.sub, [stored((seq += 1))]);
+        outstanding -= 1;
+      }
+      const next = await iterator.next();
+      expect(next.value?.seq).toBe(pulled);
+      await settle();
+      for (const sent of again.unread()) {
+        expect(sent).toMatchObject({ type: 'credit', sub: frame.sub });
+        outstanding += (sent as FrameOf<'credit'>).n;
+      }
+      expect(outstanding, `credit held by the server after ${pulled} pulls`).toBeLessThanOrEqual(4);
+    }
+    await iterator.return?.();
+  });
+
+  it('fails a request or subscription that cannot be sent, alone, and resumes the rest', async () => {
+    const { client, transport, peer } = await open({ codec: 'json' });
+    const seen: number[] = [];
+    client.subscribe('s').subscribe((event) => seen.push(event.seq));
+    const subscribe = await peer.nextOf('subscribe');
+    peer.close();
+    await settle();
+    // Queued while disconnected: a JSON codec cannot encode a bigint, nor anything a circular object.
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    const badRead = outcome(client.read('s', { limit: 10n as unknown as number }));
+    const badSurface = outcome(client.surface(circular as unknown as string));
+    let badSubscription: unknown;
+    client.subscribe('t', { filter: { types: [circular as unknown as string] } }).subscribe({ error: (error: unknown) => (badSubscription = error) });
+    const goodRead = client.read('s');
+    await vi.advanceTimersByTimeAsync(100);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome();
+    await settle();
+    expect((await badRead).error).toMatchObject({ code: 'bad-frame' });
+    expect((await badSurface).error).toMatchObject({ code: 'bad-frame' });
+    expect(badSubscription).toMatchObject({ code: 'bad-frame' });
+    expect(client.status.state).toBe('connected');
+    const frames = again.unread();
+    expect(frames.map((frame) => frame.type)).toEqual(['subscribe', 'read']);
+    again.events(subscribe.sub, [stored(1)]);
+    again.send({ type: 'page', id: (frames[1] as FrameOf<'read'>).id, events: [], next: null });
+    expect((await goodRead).events).toEqual([]);
+    await settle();
+    expect(seen).toEqual([1]);
+    // Connected, it fails at once too, and nothing is left to be resent.
+    expect((await outcome(client.read('s', { limit: 10n as unknown as number }))).error).toMatchObject({ code: 'bad-frame' });
+    await settle();
+    expect(again.unread()).toEqual([]);
+  });
+
   it('resumes a pattern subscription from the last store-wide position', async () => {
     const { client, transport, peer } = await open();
     client.subscribe('$all').subscribe();
@@ -993,6 +1082,38 @@ describe('reconnect and resume', () => {
     again.welcome();
     expect(await again.next()).toEqual(before);
     expect(((await again.nextOf('append')).events[0] as { type: string }).type).toBe('during');
+  });
+
+  it('dials again when the server closes a reconnect before welcome (4000), failing nothing', async () => {
+    const { client, transport, peer } = await open();
+    let failure: unknown;
+    const seen: number[] = [];
+    client.subscribe('s').subscribe({ next: (event) => seen.push(event.seq), error: (error: unknown) => (failure = error) });
+    const subscribe = await peer.nextOf('subscribe');
+    peer.events(subscribe.sub, [stored(1)]);
+    const emitted = client.emit('s', { type: 'a' });
+    const append = await peer.nextOf('append');
+    peer.close(4000);
+    await settle();
+    await vi.advanceTimersByTimeAsync(100);
+    // The handshake of the reconnect is cut: the session's ConnectionClosedError goes no further than the dial loop.
+    const cut = await transport.nextPeer();
+    await cut.nextOf('hello');
+    cut.close(4000);
+    await settle();
+    expect(client.status).toMatchObject({ state: 'reconnecting', attempt: 2, error: { code: 'closed' } });
+    await vi.advanceTimersByTimeAsync(200);
+    const again = await transport.nextPeer();
+    await again.nextOf('hello');
+    again.welcome();
+    expect(await again.next()).toMatchObject({ type: 'subscribe', from: { after: 1 } });
+    expect(await again.next()).toEqual(append);
+    again.ack(append, 2);
+    expect(await emitted).toMatchObject({ seq: 2 });
+    again.events(subscribe.sub, [stored(2)]);
+    await settle();
+    expect(seen).toEqual([1, 2]);
+    expect(failure).toBeUndefined();
   });
 
   it('waits with exponential backoff between dials, capped at maxDelayMs', async () => {
