@@ -1,7 +1,6 @@
 import { connect, type Client } from '../client/index.js';
 import type { StartPosition, StoredEvent } from '../protocol/frames.js';
 import type { ClientTransport } from '../transports/transport.js';
-import { amqpTransport, discoverServers } from '../transports/amqp/index.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 import { trustedCa } from './trusted-ca.js';
@@ -17,13 +16,17 @@ export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--ca FILE] [--wa
 
 /**
  * The transport for a `--url`: `ws://` / `wss://`, or `amqp://` / `amqps://` with the service
- * queue; over TLS it trusts the CA of `--ca` or `TAUON_CA` when one is given.
+ * queue; over TLS it trusts the CA of `--ca` or `TAUON_CA` when one is given. The AMQP transport
+ * (and amqplib, an optional dependency) is loaded for amqp URLs only.
  */
-function transportFor(values: Record<string, string | boolean | undefined>): ClientTransport {
+async function transportFor(values: Record<string, string | boolean | undefined>): Promise<ClientTransport> {
   const url = stringFlag(values, 'url', DEFAULT_URL);
   const ca = trustedCa(values, url);
   const tls = ca === undefined ? {} : { ca };
-  if (/^amqps?:\/\//.test(url)) return amqpTransport(url, { service: stringFlag(values, 'service', 'tauon'), ...tls });
+  if (/^amqps?:\/\//.test(url)) {
+    const { amqpTransport } = await import('../transports/amqp/index.js');
+    return amqpTransport(url, { service: stringFlag(values, 'service', 'tauon'), ...tls });
+  }
   if (/^wss?:\/\//.test(url)) return wsTransport(url, tls);
   throw new UsageError(`--url is a ws://, wss://, amqp:// or amqps:// URL, not "${url}"`);
 }
@@ -38,7 +41,7 @@ export function tokenOf(values: Record<string, string | boolean | undefined>, en
 
 /** Connects once, without reconnecting: a command line call should fail fast and say why. */
 async function open(values: Record<string, string | boolean | undefined>): Promise<Client> {
-  return connect(transportFor(values), { ...tokenOf(values), reconnect: { enabled: false } });
+  return connect(await transportFor(values), { ...tokenOf(values), reconnect: { enabled: false } });
 }
 
 /** `tauon emit`: appends one event and prints the ack as one JSON line. */
@@ -108,7 +111,7 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   else if (/^\d+$/.test(fromText) && Number(fromText) >= 1) from = { at: Number(fromText) };
   else throw new UsageError('--from is start, end or a seq (1 or more)');
 
-  const client = await connect(transportFor(values), tokenOf(values));
+  const client = await connect(await transportFor(values), tokenOf(values));
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
@@ -164,6 +167,7 @@ export async function discover(args: readonly string[], out: (line: string) => v
   const waitMs = Number(stringFlag(values, 'wait', '2500'));
   if (!Number.isInteger(waitMs) || waitMs < 0) throw new UsageError('--wait is a number of milliseconds');
   const ca = trustedCa(values, url);
+  const { discoverServers } = await import('../transports/amqp/index.js');
   for (const server of await discoverServers(url, { waitMs, ...(ca === undefined ? {} : { ca }) })) out(JSON.stringify(server));
 }
 

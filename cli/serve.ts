@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { AmqpServerTransport, redactUrl, ServerAnnouncer } from '../transports/amqp/index.js';
+import type { ServerAnnouncer } from '../transports/amqp/index.js';
+import { redactUrl } from '../transports/amqp/redact-url.js';
 import { WsServerTransport } from '../transports/ws/index.js';
 import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../server-reference/config.js';
@@ -61,6 +62,8 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const ca = doors.amqpCa === undefined ? {} : { ca: doors.amqpCa };
   let announcer: ServerAnnouncer | undefined;
   if (amqpUrl !== undefined) {
+    // The AMQP transport (and amqplib, an optional dependency) only for a server on a broker.
+    const { AmqpServerTransport, ServerAnnouncer } = await import('../transports/amqp/index.js');
     await server.listen(new AmqpServerTransport({ url: amqpUrl, service, ...ca }));
     announcer = new ServerAnnouncer({
       url: amqpUrl,

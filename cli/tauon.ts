@@ -1,4 +1,5 @@
 import { TauonError } from '../protocol/errors.js';
+import { MissingDriverError } from '../transports/optional-driver.js';
 import { UsageError } from './arguments.js';
 import {
   discover,
@@ -12,10 +13,18 @@ import {
   TOKEN_USAGE,
 } from './client-commands.js';
 import { serve, SERVE_USAGE } from './serve.js';
+import { packageVersion } from './version.js';
 
-const USAGE = ['usage:', `  ${SERVE_USAGE}`, `  ${EMIT_USAGE}`, `  ${TAIL_USAGE}`, `  ${STREAMS_USAGE}`, TOKEN_USAGE, `  ${DISCOVER_USAGE}`].join(
-  '\n',
-);
+const USAGE = [
+  'usage:',
+  `  ${SERVE_USAGE}`,
+  `  ${EMIT_USAGE}`,
+  `  ${TAIL_USAGE}`,
+  `  ${STREAMS_USAGE}`,
+  TOKEN_USAGE,
+  `  ${DISCOVER_USAGE}`,
+  '  tauon --version    the version of the installed package',
+].join('\n');
 
 const COMMANDS: Record<string, (args: readonly string[], out: (line: string) => void) => Promise<void>> = {
   serve,
@@ -36,6 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     out(USAGE);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    out(packageVersion());
+    return 0;
+  }
   const command = COMMANDS[name];
   // `tauon serve --help` and the like: the usage, not an unknown-option error.
   if (command !== undefined && (args.includes('--help') || args.includes('-h'))) {
@@ -54,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`tauon ${name}: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    const code = error instanceof TauonError ? error.code : 'internal';
+    const code = error instanceof TauonError || error instanceof MissingDriverError ? error.code : 'internal';
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`tauon ${name}: ${code}: ${message}\n`);
     return 1;

@@ -1,4 +1,5 @@
 import { TauonError } from '../protocol/errors.js';
+import { MissingDriverError } from '../transports/optional-driver.js';
 import type { StoreSpec, TauonConfig } from './config.js';
 import { redact } from './config-store-url.js';
 import type { EventStore } from './stores/event-store.js';
@@ -11,6 +12,7 @@ export type StoreConfig = Pick<TauonConfig, 'stores' | 'routes' | 'default'>;
 /**
  * Opens one store. The PostgreSQL and JetStream stores are loaded only when asked for, so that a
  * server on lmdb never loads their clients.
+ * @throws MissingDriverError when the store's driver is not installed
  */
 export async function openStore(spec: StoreSpec): Promise<EventStore> {
   switch (spec.kind) {
@@ -41,6 +43,8 @@ export async function openConfiguredStore(config: StoreConfig): Promise<EventSto
       try {
         opened.set(name, await openStore(spec));
       } catch (error) {
+        // It names the store and what to install: said as it is.
+        if (error instanceof MissingDriverError) throw error;
         // Each store's own error says which store it is and where; with several, add the name.
         const own =
           error instanceof TauonError

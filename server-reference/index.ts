@@ -23,3 +23,4 @@ export { ForbiddenError, UnauthorizedError } from '../protocol/errors.js';
 export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD } from './limits.js';
 export { INVALIDATED_TYPE } from './invalidation.js';
 export * from './stores/index.js';
+export { MissingDriverError } from '../transports/optional-driver.js';

@@ -72,7 +72,7 @@ describe('tauon serve with an auth section, and the client commands with --token
     config = join(dir.path, 'tauon.config.json');
     await writeFile(config, JSON.stringify({ stores: { main: { kind: 'lmdb', path: './data' } }, listen: { host: '0.0.0.0', port: 0 }, auth }));
     // Locked, it may listen on 0.0.0.0; the tests reach it over loopback only.
-    serve = await startServe(['--config', config], 20_000, { TEST_TAUON_ADMIN_TOKEN: ADMIN, TEST_TAUON_JWT_SECRET: JWT_SECRET });
+    serve = await startServe(['--config', config], 20_000, { env: { ...process.env, TEST_TAUON_ADMIN_TOKEN: ADMIN, TEST_TAUON_JWT_SECRET: JWT_SECRET } });
     url = loopback(serve.url);
     httpUrl = loopback(serve.httpUrl);
   }, 60_000);
@@ -92,16 +92,14 @@ describe('tauon serve with an auth section, and the client commands with --token
     expect(none.stderr).toContain('unauthorized: this server requires a token');
     const flagged = await runTauon(['emit', '--url', url, '--token', ADMIN, 'orders.1', 'Placed']);
     expect(JSON.parse(flagged.stdout)).toMatchObject({ stream: 'orders.1', seq: 1 });
-    const fromEnv = await runTauon(['emit', '--url', url, 'orders.1', 'Paid'], 20_000, { TAUON_TOKEN: ADMIN });
+    const fromEnv = await runTauon(['emit', '--url', url, 'orders.1', 'Paid'], 20_000, { env: { ...process.env, TAUON_TOKEN: ADMIN } });
     expect(JSON.parse(fromEnv.stdout)).toMatchObject({ stream: 'orders.1', seq: 2 });
-    const wrongFlag = await runTauon(['emit', '--url', url, '--token', 'a-wrong-token-for-this-server', 'orders.1', 'X'], 20_000, {
-      TAUON_TOKEN: ADMIN,
-    });
+    const wrongFlag = await runTauon(['emit', '--url', url, '--token', 'a-wrong-token-for-this-server', 'orders.1', 'X'], 20_000, { env: { ...process.env,
+      TAUON_TOKEN: ADMIN } });
     expect(wrongFlag.code).toBe(1);
     expect(wrongFlag.stderr).toContain('unauthorized: the token was refused');
-    const rightFlag = await runTauon(['emit', '--url', url, '--token', ADMIN, 'secret.1', 'Hidden'], 20_000, {
-      TAUON_TOKEN: 'a-wrong-token-for-this-server',
-    });
+    const rightFlag = await runTauon(['emit', '--url', url, '--token', ADMIN, 'secret.1', 'Hidden'], 20_000, { env: { ...process.env,
+      TAUON_TOKEN: 'a-wrong-token-for-this-server' } });
     expect(rightFlag.code).toBe(0);
   });
 
@@ -110,7 +108,7 @@ describe('tauon serve with an auth section, and the client commands with --token
     const emitted = await runTauon(['emit', '--url', url, '--token', READER, 'orders.1', 'X']);
     expect(emitted.code).toBe(1);
     expect(emitted.stderr).toContain('forbidden: no write permission on "orders.1"');
-    const tailed = await runTauon(['tail', '--url', url, 'orders.*', '--mode', 'cold'], 20_000, { TAUON_TOKEN: READER });
+    const tailed = await runTauon(['tail', '--url', url, 'orders.*', '--mode', 'cold'], 20_000, { env: { ...process.env, TAUON_TOKEN: READER } });
     expect(tailed.code).toBe(0);
     expect(tailed.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(3);
     const secret = await runTauon(['tail', '--url', url, '--token', READER, 'secret.1', '--mode', 'cold']);
@@ -119,7 +117,7 @@ describe('tauon serve with an auth section, and the client commands with --token
     const listed = await runTauon(['streams', '--url', url, '--token', READER]);
     const names = listed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { stream: string }).stream);
     expect(names).toEqual(['orders.1', 'orders.2']);
-    const all = await runTauon(['streams', '--url', url], 20_000, { TAUON_TOKEN: ADMIN });
+    const all = await runTauon(['streams', '--url', url], 20_000, { env: { ...process.env, TAUON_TOKEN: ADMIN } });
     expect(all.stdout).toContain('"secret.1"');
   });
 
@@ -142,13 +140,12 @@ describe('tauon serve with an auth section, and the client commands with --token
   });
 
   it('refuses to start when a secret cannot be read, or when --allow-anonymous contradicts the auth section', async () => {
-    const missing = await runTauon(['serve', '--config', config, '--port', '0'], 20_000, { TEST_TAUON_JWT_SECRET: JWT_SECRET });
+    const missing = await runTauon(['serve', '--config', config, '--port', '0'], 20_000, { env: { ...process.env, TEST_TAUON_JWT_SECRET: JWT_SECRET } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('auth.tokens[0].token: the environment variable TEST_TAUON_ADMIN_TOKEN is not set');
-    const both = await runTauon(['serve', '--config', config, '--port', '0', '--allow-anonymous'], 20_000, {
+    const both = await runTauon(['serve', '--config', config, '--port', '0', '--allow-anonymous'], 20_000, { env: { ...process.env,
       TEST_TAUON_ADMIN_TOKEN: ADMIN,
-      TEST_TAUON_JWT_SECRET: JWT_SECRET,
-    });
+      TEST_TAUON_JWT_SECRET: JWT_SECRET } });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--allow-anonymous: the configuration has an "auth" section');
   });

@@ -64,7 +64,7 @@ describe('tauon serve over TLS, and its clients with --ca', () => {
     const ack = await runTauon(['emit', '--url', serve.url, '--ca', certificates.caFile, 'tls-cli', 'Sealed', '{"n":1}']);
     expect(ack.stderr).toBe('');
     expect(JSON.parse(ack.stdout)).toMatchObject({ stream: 'tls-cli', seq: 1 });
-    const byEnv = await runTauon(['emit', '--url', serve.url, 'tls-cli', 'Sealed', '{"n":2}'], 20_000, { ...process.env, TAUON_CA: certificates.caFile });
+    const byEnv = await runTauon(['emit', '--url', serve.url, 'tls-cli', 'Sealed', '{"n":2}'], 20_000, { env: { ...process.env, TAUON_CA: certificates.caFile } });
     expect(byEnv.stderr).toBe('');
     expect(JSON.parse(byEnv.stdout)).toMatchObject({ seq: 2 });
     const tail = await runTauon(['tail', '--url', serve.url, '--ca', certificates.caFile, 'tls-cli', '--mode', 'cold']);

@@ -4,15 +4,22 @@ import { fileURLToPath } from 'node:url';
 /** The `tauon` command line as a user runs it: the package's bin script. */
 export const TAUON_BIN = fileURLToPath(new URL('../../bin/tauon.js', import.meta.url));
 
-/** Runs a `tauon` command to its end (bounded in time) and returns what it printed; `env` adds to the environment. */
+/** How a `tauon` process is started, beyond its arguments. */
+export interface TauonProcessOptions {
+  /** Its environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Its working directory (default: this process's). */
+  readonly cwd?: string;
+}
+
+/** Runs a `tauon` command to its end (bounded in time) and returns what it printed. */
 export function runTauon(
   args: readonly string[],
   timeoutMs = 20_000,
-  /** Added to this process's environment; a variable set to undefined is left out. */
-  env: NodeJS.ProcessEnv = {},
+  options: TauonProcessOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAUON_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [TAUON_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,10 +45,10 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `tauon serve` with the given flags and waits until it prints its address; `env` adds to the environment. */
-export function startServe(args: readonly string[], timeoutMs = 20_000, env: Readonly<Record<string, string>> = {}): Promise<ServeProcess> {
+/** Starts `tauon serve` with the given flags and waits until it prints its address. */
+export function startServe(args: readonly string[], timeoutMs = 20_000, options: TauonProcessOptions = {}): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAUON_BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [TAUON_BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let output = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const timer = setTimeout(() => {

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import { TauonError } from '../../protocol/errors.js';
 import type { ClientTransport, Connection } from '../transport.js';
 import { CloseCodes } from '../transport.js';
 import { AmqpConnection } from './amqp-connection.js';
+import { amqplib } from './amqplib-driver.js';
 import type { SessionQueues } from './amqp-connection.js';
 import { DEFAULT_SERVICE, MessageTypes, closeHeaders, replyQueueName, sendableClose } from './binding.js';
-import { BrokerLink, redactUrl } from './broker-link.js';
+import { BrokerLink } from './broker-link.js';
 import type { BrokerCa } from './broker-tls.js';
+import { redactUrl } from './redact-url.js';
 
 /** Options of {@link amqpTransport}. */
 export interface AmqpTransportOptions {
@@ -30,6 +32,14 @@ export interface AmqpTransportOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The broker connection under a transport's connections (amqplib's ChannelModel), as far as
+ * diagnostics need it: closing it drops every connection of the transport.
+ */
+export interface BrokerConnection {
+  close(): Promise<void>;
+}
 
 /** The shared broker link and how many connections (and connects under way) use it. */
 interface SharedLink {
@@ -68,7 +78,10 @@ export class AmqpClientTransport implements ClientTransport {
   readonly #ca: BrokerCa | undefined;
   #shared: SharedLink | undefined;
 
+  /** @throws MissingDriverError when amqplib is not installed */
   constructor(url: string, options: AmqpTransportOptions = {}) {
+    // Loads amqplib now: a missing driver fails here, not at the first connect.
+    amqplib();
     this.#url = url;
     this.service = options.service ?? DEFAULT_SERVICE;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -80,7 +93,7 @@ export class AmqpClientTransport implements ClientTransport {
    * The amqplib connection the open connections ride on, if there is one: for diagnostics and
    * fault tests (closing it drops every connection of this transport, as a lost broker would).
    */
-  get brokerConnection(): Promise<ChannelModel> | undefined {
+  get brokerConnection(): Promise<BrokerConnection> | undefined {
     return this.#shared?.link.then((link) => link.model);
   }
 

@@ -4,10 +4,12 @@ import { TauonError } from '../../protocol/errors.js';
 import type { Connection, ServerTransport } from '../transport.js';
 import { CloseCodes } from '../transport.js';
 import { AmqpConnection } from './amqp-connection.js';
+import { amqplib } from './amqplib-driver.js';
 import { DEFAULT_SERVICE, MessageTypes, readConnectRequest, sessionQueueName } from './binding.js';
 import type { ConnectRequest } from './binding.js';
-import { BrokerLink, redactUrl } from './broker-link.js';
+import { BrokerLink } from './broker-link.js';
 import type { BrokerCa } from './broker-tls.js';
+import { redactUrl } from './redact-url.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import type { ReconnectOptions } from './reconnect-delay.js';
 
@@ -92,7 +94,10 @@ export class AmqpServerTransport implements ServerTransport {
   #failedAttempts = 0;
   #closing: Promise<void> | undefined;
 
+  /** @throws MissingDriverError when amqplib is not installed */
   constructor(options: AmqpServerTransportOptions) {
+    // Loads amqplib now: a missing driver fails here, not at the first connect.
+    amqplib();
     this.#url = options.url;
     this.#ca = options.ca;
     this.service = options.service ?? DEFAULT_SERVICE;

@@ -13,8 +13,10 @@ import {
   type ServerAnnouncement,
 } from './discovery-announcement.js';
 import { declareDiscoveryExchange } from './discovery-exchange.js';
-import { DiscoveryLink, type DiscoveryReconnectOptions } from './discovery-link.js';
+import { amqplib } from './amqplib-driver.js';
 import type { BrokerCa } from './broker-tls.js';
+import { DiscoveryLink } from './discovery-link.js';
+import type { DiscoveryReconnectOptions } from './discovery-reconnect-options.js';
 
 /** Options of {@link ServerAnnouncer}. */
 export interface ServerAnnouncerOptions {
@@ -80,8 +82,13 @@ export class ServerAnnouncer {
   /** The id of the last announcement sent: the one the goodbye names. */
   private announcedId: string | undefined;
 
-  /** @throws RangeError when `intervalMs` is not an integer from 10 ms to one hour. */
+  /**
+   * @throws RangeError when `intervalMs` is not an integer from 10 ms to one hour.
+   * @throws MissingDriverError when amqplib is not installed
+   */
   constructor(private readonly options: ServerAnnouncerOptions) {
+    // Loads amqplib now: a missing driver fails here, not at the first connect.
+    amqplib();
     this.exchange = options.exchange ?? DEFAULT_DISCOVERY_EXCHANGE;
     this.intervalMs = options.intervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
     const { intervalMs } = this;

@@ -5,7 +5,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { MessagePropertyHeaders } from 'amqplib';
 import { closeFrameReason, isSendableCloseCode } from '../ws/close-frame.js';
 
 /** The `type` property of the binding's own messages. Frames carry no `type`. */
@@ -80,7 +79,7 @@ export function closeHeaders(close: SentClose): Record<string, unknown> {
  * (also as a numeric string, for peers whose AMQP library sends header values as strings) reads
  * as 1000; a missing reason as ''.
  */
-export function closeOfHeaders(headers: MessagePropertyHeaders | undefined): SentClose {
+export function closeOfHeaders(headers: Readonly<Record<string, unknown>> | undefined): SentClose {
   const rawCode: unknown = headers?.[CloseHeaders.code];
   const rawReason: unknown = headers?.[CloseHeaders.reason];
   const code = typeof rawCode === 'string' ? Number(rawCode) : rawCode;

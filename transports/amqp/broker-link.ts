@@ -1,6 +1,6 @@
-import { connect } from 'amqplib';
 import type { Channel, ChannelModel, Message, Options } from 'amqplib';
 import { brokerTlsOptions, type BrokerCa } from './broker-tls.js';
+import { amqplib } from './amqplib-driver.js';
 
 /** Options of {@link BrokerLink.open}. */
 export interface BrokerLinkOptions {
@@ -10,19 +10,6 @@ export interface BrokerLinkOptions {
   readonly connectionName: string;
   /** The CA to trust for an `amqps://` broker, instead of the system's. */
   readonly ca?: BrokerCa | undefined;
-}
-
-/** An `amqp://user:password@host` URL with the password replaced by `***`, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not a URL at all: say so rather than echo what might be a secret.
-    return url.includes('@') ? '(an AMQP URL with credentials)' : url;
-  }
 }
 
 function messageOf(error: unknown): string {
@@ -65,7 +52,7 @@ export class BrokerLink {
 
   /** Connects to the broker and opens the channel; rejects when either fails. */
   static async open(url: string, options: BrokerLinkOptions): Promise<BrokerLink> {
-    const model = await connect(url, {
+    const model = await amqplib().connect(url, {
       ...brokerTlsOptions(url, options.ca),
       timeout: options.connectTimeoutMs,
       // Frames are small and latency matters: no Nagle delay.

@@ -1,22 +1,9 @@
-import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, RecoveringChannelModel } from 'amqplib';
+import { amqplib } from './amqplib-driver.js';
 import { TauonError } from '../../protocol/errors.js';
-import { redactUrl } from './broker-link.js';
 import { brokerTlsOptions, type BrokerCa } from './broker-tls.js';
-
-/** How the announcer and the directory reconnect after losing the broker. */
-export interface DiscoveryReconnectOptions {
-  /**
-   * The wait before the first reconnect attempt, in ms; it doubles with each failed attempt
-   * (with ±20% jitter, so that servers that lost the same broker do not return in step).
-   * @default 100
-   */
-  readonly initialDelayMs?: number;
-  /**
-   * The longest wait between two attempts, in ms.
-   * @default 5000
-   */
-  readonly maxDelayMs?: number;
-}
+import type { DiscoveryReconnectOptions } from './discovery-reconnect-options.js';
+import { redactUrl } from './redact-url.js';
 
 const DEFAULT_INITIAL_DELAY_MS = 100;
 const DEFAULT_MAX_DELAY_MS = 5_000;
@@ -78,6 +65,8 @@ export class DiscoveryLink {
       state.channel = channel;
       await options.onChannel(channel);
     };
+    // Outside the try: a missing amqplib is said as it is, not as an unreachable broker.
+    const { connect } = amqplib();
     let connection: RecoveringChannelModel;
     try {
       connection = await connect(options.url, {

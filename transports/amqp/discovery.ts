@@ -9,8 +9,10 @@ import {
   type ServerAnnouncement,
 } from './discovery-announcement.js';
 import { declareDiscoveryExchange } from './discovery-exchange.js';
-import { DiscoveryLink, type DiscoveryReconnectOptions } from './discovery-link.js';
+import { amqplib } from './amqplib-driver.js';
 import type { BrokerCa } from './broker-tls.js';
+import { DiscoveryLink } from './discovery-link.js';
+import type { DiscoveryReconnectOptions } from './discovery-reconnect-options.js';
 
 /** Options of {@link ServerDirectory}. */
 export interface ServerDirectoryOptions {
@@ -76,7 +78,10 @@ export class ServerDirectory {
   private started: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
 
+  /** @throws MissingDriverError when amqplib is not installed */
   constructor(private readonly options: ServerDirectoryOptions) {
+    // Loads amqplib now: a missing driver fails here, not at the first connect.
+    amqplib();
     this.exchange = options.exchange ?? DEFAULT_DISCOVERY_EXCHANGE;
   }
 

@@ -7,11 +7,11 @@
  * @module tauon/transports/amqp
  */
 export { AmqpClientTransport, amqpTransport } from './amqp-client-transport.js';
-export type { AmqpTransportOptions } from './amqp-client-transport.js';
+export type { AmqpTransportOptions, BrokerConnection } from './amqp-client-transport.js';
 export { AmqpServerTransport, SERVICE_QUEUE_EXPIRES_MS } from './amqp-server-transport.js';
 export type { AmqpServerTransportOptions } from './amqp-server-transport.js';
 export type { ReconnectOptions } from './reconnect-delay.js';
-export { redactUrl } from './broker-link.js';
+export { redactUrl } from './redact-url.js';
 export type { BrokerCa } from './broker-tls.js';
 export { CloseHeaders, ContentTypes, DEFAULT_SERVICE, MessageTypes } from './binding.js';
 export { ServerAnnouncer, type ServerAnnouncerOptions } from './announcer.js';
@@ -28,4 +28,5 @@ export {
   DEFAULT_ANNOUNCE_INTERVAL_MS,
   type ServerAnnouncement,
 } from './discovery-announcement.js';
-export type { DiscoveryReconnectOptions } from './discovery-link.js';
+export type { DiscoveryReconnectOptions } from './discovery-reconnect-options.js';
+export { MissingDriverError } from '../optional-driver.js';

@@ -1,28 +1,34 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import {
-  jetstream,
-  jetstreamManager,
-  JetStreamApiError,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamClient,
-  type JetStreamManager,
-  type StreamInfo,
-} from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager, StreamInfo } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EventStore } from '../event-store.js';
 import { CommitListeners } from '../commit-listeners.js';
-import { IdClaims } from './claims.js';
+import type { IdClaims } from './claims.js';
 import { WriteHeads } from './heads.js';
 import { DecodedCache } from './decoded-cache.js';
 import { messageOfPosition, positionOf, readHeader, type DecodedMessage, type MessageHeader } from './message.js';
-import { JetStreamReader, type RawMessage } from './reader.js';
+import type { JetStreamReader, RawMessage } from './reader.js';
 import { filterOfPrefix, isValidSubjectPrefix, streamOfSubject, subjectMatches, subjectOfStream } from './subjects.js';
-import { CommitTail } from './tail.js';
-import { JetStreamWriter } from './writer.js';
+import type { CommitTail } from './tail.js';
+import type { JetStreamWriter } from './writer.js';
 import { compareNames } from '../name-order.js';
+import { importDriver } from '../../../transports/optional-driver.js';
+
+/** The parts of the store that need the NATS client (nats-driver.ts). */
+type NatsDriver = typeof import('./nats-driver.js');
+
+/** The packages the JetStream store needs. */
+const NATS_PACKAGES = ['@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/kv'];
+
+/**
+ * Loads the NATS client and the parts of the store that use it, when a store is opened.
+ * @throws MissingDriverError when one of NATS_PACKAGES is not installed
+ */
+function loadNatsDriver(): Promise<NatsDriver> {
+  return importDriver('the JetStream store', NATS_PACKAGES, () => import('./nats-driver.js'));
+}
 
 /** Options of {@link JetStreamStore.open}. */
 export interface JetStreamStoreOptions {
@@ -146,6 +152,7 @@ export class JetStreamStore implements EventStore {
   private closing: Promise<void> | undefined;
 
   private constructor(
+    nats: NatsDriver,
     private readonly nc: NatsConnection,
     private readonly reader: JetStreamReader,
     kv: KV,
@@ -157,9 +164,9 @@ export class JetStreamStore implements EventStore {
     options: Required<JetStreamStoreOptions>,
   ) {
     this.heads = new WriteHeads(reader, subjectPrefix, options.cachedStreams);
-    this.claims = new IdClaims(kv, reader, subjectPrefix, this.decoded);
-    this.tail = new CommitTail(js, consumerJsm, reader, `${subjectPrefix}.>`, lastSeq, (raw) => this.dispatch(raw));
-    this.writer = new JetStreamWriter(
+    this.claims = new nats.IdClaims(kv, reader, subjectPrefix, this.decoded);
+    this.tail = new nats.CommitTail(js, consumerJsm, reader, `${subjectPrefix}.>`, lastSeq, (raw) => this.dispatch(raw));
+    this.writer = new nats.JetStreamWriter(
       { js, reader, heads: this.heads, claims: this.claims, tail: this.tail, subjectPrefix },
       {
         maxMessageBytes: (nc.info?.max_payload ?? 1024 * 1024) - PAYLOAD_RESERVE,
@@ -185,22 +192,23 @@ export class JetStreamStore implements EventStore {
   static async open(url: string, options: JetStreamStoreOptions = {}): Promise<JetStreamStore> {
     const settings = { ...DEFAULTS, ...definedOnly(options) } as Required<JetStreamStoreOptions>;
     validate(settings);
+    const nats = await loadNatsDriver();
     let nc: NatsConnection | undefined;
     try {
-      nc = await connect({
+      nc = await nats.connect({
         servers: serversOf(url),
         name: settings.connectionName,
         noAsyncTraces: true,
         maxReconnectAttempts: -1,
       });
-      const js = jetstream(nc, { timeout: settings.publishTimeoutMs });
-      const jsm = await jetstreamManager(nc, { timeout: settings.publishTimeoutMs });
-      const info = await ensureStream(jsm, settings);
-      const kv = await ensureBucket(js, settings);
+      const js = nats.jetstream(nc, { timeout: settings.publishTimeoutMs });
+      const jsm = await nats.jetstreamManager(nc, { timeout: settings.publishTimeoutMs });
+      const info = await ensureStream(nats, jsm, settings);
+      const kv = await ensureBucket(nats, js, settings);
       // Scans give up on a consumer that is slow to be created (see JetStreamReader.scan).
-      const consumerJsm = await jetstreamManager(nc, { timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false });
-      const reader = new JetStreamReader(js, jsm, settings.stream, consumerJsm);
-      return new JetStreamStore(nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings);
+      const consumerJsm = await nats.jetstreamManager(nc, { timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false });
+      const reader = new nats.JetStreamReader(js, jsm, settings.stream, consumerJsm);
+      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings);
     } catch (error) {
       await nc?.close().catch(() => undefined);
       if (error instanceof TauonError) throw error;
@@ -216,12 +224,13 @@ export class JetStreamStore implements EventStore {
    */
   static async destroy(url: string, options: Pick<JetStreamStoreOptions, 'stream'> = {}): Promise<void> {
     const stream = options.stream ?? DEFAULTS.stream;
-    const nc = await connect({ servers: serversOf(url), noAsyncTraces: true });
+    const nats = await loadNatsDriver();
+    const nc = await nats.connect({ servers: serversOf(url), noAsyncTraces: true });
     try {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await nats.jetstreamManager(nc);
       for (const name of [stream, `KV_${bucketOf(stream)}`]) {
         await jsm.streams.delete(name).catch((error: unknown) => {
-          if (!(error instanceof JetStreamApiError && error.status === 404)) throw error;
+          if (!(error instanceof nats.JetStreamApiError && error.status === 404)) throw error;
         });
       }
     } finally {
@@ -544,19 +553,19 @@ function bucketOf(stream: string): string {
   return `${stream}_ids`;
 }
 
-async function ensureStream(jsm: JetStreamManager, settings: Required<JetStreamStoreOptions>): Promise<StreamInfo> {
+async function ensureStream(nats: NatsDriver, jsm: JetStreamManager, settings: Required<JetStreamStoreOptions>): Promise<StreamInfo> {
   const subjects = `${settings.subjectPrefix}.>`;
   let info: StreamInfo;
   try {
     info = await jsm.streams.info(settings.stream);
   } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.status === 404)) throw error;
+    if (!(error instanceof nats.JetStreamApiError && error.status === 404)) throw error;
     info = await jsm.streams.add({
       name: settings.stream,
       description: 'Tauon event store: one message per commit and Tauon stream',
       subjects: [subjects],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
+      retention: nats.RetentionPolicy.Limits,
+      storage: nats.StorageType.File,
       num_replicas: settings.replicas,
       duplicate_window: settings.duplicateWindowMs * 1_000_000,
       // The log is append-only: positions and claims refer to messages by sequence for ever.
@@ -573,21 +582,21 @@ async function ensureStream(jsm: JetStreamManager, settings: Required<JetStreamS
   return info;
 }
 
-async function ensureBucket(js: JetStreamClient, settings: Required<JetStreamStoreOptions>): Promise<KV> {
-  const kvm = new Kvm(js);
+async function ensureBucket(nats: NatsDriver, js: JetStreamClient, settings: Required<JetStreamStoreOptions>): Promise<KV> {
+  const kvm = new nats.Kvm(js);
   const bucket = bucketOf(settings.stream);
   try {
     return await kvm.create(bucket, {
       history: 1,
       replicas: settings.replicas,
-      storage: StorageType.File,
+      storage: nats.StorageType.File,
       // Reads of claims go to the stream leader, which has every acknowledged claim.
       allow_direct: false,
       description: `Tauon event-id claims of the event store ${settings.stream}`,
     });
   } catch (error) {
     // The bucket exists with another configuration (replicas, say): use it as it is.
-    if (error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE) return kvm.open(bucket, { allow_direct: false });
+    if (error instanceof nats.JetStreamApiError && error.code === STREAM_NAME_IN_USE) return kvm.open(bucket, { allow_direct: false });
     throw error;
   }
 }

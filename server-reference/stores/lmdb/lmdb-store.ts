@@ -1,4 +1,4 @@
-import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
+import type { Database, DatabaseOptions, RootDatabase } from 'lmdb';
 import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
@@ -9,6 +9,8 @@ import { migrateStreamIndex, StreamExtents } from './extents.js';
 import { TurnCommits } from './turn-commit.js';
 import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
+import { importDriver } from '../../../transports/optional-driver.js';
+import { prepareDataDirectory } from './data-directory.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {
@@ -143,11 +145,19 @@ export class LmdbStore implements EventStore {
 
   /**
    * Opens (creating if needed) the store in directory `path`. Reopening a directory sees every
-   * acknowledged event and continues its positions, seqs and transactions.
+   * acknowledged event and continues its positions, seqs and transactions. `path` is a directory
+   * whatever its name (`my.data` too), created with its parents when absent.
+   * @throws TauonError (`internal`) when `path` cannot be made a directory or opened
    */
-  static open(path: string, options: LmdbStoreOptions = {}): Promise<LmdbStore> {
+  static async open(path: string, options: LmdbStoreOptions = {}): Promise<LmdbStore> {
+    // lmdb is loaded by the first store opened, not by importing tauon/server.
+    const { open } = await importDriver('the lmdb store', ['lmdb'], () => import('lmdb'));
+    const layout = await prepareDataDirectory(path);
     try {
       const root = open(path, {
+        // A directory even when its name has a dot (lmdb-js would take it for a file name),
+        // except a store an earlier version wrote as a file there.
+        noSubdir: layout === 'file',
         maxDbs: 8,
         // Keys up to 4026 bytes (the default page allows 1978), so that [stream, key] of two
         // 256-character names always fits.
@@ -178,11 +188,9 @@ export class LmdbStore implements EventStore {
       const surfaceIndex = root.openDB<number, [string, string]>(withEncoder('surface'));
       let lastRecorded = 0;
       for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
-      return Promise.resolve(
-        new LmdbStore(root, events, rawEvents, new StreamExtents(extentsDb), ids, heads, surfaceIndex, new StoreClock(lastRecorded)),
-      );
+      return new LmdbStore(root, events, rawEvents, new StreamExtents(extentsDb), ids, heads, surfaceIndex, new StoreClock(lastRecorded));
     } catch (error) {
-      return Promise.reject(new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error }));
+      throw new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error });
     }
   }
 

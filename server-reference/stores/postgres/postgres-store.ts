@@ -1,4 +1,4 @@
-import { Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig } from 'pg';
+import type { CustomTypesConfig, Pool, PoolClient, PoolConfig } from 'pg';
 import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
@@ -9,9 +9,14 @@ import { StoreClock } from '../store-clock.js';
 import { AppendState } from './append-state.js';
 import { CommitFeed } from './commit-feed.js';
 import { decodeEventBody } from './event-body.js';
-import { CommitChannelListener } from './listener.js';
+import type { CommitChannelListener } from './listener.js';
 import { likePrefixPattern, nameFromColumn, nameToColumn, quoteIdentifier } from './names.js';
 import { APPEND_LOCK_CLASS, checkSchemaName, commitChannel, migrate, schemaLockKey } from './schema.js';
+import { importDriver } from '../../../transports/optional-driver.js';
+import { withDefaultUser } from './default-user.js';
+
+/** The parts of the store that need pg (pg-driver.ts), loaded by {@link PostgresStore.open}. */
+type PgDriver = typeof import('./pg-driver.js');
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -55,12 +60,14 @@ const FEED_PAGE_SIZE = 1_000;
 
 /** bigint columns (seq, pos, tx, recorded) as numbers: they stay below 2^53. */
 const INT8_OID = 20;
-const NUMERIC_TYPES: CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? (value: string) => Number(value)
-      : (types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as CustomTypesConfig['getTypeParser'],
-};
+function numericTypes({ types }: PgDriver): CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary'
+        ? (value: string) => Number(value)
+        : (types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as CustomTypesConfig['getTypeParser'],
+  };
+}
 
 /**
  * The EventStore on PostgreSQL (the `pg` driver), for teams that already run a database. Several
@@ -109,6 +116,7 @@ export class PostgresStore implements EventStore {
   private readonly sql: ReturnType<typeof statements>;
 
   private constructor(
+    private readonly pg: PgDriver,
     private readonly reads: Pool,
     private readonly writes: Pool,
     readonly schema: string,
@@ -118,17 +126,19 @@ export class PostgresStore implements EventStore {
 
   /**
    * Connects to the database at `url` (a `postgres://` connection string) and opens the store
-   * in `options.schema`, creating or migrating its tables first.
+   * in `options.schema`, creating or migrating its tables first. A URL without a user connects
+   * as PGUSER, USER or else the operating system's user, as psql does.
    */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const schema = options.schema ?? 'tauon';
     checkSchemaName(schema);
-    const base: PoolConfig = { connectionString: url, types: NUMERIC_TYPES, application_name: `tauon:${schema}`.slice(0, 63) };
-    const reads = new Pool({ ...base, max: options.poolSize ?? 10 });
+    const pg = await importDriver('the PostgreSQL store', ['pg'], () => import('./pg-driver.js'));
+    const base: PoolConfig = { connectionString: withDefaultUser(url), types: numericTypes(pg), application_name: `tauon:${schema}`.slice(0, 63) };
+    const reads = new pg.Pool({ ...base, max: options.poolSize ?? 10 });
     // One connection for appends, pipelined: a transaction's statements go out without waiting
     // for each other's answers.
-    const writes = new Pool({ ...base, max: 1, pipeline: true });
-    const store = new PostgresStore(reads, writes, schema);
+    const writes = new pg.Pool({ ...base, max: 1, pipeline: true });
+    const store = new PostgresStore(pg, reads, writes, schema);
     for (const pool of [reads, writes]) {
       // An idle connection that dies (a restarted server) is dropped by the pool; say so.
       pool.on('error', (error) => store.warn(`a pooled connection failed: ${error.message}`));
@@ -287,7 +297,7 @@ export class PostgresStore implements EventStore {
 
   /** LISTENs, then starts the feed from the head position (commits after it are heard). */
   private async startFeed(config: PoolConfig): Promise<void> {
-    this.channelListener = await CommitChannelListener.start(
+    this.channelListener = await this.pg.CommitChannelListener.start(
       { ...config, application_name: `tauon-listen:${this.schema}`.slice(0, 63) },
       commitChannel(this.schema),
       {
