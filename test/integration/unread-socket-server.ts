@@ -7,7 +7,8 @@
  * and RssAnon without lmdb's file pages) from /proc, and the unsent bytes of each connection.
  *
  * Usage: node --import tsx test/integration/unread-socket-server.ts DIR EVENTS [MAX_BUFFERED_BYTES]
- * (MAX_BUFFERED_BYTES `none` turns the bound off, to measure what it saves).
+ * (MAX_BUFFERED_BYTES `none` turns the bound off, to measure what it saves). With TAUON_AMQP_URL
+ * set it serves on that broker instead, and prints `listening SERVICE`.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -63,10 +64,24 @@ for (let start = 0; start < events; start += 1000) {
   });
   if (answer.type !== 'appended') throw new Error(`could not fill the store: ${JSON.stringify(answer)}`);
 }
-const ws = await listenWs({ host: '127.0.0.1', port: 0 });
-const transport = new CountingTransport(ws.transport);
-await server.listen(transport);
-process.stdout.write(`listening ${ws.url}\n`);
+const amqpUrl = process.env['TAUON_AMQP_URL'];
+let stopTransport: () => Promise<void>;
+let transport: CountingTransport;
+if (amqpUrl === undefined) {
+  const ws = await listenWs({ host: '127.0.0.1', port: 0 });
+  transport = new CountingTransport(ws.transport);
+  stopTransport = () => ws.close();
+  await server.listen(transport);
+  process.stdout.write(`listening ${ws.url}\n`);
+} else {
+  const { AmqpServerTransport } = await import('../../transports/amqp/index.js');
+  const service = `tauon-unread-${process.pid}`;
+  transport = new CountingTransport(new AmqpServerTransport({ url: amqpUrl, service }));
+  // Closing the server closes the AMQP transport it listens on.
+  stopTransport = () => Promise.resolve();
+  await server.listen(transport);
+  process.stdout.write(`listening ${service}\n`);
+}
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() !== 'stats') return;
@@ -81,7 +96,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 process.stdin.on('end', () => {
   void server
     .close()
-    .then(() => ws.close())
+    .then(() => stopTransport())
     .then(() => store.close())
     .then(() => process.exit(0));
 });

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import { DEFAULT_MAX_BUFFERED_BYTES, SUBSCRIPTION_PAGE_SIZE } from '../../server-reference/limits.js';
 import { RawWebSocket } from '../support/raw-websocket.js';
+import { megabytes, UnreadServerProcess } from '../support/unread-server-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /*
@@ -17,7 +15,6 @@ import { tempDir } from '../support/temp-dir.js';
  * arrives once, in order.
  */
 
-const SERVER = fileURLToPath(new URL('./unread-socket-server.ts', import.meta.url));
 const EVENTS = 100_000;
 const SUBSCRIPTIONS = [
   { sub: 1, stream: 'load' },
@@ -31,74 +28,10 @@ const MOST_GROWTH = 100 * 1024 * 1024;
 /** The bound, and a page (about 1 KB an event) for each subscription that was reading when it was reached. */
 const MOST_UNSENT = DEFAULT_MAX_BUFFERED_BYTES + SUBSCRIPTIONS.length * SUBSCRIPTION_PAGE_SIZE * 1100;
 
-interface Stats {
-  readonly rss: number;
-  readonly rssAnon: number;
-  readonly heapUsed: number;
-  readonly buffered: readonly number[];
-}
-
-/** The server process, and a way to ask it for its figures. */
-class ServerProcess {
-  private readonly waiting: ((stats: Stats) => void)[] = [];
-  private readonly lines: Interface;
-
-  private constructor(
-    readonly child: ChildProcessWithoutNullStreams,
-    readonly url: string,
-  ) {
-    this.lines = createInterface({ input: child.stdout });
-    this.lines.on('line', (line) => {
-      if (line.startsWith('stats ')) this.waiting.shift()?.(JSON.parse(line.slice(6)) as Stats);
-    });
-  }
-
-  static start(dir: string): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER, dir, String(EVENTS)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`the server did not start within 60 s: ${output}`));
-      }, 60_000);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the server exited with ${code}: ${output}`));
-      });
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const match = /listening (\S+)/.exec(output);
-        if (match === null) return;
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolve(new ServerProcess(child, match[1]!));
-      };
-      child.stdout.on('data', onData);
-    });
-  }
-
-  stats(): Promise<Stats> {
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.child.stdin.write('stats\n');
-    });
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stdin.end();
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killer);
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 describe('a client that stops reading its socket', () => {
-  let server: ServerProcess | undefined;
+  let server: UnreadServerProcess | undefined;
   let socket: RawWebSocket | undefined;
   let removeDir: (() => Promise<void>) | undefined;
   afterEach(async () => {
@@ -110,7 +43,7 @@ describe('a client that stops reading its socket', () => {
   it('costs the server its bound of unsent bytes, not its credit, and then gets every event once, in order', async () => {
     const dir = await tempDir('unread-socket');
     removeDir = () => dir.remove();
-    server = await ServerProcess.start(dir.path);
+    server = await UnreadServerProcess.start(dir.path, EVENTS);
     await sleep(500);
     const before = await server.stats();
 
@@ -119,7 +52,7 @@ describe('a client that stops reading its socket', () => {
     const problems: string[] = [];
     let onComplete: (() => void) | undefined;
     let onWelcome: (() => void) | undefined;
-    socket = await RawWebSocket.open(server.url, (payload) => {
+    socket = await RawWebSocket.open(server.address, (payload) => {
       const frame = msgpackCodec.decode(payload) as ServerFrame;
       if (frame.type === 'welcome') {
         onWelcome?.();

@@ -15,9 +15,11 @@ export interface BrokerLinkOptions {
 /**
  * How many chunks amqplib buffers for the channel before a publish answers false (its default is
  * 1024). A chunk is a small message, or up to the broker's frame size (128 KiB) of a large one:
- * at 1024 that is up to 128 MiB held before the transport hears of it; at 128, up to 16 MiB.
+ * at 1024 that is up to 128 MiB held before the transport hears of it; at 32, up to 4 MiB. Only
+ * then do the connections count what they add (AmqpConnection.bufferedAmount), so a low mark
+ * does not slow small frames: each connection may still add its bound.
  */
-const CHANNEL_HIGH_WATER_MARK = 128;
+const CHANNEL_HIGH_WATER_MARK = 32;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
