@@ -120,7 +120,8 @@ export class WsServerConnection implements Connection {
 
   #watchDrain(): void {
     if (this.#drainListeners.length === 0) return;
-    if (this.#socket.readyState !== this.#socket.OPEN || this.bufferedAmount === 0) {
+    // A closing socket still writes out what it holds, then says 'close' (which drains too).
+    if (this.bufferedAmount === 0 || this.#socket.readyState === this.#socket.CLOSED) {
       queueMicrotask(() => this.#drained());
     } else if (this.#wire?.writableNeedDrain === true) {
       this.#wire.once('drain', () => this.#watchDrain());
