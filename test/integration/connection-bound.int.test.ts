@@ -138,6 +138,26 @@ describe('a connection over its bound of unsent bytes', () => {
     expect(frames.filter((frame) => frame.type === 'error')).toEqual([]);
   }, 60_000);
 
+  it('closes with 4000 a client that reads nothing for 3 heartbeat intervals, its unread pings no sign of life', async () => {
+    const quick = new TauonServer({ store, maxBufferedBytes: BOUND, heartbeatMs: 100 });
+    try {
+      const { client, serverEnd, send } = await attach(quick);
+      client.pauseReceiving!(true);
+      send({ type: 'subscribe', sub: 1, stream: 'load', mode: 'cold', credit: 100_000 });
+      await settle();
+      expect(serverEnd.bufferedAmount).toBeGreaterThan(BOUND);
+      const pinging = setInterval(() => send({ type: 'ping' }), 20);
+      try {
+        const closed = await Promise.race([client.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 5000))]);
+        expect(closed).toMatchObject({ code: 4000 });
+      } finally {
+        clearInterval(pinging);
+      }
+    } finally {
+      await quick.close();
+    }
+  }, 30_000);
+
   it('lets a client that reads get everything at full pace, the bound never in the way of order', async () => {
     const { frames, send } = await attach(server);
     send({ type: 'subscribe', sub: 1, stream: 'load', mode: 'cold', credit: 100_000 });
