@@ -55,7 +55,12 @@ export async function serve(args: readonly string[], out: (line: string) => void
 
   const doors = await serveDoorsOf(values, config);
   const store = await openConfiguredStore(config);
-  const server = new TauonServer({ store, ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }) });
+  const maxBufferedBytes = config.limits?.maxBufferedBytes;
+  const server = new TauonServer({
+    store,
+    ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }),
+    ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+  });
   const { allowOrigins, allowHosts } = doors;
   const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts }));
   await server.listen(new WsServerTransport({ server: http, allowOrigins, allowHosts }));

@@ -98,6 +98,13 @@ export const TauonConfigSchema = z
     http: HttpSpecSchema.optional(),
     /** Who may use the server and what each may do (docs/security.md). Absent: everyone, everything. */
     auth: AuthConfigSchema.optional(),
+    /** What one connection may cost the server (TauonServerOptions). */
+    limits: z
+      .strictObject({
+        /** Most bytes a connection holds unsent before the server waits for it to drain. */
+        maxBufferedBytes: z.number().int('must be a whole number').min(1024, 'must be at least 1024').optional(),
+      })
+      .optional(),
   })
   .superRefine((config, context) => {
     const names = Object.keys(config.stores);

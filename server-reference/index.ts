@@ -20,7 +20,7 @@ export { Permissions, type Access } from './auth/permissions.js';
 export { jwtVerifier, type JwtOptions, type JwtVerifier } from './auth/jwt-authenticator.js';
 export type { StaticToken } from './auth/token-authenticator.js';
 export { ForbiddenError, UnauthorizedError } from '../protocol/errors.js';
-export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD } from './limits.js';
+export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 export { INVALIDATED_TYPE } from './invalidation.js';
 export * from './stores/index.js';
 export { MissingDriverError } from '../transports/optional-driver.js';

@@ -33,3 +33,17 @@ export const RECENT_COMMIT_EVENTS = 10_000;
  * keep the server holding and then dropping every commit's events.
  */
 export const SUBSCRIPTION_STALLED_MS = 1_000;
+
+/**
+ * Most bytes a connection may hold unsent (its transport's `bufferedAmount`) before the server
+ * stops sending to it and reading from it, until it drains: a client that stops reading its
+ * socket costs the server this much (and at most a page more per subscription), whatever its
+ * credit. 1 MiB keeps a fast reader's pipe full (the operating system's socket buffer holds more).
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * Most requests (read, surface, streams, info, subscribe) of one connection answered at once;
+ * frames behind more wait in the transport. Bounds the answers a pipelining client has pending.
+ */
+export const ANSWERS_IN_FLIGHT = 16;

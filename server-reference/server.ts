@@ -16,7 +16,7 @@ import { authenticateToken, type Authenticate, type SessionAccess } from './auth
 import { refusalOf } from './auth/frame-authorization.js';
 import { Permissions } from './auth/permissions.js';
 import { readableStreamList } from './auth/readable-streams.js';
-import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, RECENT_COMMIT_EVENTS } from './limits.js';
+import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, DEFAULT_MAX_BUFFERED_BYTES, RECENT_COMMIT_EVENTS } from './limits.js';
 import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
@@ -35,6 +35,12 @@ export interface TauonServerOptions {
   limits?: Partial<ServerLimits>;
   /** A live subscription this many positions behind the head is told `fell-behind`. @default 1000 */
   behindThreshold?: number;
+  /**
+   * Most bytes a connection may hold unsent before the server stops sending to it (and reading
+   * its frames) until it drains, so that a client that stops reading its socket costs no more.
+   * @default 1048576 (DEFAULT_MAX_BUFFERED_BYTES)
+   */
+  maxBufferedBytes?: number;
   /**
    * Decides who may connect and what each may do, from the token of `hello` (or of an HTTP
    * request's `Authorization: Bearer`): `true` for everything, a grant of read and write
@@ -65,6 +71,8 @@ export class TauonServer {
   readonly heartbeatMs: number;
   readonly limits: ServerLimits;
   readonly behindThreshold: number;
+  /** Most bytes a connection may hold unsent before the server waits for it to drain. */
+  readonly maxBufferedBytes: number;
   /** Turns failures into what clients may be told, logging internal ones (for the HTTP API too). */
   readonly internalErrors: InternalErrors;
   private readonly authenticate: Authenticate | undefined;
@@ -89,6 +97,7 @@ export class TauonServer {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.authenticate = options.authenticate;
     this.internalErrors = new InternalErrors(options.errorLog);
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
@@ -105,6 +114,7 @@ export class TauonServer {
       ...this.description,
       store: this.store,
       behindThreshold: this.behindThreshold,
+      maxBufferedBytes: this.maxBufferedBytes,
       recent: this.recent,
       releaseHeldCommits: () => this.pacer.releaseNow(),
       authenticate: (token) => this.authenticateToken(token),

@@ -15,7 +15,7 @@ import { Permissions } from './auth/permissions.js';
 import { readableStreamList } from './auth/readable-streams.js';
 import { compileFilter } from './event-filter.js';
 import type { InternalErrors } from './internal-errors.js';
-import { HEARTBEAT_MISSES } from './limits.js';
+import { ANSWERS_IN_FLIGHT, HEARTBEAT_MISSES } from './limits.js';
 import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
@@ -27,6 +27,8 @@ import { Subscription } from './subscription.js';
 export interface SessionHost extends ServerDescription {
   readonly store: EventStore;
   readonly behindThreshold: number;
+  /** Most bytes a connection may hold unsent before the session stops sending and reading. */
+  readonly maxBufferedBytes: number;
   /** The server's newest commits, which live subscriptions are served from. */
   readonly recent: RecentCommits;
   /** Delivers the commits the live fan-out holds back (FanOutPacer) now; false when none are. */
@@ -46,6 +48,12 @@ export interface SessionHost extends ServerDescription {
  * One client connection: the handshake, then every frame validated and dispatched. Bad input
  * gets an error with a stable code; undecodable bytes or a missing handshake close this
  * connection, and only this one.
+ *
+ * A client that does not read is not sent more than `maxBufferedBytes` (give or take a page per
+ * subscription): while the connection holds more unsent, subscriptions wait where they are, and
+ * the session takes no more frames from it, so that pipelined requests do not pile up answers
+ * (nor do more than ANSWERS_IN_FLIGHT requests await theirs); the frames wait in the transport,
+ * over TCP in the client's own socket. All goes on when the connection drains.
  */
 export class Session {
   private codec: Codec | undefined;
@@ -59,6 +67,14 @@ export class Session {
   /** What the session may do: decided at `hello`, checked on every frame. */
   private permissions = Permissions.none;
   private cancelExpiry: (() => void) | undefined;
+  /** Frames received while the session took none (from `heldFrom` on), in order. */
+  private heldInput: Uint8Array[] | undefined;
+  private heldFrom = 0;
+  /** Requests taken whose answers are not sent yet. */
+  private answersPending = 0;
+  /** A drain of the connection is awaited, and who waits for it. */
+  private awaitingDrain = false;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly host: SessionHost,
@@ -81,12 +97,77 @@ export class Session {
   }
 
   private receive(bytes: Uint8Array): void {
+    if (this.heldInput !== undefined || !this.takesInput()) {
+      this.holdInput(bytes);
+      return;
+    }
+    this.take(bytes);
+  }
+
+  private take(bytes: Uint8Array): void {
     try {
       this.handle(bytes);
     } catch (error) {
       // A fault of ours on one frame must not take the server down: answer it and go on.
       this.send(errorFrameOf(this.host.errors.expose(error, 'frame')));
     }
+  }
+
+  /** False while the connection holds more unsent bytes than its bound (and can say when it drains). */
+  private writable(): boolean {
+    return this.connection.bufferedAmount <= this.host.maxBufferedBytes || this.connection.onDrain === undefined;
+  }
+
+  private takesInput(): boolean {
+    return this.answersPending < ANSWERS_IN_FLIGHT && this.writable();
+  }
+
+  /** Calls `resume` once, when the connection has drained or closed. */
+  private whenWritable(resume: () => void): void {
+    this.drainWaiters.push(resume);
+    if (this.awaitingDrain) return;
+    this.awaitingDrain = true;
+    this.connection.onDrain!(() => this.drained());
+  }
+
+  private drained(): void {
+    this.awaitingDrain = false;
+    if (this.isClosed) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    // The held frames first: they came before anything the subscriptions will send now.
+    this.takeHeldInput();
+    for (const resume of waiters) resume();
+  }
+
+  /** Keeps a frame for later, and asks the transport to stop reading meanwhile. */
+  private holdInput(bytes: Uint8Array): void {
+    // Still a sign of life (section 9), though it is not taken yet.
+    this.lastReceived = Date.now();
+    if (this.heldInput === undefined) {
+      this.heldInput = [];
+      this.connection.pauseReceiving?.(true);
+      if (!this.writable()) this.whenWritable(() => undefined);
+    }
+    this.heldInput.push(bytes);
+  }
+
+  /** Takes the held frames, in order, as far as the session takes input; reading goes on after the last. */
+  private takeHeldInput(): void {
+    const held = this.heldInput;
+    if (held === undefined) return;
+    while (this.heldFrom < held.length && !this.isClosed) {
+      if (!this.takesInput()) {
+        if (!this.writable()) this.whenWritable(() => undefined);
+        return;
+      }
+      const bytes = held[this.heldFrom]!;
+      held[this.heldFrom++] = EMPTY_FRAME;
+      this.take(bytes);
+    }
+    this.heldInput = undefined;
+    this.heldFrom = 0;
+    if (!this.isClosed) this.connection.pauseReceiving?.(false);
   }
 
   private handle(bytes: Uint8Array): void {
@@ -234,14 +315,20 @@ export class Session {
 
   /** Sends a request's answer, or its failure as an `error` frame naming the request. */
   private answer(id: number, work: Promise<ServerFrame | undefined>, context: string, field: 'id' | 'sub' = 'id'): void {
-    work.then(
-      (frame) => {
-        if (frame !== undefined) this.send(frame);
-      },
-      (error: unknown) => {
-        this.send(errorFrameOf(this.host.errors.expose(error, context), { [field]: id }));
-      },
-    );
+    this.answersPending += 1;
+    work
+      .then(
+        (frame) => {
+          if (frame !== undefined) this.send(frame);
+        },
+        (error: unknown) => {
+          this.send(errorFrameOf(this.host.errors.expose(error, context), { [field]: id }));
+        },
+      )
+      .finally(() => {
+        this.answersPending -= 1;
+        this.takeHeldInput();
+      });
   }
 
   private async subscribe(frame: SubscribeFrame): Promise<undefined> {
@@ -277,6 +364,8 @@ export class Session {
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
           ended: (ended) => this.forget(ended),
           errors: this.host.errors,
+          writable: () => this.writable(),
+          whenWritable: (resume) => this.whenWritable(resume),
         },
         {
           sub: frame.sub,
@@ -386,9 +475,14 @@ export class Session {
       if (subscription instanceof Subscription) this.host.unfollow(subscription);
     }
     this.subscriptions.clear();
+    this.heldInput = undefined;
+    this.drainWaiters = [];
     this.host.closed(this);
   }
 }
+
+/** Put in place of a held frame once taken, so that the array does not keep its bytes. */
+const EMPTY_FRAME = new Uint8Array(0);
 
 /**
  * Stands in for a subscription while its start position is being resolved: credit that arrives

@@ -33,6 +33,13 @@ export interface SubscriptionHost {
   readonly behindThreshold: number;
   /** Turns failures into what the client may be told, logging internal ones. @default to stderr */
   readonly errors?: InternalErrors;
+  /**
+   * False while the connection holds more unsent bytes than its bound: delivery then stops, as
+   * without credit, until `whenWritable` calls back. Absent: delivery never waits for it.
+   */
+  readonly writable?: () => boolean;
+  /** Calls `resume` once, when the connection has drained (or closed). */
+  readonly whenWritable?: (resume: () => void) => void;
 }
 
 export interface SubscriptionSpec {
@@ -82,6 +89,9 @@ export class Subscription {
   private nextSerial: number | undefined;
   /** When credit last came (performance.now()), to tell a stalled consumer from a slow one. */
   private creditCameAt = performance.now();
+  /** Waiting for the connection to drain (see SubscriptionHost.writable), since `blockedAt`. */
+  private awaitingDrain = false;
+  private blockedAt = 0;
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -112,6 +122,8 @@ export class Subscription {
     this.creditCameAt = performance.now();
     // At the head and following: nothing to read, the next commit is delivered directly.
     if (this.live && !this.behind && !this.pumping && this.cursor >= this.knownHead) return;
+    // The connection's drain pumps.
+    if (this.awaitingDrain) return;
     this.pump();
   }
 
@@ -135,11 +147,12 @@ export class Subscription {
   onCommit(commit: CommitView): boolean {
     if (!this.closed && this.spec.mode !== 'cold') this.take(commit);
     if (this.closed || (this.live && !this.pumping && this.cursor >= this.knownHead)) return true;
-    if (this.credit > 0 || this.pumping) return false;
+    if ((this.credit > 0 && !this.awaitingDrain) || this.pumping) return false;
     // Past the recent commits' reach, keeping them serves it nothing; kept until the stall time
     // all the same, a fast producer's every event outlived the young generation (a stalled
     // subscriber's server grew ~20 MB more while a million events were appended).
-    return performance.now() - this.creditCameAt >= SUBSCRIPTION_STALLED_MS || !this.host.recent.reaches(this.spec.selector, this.cursor);
+    const waitingSince = this.credit > 0 ? this.blockedAt : this.creditCameAt;
+    return performance.now() - waitingSince >= SUBSCRIPTION_STALLED_MS || !this.host.recent.reaches(this.spec.selector, this.cursor);
   }
 
   private take(commit: CommitView): void {
@@ -148,6 +161,10 @@ export class Subscription {
     if (mine.length > 0) this.knownHead = Math.max(this.knownHead, positionIn(selector, mine[mine.length - 1]!));
     if (!this.live || this.pumping) {
       this.dirty = true;
+      return;
+    }
+    if (this.connectionFull()) {
+      this.checkBehind();
       return;
     }
     // The commit is the newest of the recent ones: sent in one frame, however large.
@@ -182,6 +199,7 @@ export class Subscription {
     const store = this.host.store;
     const sendPage = (predicate === undefined ? this.encodedPageSender() : undefined) ?? ((from, limit) => this.sendDecodedPage(from, limit));
     while (!this.closed && this.credit > 0) {
+      if (this.connectionFull()) break;
       this.dirty = false;
       if (this.sendRecent(SUBSCRIPTION_PAGE_SIZE)) {
         if (this.cursor >= this.knownHead) {
@@ -211,6 +229,25 @@ export class Subscription {
       }
     }
     if (!this.closed && this.live) this.checkBehind();
+  }
+
+  /**
+   * Whether the connection is over its bound of unsent bytes (checked once a frame, never once an
+   * event). Then delivery stops where it is, nothing skipped or held, and the subscription pumps
+   * again once the connection drains: like credit running out, but for the socket.
+   */
+  private connectionFull(): boolean {
+    const { writable, whenWritable } = this.host;
+    if (writable === undefined || whenWritable === undefined || writable()) return false;
+    if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.blockedAt = performance.now();
+      whenWritable(() => {
+        this.awaitingDrain = false;
+        this.pump();
+      });
+    }
+    return true;
   }
 
   /**

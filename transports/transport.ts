@@ -32,6 +32,19 @@ export interface Connection {
   readonly closed: Promise<CloseInfo>;
   /** Bytes handed to `send` that the transport has not yet written out (0 if it cannot tell). */
   readonly bufferedAmount: number;
+  /**
+   * Calls `listener` once, later (never inside the call), when the outgoing buffer has drained
+   * (`bufferedAmount` fell to 0) or the connection closed. The server waits for it before it
+   * sends more to a peer that is not reading. Absent where the transport cannot tell: the server
+   * then sends without waiting.
+   */
+  onDrain?(listener: () => void): void;
+  /**
+   * Stops (`true`) or starts again (`false`) taking frames from the peer: what it sends meanwhile
+   * waits in the transport (over TCP, in the peer's socket, which pushes back on it). The server
+   * stops reading a peer that does not read its answers. Absent where the transport cannot stop.
+   */
+  pauseReceiving?(paused: boolean): void;
 }
 
 /** Opens client connections to one server. */

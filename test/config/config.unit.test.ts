@@ -94,6 +94,14 @@ describe('configuration file', () => {
     ]);
   });
 
+  it('takes the bound of unsent bytes per connection, and refuses one that is too small or not whole', () => {
+    expect(parseConfig({ stores: { main: lmdb }, limits: { maxBufferedBytes: 4_194_304 } }, 'f', BASE).limits).toEqual({ maxBufferedBytes: 4_194_304 });
+    expect(parseConfig({ stores: { main: lmdb } }, 'f', BASE).limits).toBeUndefined();
+    expect(problems({ stores: { main: lmdb }, limits: { maxBufferedBytes: 100 } })).toEqual(['limits.maxBufferedBytes: must be at least 1024']);
+    expect(problems({ stores: { main: lmdb }, limits: { maxBufferedBytes: 1.5e6 + 0.5 } })).toEqual(['limits.maxBufferedBytes: must be a whole number']);
+    expect(problems({ stores: { main: lmdb }, limits: { maxBuffered: 1 } })).toEqual(['limits: Unrecognized key: "maxBuffered"']);
+  });
+
   it('names fields of the wrong type, unknown fields and bad values', () => {
     expect(problems({ stores: { main: { kind: 'lmdb', path: 42 } }, listen: { port: '7600' } })).toEqual([
       'stores.main.path: Invalid input: expected string, received number',

@@ -165,6 +165,60 @@ describe('createMemoryPair', () => {
     expect(received).toEqual([1, 2]);
     expect(thrown).toEqual([new Error('handler bug')]);
   });
+
+  it('holds what a paused side is sent, counted in the sender\'s bufferedAmount, and says drained once it took it all', async () => {
+    const [a, b] = createMemoryPair();
+    const received = collect(b);
+    b.pauseReceiving!(true);
+    for (let n = 0; n < 100; n++) a.send(numbered(n));
+    let drained = 0;
+    a.onDrain!(() => (drained += 1));
+    await settle();
+    expect(received).toEqual([]);
+    expect(a.bufferedAmount).toBe(400);
+    expect(drained).toBe(0);
+    b.pauseReceiving!(false);
+    await settle();
+    expect(received).toEqual(Array.from({ length: 100 }, (_, n) => n));
+    expect(a.bufferedAmount).toBe(0);
+    expect(drained).toBe(1);
+    // Nothing waiting: called at once, but never inside the call.
+    a.onDrain!(() => (drained += 1));
+    expect(drained).toBe(1);
+    await settle();
+    expect(drained).toBe(2);
+  });
+
+  it('stops delivering at once when a handler pauses, keeping the order of what follows', async () => {
+    const [a, b] = createMemoryPair();
+    const received: number[] = [];
+    b.onFrame((frame) => {
+      received.push(numberOf(frame));
+      if (received.length === 3) b.pauseReceiving!(true);
+    });
+    for (let n = 0; n < 10; n++) a.send(numbered(n));
+    await settle();
+    expect(received).toEqual([0, 1, 2]);
+    expect(a.bufferedAmount).toBe(28);
+    a.send(numbered(10));
+    b.pauseReceiving!(false);
+    await settle();
+    expect(received).toEqual(Array.from({ length: 11 }, (_, n) => n));
+  });
+
+  it('calls a drain listener when the connection closes with frames still held', async () => {
+    const [a, b] = createMemoryPair();
+    collect(b);
+    b.pauseReceiving!(true);
+    a.send(numbered(1));
+    let drained = false;
+    a.onDrain!(() => (drained = true));
+    await settle();
+    expect(drained).toBe(false);
+    b.close();
+    await settle();
+    expect(drained).toBe(true);
+  });
 });
 
 describe('MemoryServerTransport and memoryTransport', () => {

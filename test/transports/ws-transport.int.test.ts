@@ -8,6 +8,7 @@ import { TauonError } from '../../protocol/errors.js';
 import type { Connection } from '../../transports/transport.js';
 import { WsServerTransport, listenWs, wsTransport } from '../../transports/ws/index.js';
 import type { WebSocketConstructor, WsListener } from '../../transports/ws/index.js';
+import { RawWebSocket } from '../support/raw-websocket.js';
 
 /** A 4-byte big-endian counter frame. */
 function numbered(n: number): Uint8Array {
@@ -319,6 +320,47 @@ describe('ws transport', () => {
     const { listener } = await startServer();
     const response = await fetch(listener.url.replace('ws://', 'http://') + 'anything');
     expect(response.status).toBe(404);
+  });
+
+  it('says when a peer that stopped reading has taken what was sent (onDrain), and not before', async () => {
+    const { listener, nextAccepted } = await startServer({ host: '127.0.0.1', port: 0 });
+    let received = 0;
+    const peer = await RawWebSocket.open(listener.url, () => (received += 1));
+    cleanups.push(() => peer.close());
+    const server = await nextAccepted();
+    peer.pause();
+    const frame = new Uint8Array(64 * 1024);
+    // More than loopback's socket buffers hold, so that some waits in the server.
+    for (let i = 0; i < 320; i++) server.send(frame);
+    let drained = 0;
+    server.onDrain!(() => (drained += 1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.bufferedAmount).toBeGreaterThan(0);
+    expect(drained).toBe(0);
+    peer.resume();
+    await vi.waitFor(() => expect(drained).toBe(1), { timeout: 10_000, interval: 10 });
+    expect(server.bufferedAmount).toBe(0);
+    await vi.waitFor(() => expect(received).toBe(320), { timeout: 10_000, interval: 10 });
+    // Nothing waiting: called at once, but never inside the call.
+    server.onDrain!(() => (drained += 1));
+    expect(drained).toBe(1);
+    await vi.waitFor(() => expect(drained).toBe(2), { timeout: 1_000, interval: 5 });
+  });
+
+  it('holds the peer\'s frames while receiving is paused, and hands them over in order after', async () => {
+    const { listener, nextAccepted } = await startServer({ host: '127.0.0.1', port: 0 });
+    const peer = await RawWebSocket.open(listener.url, () => undefined);
+    cleanups.push(() => peer.close());
+    const server = await nextAccepted();
+    const received: number[] = [];
+    server.onFrame((frame) => received.push(numberOf(frame)));
+    server.pauseReceiving!(true);
+    for (let n = 0; n < 100; n++) peer.send(numbered(n));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([]);
+    server.pauseReceiving!(false);
+    await vi.waitFor(() => expect(received).toHaveLength(100), { timeout: 5_000, interval: 5 });
+    expect(received).toEqual(Array.from({ length: 100 }, (_, n) => n));
   });
 
   it('works with an injected WebSocket implementation', async () => {

@@ -60,6 +60,11 @@ export class AmqpConnection implements Connection {
   #state: 'open' | 'draining' | 'ending' | 'ended' = 'open';
   #flushId: string | undefined;
   #resolveClosed!: (info: CloseInfo) => void;
+  /** Bytes this side published since the link's write buffer last became full (see bufferedAmount). */
+  #publishedWhileFull = 0;
+  /** The link's drain count when `#publishedWhileFull` started counting. */
+  #fullSince = -1;
+  #drainListeners: (() => void)[] = [];
 
   /**
    * @param link The broker link the session's queues live on.
@@ -86,9 +91,13 @@ export class AmqpConnection implements Connection {
     return this.#queues;
   }
 
-  /** Always 0: amqplib does not say how many bytes it holds for a channel. */
+  /**
+   * The bytes this side published while amqplib's write buffer for the link was full (0 while it
+   * is not). amqplib does not say how many bytes it holds, only when it holds too many; the link
+   * is shared by the sessions of a server, so each counts what it added past that point.
+   */
   get bufferedAmount(): number {
-    return 0;
+    return this.#link.full && this.#fullSince === this.#link.drains ? this.#publishedWhileFull : 0;
   }
 
   /**
@@ -97,7 +106,26 @@ export class AmqpConnection implements Connection {
    */
   send(frame: Uint8Array): void {
     if (this.#state !== 'open') return;
-    this.#link.publish(this.#queues.peer, bufferOf(frame), FRAME_OPTIONS[contentTypeOf(frame)]);
+    const link = this.#link;
+    link.publish(this.#queues.peer, bufferOf(frame), FRAME_OPTIONS[contentTypeOf(frame)]);
+    if (!link.full) return;
+    if (this.#fullSince !== link.drains) {
+      this.#fullSince = link.drains;
+      this.#publishedWhileFull = 0;
+    }
+    this.#publishedWhileFull += frame.byteLength;
+  }
+
+  /** Calls `listener` once amqplib's write buffer for the link drained, or the session ended. */
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+    if (this.#drainListeners.length === 1) this.#link.onDrain(() => this.#drained());
+  }
+
+  #drained(): void {
+    const listeners = this.#drainListeners;
+    this.#drainListeners = [];
+    for (const listener of listeners) listener();
   }
 
   onFrame(handler: (frame: Uint8Array) => void): void {
@@ -210,6 +238,7 @@ export class AmqpConnection implements Connection {
     await this.#link.deleteQueue(this.#queues.own, this.#queues.consumerTag);
     this.#state = 'ended';
     this.#resolveClosed(info);
+    this.#drained();
     this.#onEnded?.();
   }
 }

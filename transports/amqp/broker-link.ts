@@ -12,6 +12,15 @@ export interface BrokerLinkOptions {
   readonly ca?: BrokerCa | undefined;
 }
 
+/**
+ * How many chunks amqplib buffers for the channel before a publish answers false (its default is
+ * 1024). A chunk is a small message, or up to the broker's frame size (128 KiB) of a large one:
+ * at 1024 that is up to 128 MiB held before the transport hears of it; at 32, up to 4 MiB. Only
+ * then do the connections count what they add (AmqpConnection.bufferedAmount), so a low mark
+ * does not slow small frames: each connection may still add its bound.
+ */
+const CHANNEL_HIGH_WATER_MARK = 32;
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -34,6 +43,10 @@ export class BrokerLink {
   #downReason: string | undefined;
   #lastError: Error | undefined;
   #closing: Promise<void> | undefined;
+  /** amqplib's write buffer of the channel is full: it said so at a publish, and has not drained since. */
+  #full = false;
+  #drains = 0;
+  #drainListeners: (() => void)[] = [];
 
   private constructor(model: ChannelModel, channel: Channel) {
     this.model = model;
@@ -48,6 +61,7 @@ export class BrokerLink {
     model.on('close', (error?: Error) => this.#goDown(error ?? this.#lastError));
     channel.on('close', () => this.#goDown(this.#lastError));
     channel.on('return', (message: Message) => this.#dispatchReturn(message));
+    channel.on('drain', () => this.#drained());
   }
 
   /** Connects to the broker and opens the channel; rejects when either fails. */
@@ -63,7 +77,7 @@ export class BrokerLink {
     const ignore = (): void => undefined;
     model.on('error', ignore);
     try {
-      const channel = await model.createChannel();
+      const channel = await model.createChannel({ highWaterMark: CHANNEL_HIGH_WATER_MARK });
       return new BrokerLink(model, channel);
     } catch (error) {
       await model.close().catch(ignore);
@@ -112,14 +126,38 @@ export class BrokerLink {
   }
 
   /**
+   * True while amqplib holds more for the channel than its high-water mark (a publish answered
+   * false, as a stream's write does) and has not said 'drain' since: the broker or the network
+   * is slower than the publishers. Publishing still works; it only grows the buffer.
+   */
+  get full(): boolean {
+    return this.#full;
+  }
+
+  /** How many times the channel's write buffer has drained after being full. */
+  get drains(): number {
+    return this.#drains;
+  }
+
+  /** Calls `listener` once when the channel's write buffer drains, or the link goes down. */
+  onDrain(listener: () => void): void {
+    if (!this.#full || this.#downReason !== undefined) {
+      queueMicrotask(listener);
+      return;
+    }
+    this.#drainListeners.push(listener);
+  }
+
+  /**
    * Publishes `content` to `queue` through the default exchange. Never throws: on a link that is
    * down it does nothing and answers false (the link's `onDown` listeners hear about it).
-   * @returns false when the link is down; otherwise true, whether or not amqplib's buffer is full.
+   * @returns false when the link is down; otherwise true, whether or not amqplib's buffer is
+   *   full (see {@link full}).
    */
   publish(queue: string, content: Buffer, options: Options.Publish): boolean {
     if (this.#downReason !== undefined) return false;
     try {
-      this.channel.sendToQueue(queue, content, options);
+      if (!this.channel.sendToQueue(queue, content, options)) this.#full = true;
       return true;
     } catch {
       // The channel closed under us; its 'close' event takes the link down.
@@ -161,12 +199,30 @@ export class BrokerLink {
     const listeners = [...this.#downListeners];
     this.#downListeners.clear();
     this.#returnListeners.clear();
+    // Nothing more will drain: whoever waits for it goes on (and finds its connection closing).
+    this.#drained();
     for (const listener of listeners) {
       try {
         listener(why);
       } catch (listenerError) {
         queueMicrotask(() => {
           throw listenerError;
+        });
+      }
+    }
+  }
+
+  #drained(): void {
+    if (this.#full) this.#drains += 1;
+    this.#full = false;
+    const listeners = this.#drainListeners;
+    this.#drainListeners = [];
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
         });
       }
     }

@@ -23,6 +23,10 @@ class MemoryConnection implements Connection {
   #inbound: Uint8Array[] = [];
   #inboundBytes = 0;
   #handler: ((frame: Uint8Array) => void) | undefined;
+  /** Set by pauseReceiving: frames from the peer wait in `#inbound`, counted in its bufferedAmount. */
+  #receivingPaused = false;
+  /** This side's onDrain listeners: called once the peer has taken every frame sent to it. */
+  #drainListeners: (() => void)[] = [];
   #drainScheduled = false;
   /** False once either side has closed: sends are then dropped. */
   #open = true;
@@ -64,6 +68,17 @@ class MemoryConnection implements Connection {
     this.#scheduleDrain();
   }
 
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+    if (this.bufferedAmount === 0 || !this.#open) queueMicrotask(() => this.#drained());
+  }
+
+  /** Holds the peer's frames (they count in the peer's `bufferedAmount`) until called with false. */
+  pauseReceiving(paused: boolean): void {
+    this.#receivingPaused = paused;
+    this.#scheduleDrain();
+  }
+
   close(code: number = 1000, reason: string = ''): void {
     if (!this.#open) {
       // The peer closed first; a close() here only stops any further delivery to this side.
@@ -94,11 +109,23 @@ class MemoryConnection implements Connection {
     this.#closedLocally = true;
     this.#inbound = [];
     this.#inboundBytes = 0;
+    // Nothing more will be taken or sent: whoever waits for a drain waits no longer.
+    queueMicrotask(() => {
+      this.#drained();
+      this.#peer.#drained();
+    });
+  }
+
+  #drained(): void {
+    const listeners = this.#drainListeners;
+    if (listeners.length === 0) return;
+    this.#drainListeners = [];
+    for (const listener of listeners) listener();
   }
 
   #scheduleDrain(): void {
     if (this.#drainScheduled) return;
-    const framesToDeliver = this.#handler !== undefined && this.#inbound.length > 0;
+    const framesToDeliver = this.#handler !== undefined && !this.#receivingPaused && this.#inbound.length > 0;
     const closeToReport = this.#peerClose !== undefined && !this.#settled;
     if (!framesToDeliver && !closeToReport) return;
     this.#drainScheduled = true;
@@ -108,11 +135,16 @@ class MemoryConnection implements Connection {
   #drain(): void {
     this.#drainScheduled = false;
     // Frames enqueued while the handler runs join the next batch, so the order holds.
-    while (this.#handler !== undefined && this.#inbound.length > 0 && !this.#closedLocally) {
+    while (this.#handler !== undefined && !this.#receivingPaused && this.#inbound.length > 0 && !this.#closedLocally) {
       const batch = this.#inbound;
       this.#inbound = [];
       for (let index = 0; index < batch.length; index++) {
         if (this.#closedLocally) return;
+        if (this.#receivingPaused) {
+          // Paused by the handler: the rest waits, in front of what came meanwhile.
+          this.#inbound = batch.slice(index).concat(this.#inbound);
+          break;
+        }
         const frame = batch[index]!;
         this.#inboundBytes -= frame.byteLength;
         try {
@@ -122,8 +154,9 @@ class MemoryConnection implements Connection {
         }
       }
     }
-    // Frames held for a handler that is not set yet do not hold the close back.
-    if (this.#peerClose !== undefined && (this.#inbound.length === 0 || this.#handler === undefined)) {
+    if (this.#inboundBytes === 0) this.#peer.#drained();
+    // Frames held for a handler that is not set yet (or while paused) do not hold the close back.
+    if (this.#peerClose !== undefined && (this.#inbound.length === 0 || this.#handler === undefined || this.#receivingPaused)) {
       this.#settle(this.#peerClose);
     }
   }

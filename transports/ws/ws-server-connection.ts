@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { CloseInfo, Connection } from '../transport.js';
 import { closeWithCode } from './close-frame.js';
@@ -22,6 +23,12 @@ function closeCodeOfWsError(error: Error): number | undefined {
   return CLOSE_CODE_OF_WS_ERROR[code] ?? 1002;
 }
 
+/**
+ * How often a drain is looked for while the bytes waiting are below the socket's own high-water
+ * mark: the socket says 'drain' only after it was full.
+ */
+const DRAIN_POLL_MS = 5;
+
 /** A message's bytes as a plain Uint8Array view (no copy). */
 function bytesOf(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
@@ -44,9 +51,18 @@ export class WsServerConnection implements Connection {
   #localClose: { code: number; reason: string } | undefined;
   #failure: { code: number; reason: string } | undefined;
   #sendText: boolean | undefined;
+  /** The TCP (or TLS) socket under `ws`, which says when what was written has gone out. */
+  readonly #wire: Duplex | undefined;
+  #drainListeners: (() => void)[] = [];
 
-  constructor(socket: WebSocket) {
+  /**
+   * @param socket The `ws` socket.
+   * @param wire The socket it runs on (the upgrade's), to learn when the outgoing bytes drained;
+   *   without it `onDrain` waits by polling.
+   */
+  constructor(socket: WebSocket, wire?: Duplex) {
     this.#socket = socket;
+    this.#wire = wire;
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => {
       this.#sendText ??= !isBinary;
@@ -60,6 +76,7 @@ export class WsServerConnection implements Connection {
     this.closed = new Promise<CloseInfo>((resolve) => {
       socket.once('close', (code, reason) => resolve(this.#closeInfo(code, reason.toString())));
     });
+    void this.closed.then(() => this.#drained());
   }
 
   /** Bytes queued in `ws` and in the socket, not yet written out. */
@@ -70,6 +87,17 @@ export class WsServerConnection implements Connection {
   send(frame: Uint8Array): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return;
     this.#socket.send(frame, { binary: this.#sendText !== true });
+  }
+
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+    if (this.#drainListeners.length === 1) this.#watchDrain();
+  }
+
+  /** Pauses the socket's reading: the peer's frames wait in TCP, which pushes back on it. */
+  pauseReceiving(paused: boolean): void {
+    if (paused) this.#socket.pause();
+    else this.#socket.resume();
   }
 
   onFrame(handler: (frame: Uint8Array) => void): void {
@@ -88,6 +116,25 @@ export class WsServerConnection implements Connection {
   terminate(): void {
     this.#inbox.stop();
     this.#socket.terminate();
+  }
+
+  #watchDrain(): void {
+    if (this.#drainListeners.length === 0) return;
+    // A closing socket still writes out what it holds, then says 'close' (which drains too).
+    if (this.bufferedAmount === 0 || this.#socket.readyState === this.#socket.CLOSED) {
+      queueMicrotask(() => this.#drained());
+    } else if (this.#wire?.writableNeedDrain === true) {
+      this.#wire.once('drain', () => this.#watchDrain());
+    } else {
+      setTimeout(() => this.#watchDrain(), DRAIN_POLL_MS);
+    }
+  }
+
+  #drained(): void {
+    const listeners = this.#drainListeners;
+    if (listeners.length === 0) return;
+    this.#drainListeners = [];
+    for (const listener of listeners) listener();
   }
 
   #closeInfo(code: number, reason: string): CloseInfo {

@@ -175,11 +175,11 @@ export class WsServerTransport implements ServerTransport {
       refuseUpgrade(socket, 503, 'Service Unavailable');
       return;
     }
-    webSocketServer.handleUpgrade(request, socket, head, (webSocket) => this.#accept(webSocket));
+    webSocketServer.handleUpgrade(request, socket, head, (webSocket) => this.#accept(webSocket, socket));
   }
 
-  #accept(webSocket: WebSocket): void {
-    const connection = new WsServerConnection(webSocket);
+  #accept(webSocket: WebSocket, wire: Duplex): void {
+    const connection = new WsServerConnection(webSocket, wire);
     const onConnection = this.#onConnection;
     // The upgrade may finish after close() began.
     if (onConnection === undefined) {
