@@ -135,4 +135,22 @@ describe('the lmdb store: scans that match nothing leave the event loop to other
     expect(result.map((event) => event.seq)).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
     expect(ticks).toBeGreaterThan(0);
   });
+
+  it('scans paused between turns when the store closes fail with "the lmdb store is closed"', async () => {
+    const own = await tempDir('lmdb-turns-close');
+    try {
+      await fillLmdb(own.path, { events: 100_000, keyed: 20_000 });
+      const closing = await LmdbStore.open(own.path);
+      const scans = [closing.readAll(1, 'forward', 10, 'nothing-'), closing.surface('keyed'), closing.findByTime(1, undefined, 'nothing-')];
+      const settled = Promise.allSettled(scans);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await closing.close();
+      for (const outcome of await settled) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'internal', message: 'the lmdb store is closed' });
+      }
+    } finally {
+      await own.remove();
+    }
+  });
 });

@@ -368,7 +368,8 @@ export class LmdbStore implements EventStore {
         }
         return result;
       } finally {
-        transaction.done();
+        // A store closing ends its transactions itself (done() would then throw over the reason).
+        if (this.closing === undefined) transaction.done();
       }
     });
   }
