@@ -12,12 +12,18 @@ const EVENTS = 1_000_000;
 /** A stream of this many keys, each with its own newest event: its surface walks them all. */
 const KEYS = 100_000;
 /**
- * The worst emit-to-ack allowed beside one scan. The goal is under 100 ms (TURN_BUDGET_MS of
- * 5 ms a turn keeps it near 10-30 ms on a quiet machine); this bound holds on a loaded 2-core
- * machine, and a scan that held the event loop for itself would break it: each scan below is
- * checked to take longer than the bound.
+ * The worst emit-to-ack allowed beside one scan. The goal is under 100 ms (turns of 5 ms keep
+ * it at 10-75 ms on a quiet machine); this bound leaves room for a loaded 2-core machine, and a
+ * scan that held the event loop for itself breaks it: each scan below is checked to take longer.
  */
 const WORST_MS = 250;
+/**
+ * On a machine so loaded that the scans take several times as long (the server descheduled for
+ * a while now and then, whatever it does), the bound grows with the scan: no emit may wait a
+ * quarter of it. A scan that held the loop made an emit wait all of it (a surface, whose
+ * client decodes a large answer after the server is done, about half).
+ */
+const MOST_OF_SCAN = 1 / 4;
 /** The same, beside five scans at once (each takes a turn in every round of the event loop). */
 const WORST_OF_FIVE_MS = 500;
 /** A filter that matches nothing stored. */
@@ -26,13 +32,13 @@ const NOTHING = { types: ['never-stored'] };
 /**
  * No one request holds the event loop: another client emitting every 10 ms is acked promptly
  * while one client's request scans a million events that match nothing (cold subscriptions,
- * reads, a time seek, a surface, the HTTP API), against a `tauon serve` process on lmdb.
+ * reads, a time seek, a surface, the HTTP API), against a `tauon serve` process on lmdb; the
+ * emitting client is a process of its own, so that its acks are timed as they arrive.
  */
 describe('a long scan beside another client emitting (tauon serve on lmdb, 1,000,000 events)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let server: ServeProcess;
   let scanner: Client;
-  let writer: Client;
   let emitter: SteadyEmitter;
 
   beforeAll(async () => {
@@ -40,13 +46,11 @@ describe('a long scan beside another client emitting (tauon serve on lmdb, 1,000
     await fillLmdb(dir.path, { events: EVENTS, keyed: KEYS });
     server = await startServe(['--data', dir.path, '--port', '0'], 60_000);
     scanner = await connect(wsTransport(server.url));
-    writer = await connect(wsTransport(server.url));
-    emitter = new SteadyEmitter(writer, 'beside');
+    emitter = await SteadyEmitter.start(server.url, 'beside');
   }, 120_000);
 
   afterAll(async () => {
-    emitter?.stop();
-    await writer?.close();
+    await emitter?.stop();
     await scanner?.close();
     await server?.stop();
     await dir?.remove();
@@ -59,7 +63,7 @@ describe('a long scan beside another client emitting (tauon serve on lmdb, 1,000
     // Shorter than the bound, the scan could not have shown a held event loop.
     expect(seen.workMs, 'the scan is long enough to tell').toBeGreaterThan(bound);
     expect(seen.count).toBeGreaterThan(0);
-    expect(seen.worstMs).toBeLessThan(bound);
+    expect(seen.worstMs).toBeLessThan(Math.max(bound, seen.workMs * MOST_OF_SCAN));
     return seen;
   }
 
