@@ -81,6 +81,40 @@ export function msgpackEventsFrameOf(sub: number, count: number, encodedEvents: 
 }
 
 /**
+ * The items of `events` in `codec`, without the list's header or brackets: one part of a list
+ * encoded in parts (see {@link frameOfEventParts}).
+ */
+export function encodeEventItems(codec: Codec, events: readonly StoredEvent[]): Uint8Array {
+  return codec.name === 'json' ? jsonItems(codec.encode(events)) : msgpackListItems(codec.encode(events));
+}
+
+/**
+ * The bytes of a frame whose `events` list of `count` events is given as parts of items (see
+ * {@link encodeEventItems}): the same as encoding the whole frame at once, for a server that
+ * encodes a large answer a part at a time. `frame` has `events: []` as its last field: the
+ * parts go in the empty list's place.
+ */
+export function frameOfEventParts(codec: Codec, frame: { readonly events: readonly [] }, count: number, parts: readonly Uint8Array[]): Uint8Array {
+  const empty = codec.encode(frame);
+  const json = codec.name === 'json';
+  const tail = json ? 1 : 0;
+  const cut = empty.length - tail - (json ? 2 : 1);
+  return joined([empty.subarray(0, cut), ...listOf(codec, count, parts), empty.subarray(empty.length - tail)]);
+}
+
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+/**
  * The frame of a whole list, made once per list, codec and sub and then shared: every client's
  * first subscription is sub 1, so a commit going out live to many clients is mostly one frame,
  * built once and written to every socket, as a relay would (nothing writes into sent frames).

@@ -22,5 +22,6 @@ export type { StaticToken } from './auth/token-authenticator.js';
 export { ForbiddenError, UnauthorizedError } from '../protocol/errors.js';
 export { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS, DEFAULT_BEHIND_THRESHOLD, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 export { INVALIDATED_TYPE } from './invalidation.js';
+export { TurnBudget, nextTurn, TURN_BUDGET_MS, ITEMS_PER_CHECK } from './short-turns.js';
 export * from './stores/index.js';
 export { MissingDriverError } from '../transports/optional-driver.js';

@@ -12,6 +12,7 @@ import type {
 import { SUPPORTED_VERSIONS, PROTOCOL_VERSION } from '../protocol/version.js';
 import { compileFilter } from './event-filter.js';
 import { positionIn, readSelected, parseSelector } from './selector.js';
+import { TurnBudget } from './short-turns.js';
 import { resolveBackwardStart, resolveForwardCursor } from './start-position.js';
 import type { EventStore } from './stores/event-store.js';
 
@@ -38,7 +39,10 @@ export async function readPage(store: EventStore, limits: ServerLimits, frame: R
     cursor = from + 1;
   }
   let exhausted = from < 1;
+  // The store reads its pages in short turns; between them the read lets others in as well.
+  const turns = new TurnBudget();
   for (let pages = 0; pages < MAX_FILTERED_PAGES && !exhausted && events.length < limit; pages += 1) {
+    await turns.yieldIfSpent();
     const batch = await readSelected(store, selector, from, direction, limit);
     let examined = 0;
     for (const event of batch) {

@@ -3,7 +3,7 @@ import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
-import type { ClientFrame, HelloFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
+import type { ClientFrame, HelloFrame, PageFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
@@ -16,6 +16,7 @@ import { readableStreamList } from './auth/readable-streams.js';
 import { compileFilter } from './event-filter.js';
 import type { InternalErrors } from './internal-errors.js';
 import { ANSWERS_IN_FLIGHT, HEARTBEAT_MISSES } from './limits.js';
+import { encodePageInTurns, PAGE_IN_ONE_PIECE } from './page-in-turns.js';
 import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
@@ -318,8 +319,9 @@ export class Session {
     this.answersPending += 1;
     work
       .then(
-        (frame) => {
-          if (frame !== undefined) this.send(frame);
+        async (frame) => {
+          if (frame?.type === 'page' && frame.events.length > PAGE_IN_ONE_PIECE) await this.sendPageInTurns(frame);
+          else if (frame !== undefined) this.send(frame);
         },
         (error: unknown) => {
           this.send(errorFrameOf(this.host.errors.expose(error, context), { [field]: id }));
@@ -329,6 +331,17 @@ export class Session {
         this.answersPending -= 1;
         this.takeHeldInput();
       });
+  }
+
+  /** A large page (a surface of many keys) is encoded in short turns, then sent (or its failure, as send does). */
+  private sendPageInTurns(frame: PageFrame): Promise<void> {
+    return encodePageInTurns(this.codec ?? msgpackCodec, frame).then(
+      (bytes) => this.sendEncoding(frame, () => bytes),
+      (error: unknown) =>
+        this.sendEncoding(frame, () => {
+          throw error;
+        }),
+    );
   }
 
   private async subscribe(frame: SubscribeFrame): Promise<undefined> {

@@ -6,6 +6,7 @@ import { stderrInternalErrors, type InternalErrors } from './internal-errors.js'
 import { SUBSCRIPTION_PAGE_SIZE, SUBSCRIPTION_STALLED_MS } from './limits.js';
 import type { RecentCommits } from './recent-commits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
+import { TurnBudget } from './short-turns.js';
 import type { EncodedEvents, EventStore } from './stores/event-store.js';
 
 /** What a subscription needs from the session that owns it. */
@@ -198,7 +199,12 @@ export class Subscription {
     const { selector, predicate, mode, target } = this.spec;
     const store = this.host.store;
     const sendPage = (predicate === undefined ? this.encodedPageSender() : undefined) ?? ((from, limit) => this.sendDecodedPage(from, limit));
+    // A page at a time the reads only wait for microtasks: without turns, a filter that matched
+    // nothing in a million events held the event loop for the whole scan.
+    const turns = new TurnBudget();
     while (!this.closed && this.credit > 0) {
+      await turns.yieldIfSpent();
+      if (this.closed) return;
       if (this.connectionFull()) break;
       this.dirty = false;
       if (this.sendRecent(SUBSCRIPTION_PAGE_SIZE)) {

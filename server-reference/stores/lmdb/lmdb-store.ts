@@ -1,4 +1,4 @@
-import type { Database, DatabaseOptions, RootDatabase } from 'lmdb';
+import type { Database, DatabaseOptions, Key, RootDatabase } from 'lmdb';
 import { MAX_NAME_LENGTH, type StoredEvent, type StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
@@ -11,6 +11,8 @@ import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
 import { importDriver } from '../../../transports/optional-driver.js';
 import { prepareDataDirectory } from './data-directory.js';
+import { visitRangeInTurns, type TurnRange } from './range-in-turns.js';
+import { TurnBudget } from '../../short-turns.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {
@@ -243,8 +245,9 @@ export class LmdbStore implements EventStore {
     });
   }
 
+  /** In short turns (see range-in-turns.ts): a pattern that matches nothing walks the whole log. */
   readAll(from: number, direction: Direction, limit: number, prefix?: string): Promise<StoredEvent[]> {
-    return this.run(() => {
+    return this.runInTurns(async () => {
       const result: StoredEvent[] = [];
       if (limit <= 0 || (direction === 'backward' && from < 1)) return result;
       const filtered = prefix !== undefined && prefix !== '';
@@ -252,12 +255,11 @@ export class LmdbStore implements EventStore {
         direction === 'forward'
           ? { start: Math.max(from, 1), end: BEYOND_LAST }
           : { start: Math.min(from, BEYOND_LAST), end: 0, reverse: true };
-      // Without a prefix LMDB stops after `limit` entries; with one, the scan stops there.
-      for (const { value } of this.events.getRange(filtered ? range : { ...range, limit })) {
-        if (filtered && !value.stream.startsWith(prefix)) continue;
-        result.push(value);
-        if (result.length >= limit) break;
-      }
+      await this.visitInTurns(this.events, range, (_pos, event) => {
+        if (filtered && !event.stream.startsWith(prefix)) return true;
+        result.push(event);
+        return result.length < limit;
+      });
       return result;
     });
   }
@@ -295,7 +297,7 @@ export class LmdbStore implements EventStore {
   }
 
   findByTime(time: number, stream?: string, prefix?: string): Promise<StoredEvent | undefined> {
-    return this.run(() => {
+    return this.runInTurns(async () => {
       if (stream !== undefined) {
         const head = this.heads.get(stream)?.head ?? 0;
         const seq = firstAtOrAfter(head, time, (n) => this.eventAt(this.extents.positionOf(stream, n))?.recorded);
@@ -304,10 +306,15 @@ export class LmdbStore implements EventStore {
       const last = this.lastPosition();
       const pos = firstAtOrAfter(last, time, (n) => this.events.get(n)?.recorded);
       if (pos > last) return undefined;
-      for (const { value } of this.events.getRange({ start: pos, end: BEYOND_LAST })) {
-        if (prefix === undefined || value.stream.startsWith(prefix)) return value;
-      }
-      return undefined;
+      if (prefix === undefined) return this.events.get(pos);
+      // The first one under the prefix from there: a prefix that matches nothing walks on to
+      // the end of the log, in short turns.
+      let found: StoredEvent | undefined;
+      await this.visitInTurns(this.events, { start: pos, end: BEYOND_LAST }, (_pos, event) => {
+        if (event.stream.startsWith(prefix)) found = event;
+        return found === undefined;
+      });
+      return found;
     });
   }
 
@@ -335,17 +342,35 @@ export class LmdbStore implements EventStore {
     });
   }
 
+  /**
+   * In short turns, on one read snapshot (a stream of a million keys took a second): the
+   * positions of the stream's keys, sorted (seq order is position order within a stream), then
+   * their events.
+   */
   surface(stream: string): Promise<StoredEvent[]> {
-    return this.run(() => {
-      const result: StoredEvent[] = [];
-      // [stream] sorts before every [stream, key]; the run of this stream's keys ends at the
-      // first key of another stream.
-      for (const { key, value } of this.surfaceIndex.getRange({ start: [stream] })) {
-        if (key[0] !== stream) break;
-        const event = this.events.get(value);
-        if (event !== undefined) result.push(event);
+    return this.runInTurns(async () => {
+      const transaction = this.root.useReadTransaction();
+      try {
+        const positions: number[] = [];
+        // [stream] sorts before every [stream, key]; the run of this stream's keys ends at the
+        // first key of another stream.
+        await this.visitInTurns(this.surfaceIndex, { start: [stream], transaction }, (key, pos) => {
+          if (key[0] !== stream) return false;
+          positions.push(pos);
+          return true;
+        });
+        const turns = new TurnBudget();
+        const result: StoredEvent[] = [];
+        for (const pos of Float64Array.from(positions).sort()) {
+          const event = this.events.get(pos, { transaction });
+          if (event !== undefined) result.push(event);
+          if (turns.count()) await this.pauseOpen(turns);
+        }
+        return result;
+      } finally {
+        // A store closing ends its transactions itself (done() would then throw over the reason).
+        if (this.closing === undefined) transaction.done();
       }
-      return result.sort((a, b) => a.seq - b.seq);
     });
   }
 
@@ -434,10 +459,29 @@ export class LmdbStore implements EventStore {
       this.assertOpen();
       return Promise.resolve(read());
     } catch (error) {
-      return Promise.reject(
-        error instanceof TauonError ? error : new TauonError('internal', `lmdb store: ${String(error)}`, { cause: error }),
-      );
+      return Promise.reject(storeError(error));
     }
+  }
+
+  /** Runs a read that may pause between turns (see short-turns.ts) on an open store. */
+  private async runInTurns<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      this.assertOpen();
+      return await read();
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  /** {@link visitRangeInTurns} on this store, which must still be open after each pause. */
+  private visitInTurns<K extends Key, V>(db: Database<V, K>, range: TurnRange<K>, visit: (key: K, value: V) => boolean): Promise<void> {
+    return visitRangeInTurns(db, range, visit, () => this.assertOpen());
+  }
+
+  /** Waits for a later turn; throws when the store was closed meanwhile. */
+  private async pauseOpen(turns: TurnBudget): Promise<void> {
+    await turns.pause();
+    this.assertOpen();
   }
 
   private assertOpen(): void {
@@ -475,6 +519,10 @@ function firstAtOrAfter(last: number, time: number, recordedAt: (n: number) => n
     else high = middle;
   }
   return low;
+}
+
+function storeError(error: unknown): TauonError {
+  return error instanceof TauonError ? error : new TauonError('internal', `lmdb store: ${String(error)}`, { cause: error });
 }
 
 function summaryOf(stream: string, head: HeadRecord): StreamSummary {

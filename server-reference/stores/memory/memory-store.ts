@@ -5,6 +5,7 @@ import { applyAppendCall, type AppendTarget, type StreamHead } from '../append-p
 import { CommitListeners } from '../commit-listeners.js';
 import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
+import { TurnBudget } from '../../short-turns.js';
 
 /** One stream of the memory store. */
 interface MemoryStream {
@@ -69,22 +70,18 @@ export class MemoryStore implements EventStore {
     });
   }
 
+  /** A pattern walks the log in short turns (see short-turns.ts): one that matches nothing walks all of it. */
   readAll(from: number, direction: Direction, limit: number, prefix?: string): Promise<StoredEvent[]> {
-    return this.run(() => {
-      if (prefix === undefined || prefix === '') return sliceFrom(this.log, from, direction, limit);
+    if (prefix === undefined || prefix === '') return this.run(() => sliceFrom(this.log, from, direction, limit));
+    return this.runInTurns(async () => {
       const result: StoredEvent[] = [];
       if (limit <= 0) return result;
-      if (direction === 'forward') {
-        for (let i = Math.max(from, 1) - 1; i < this.log.length && result.length < limit; i++) {
-          const event = this.log[i]!;
-          if (event.stream.startsWith(prefix)) result.push(event);
-        }
-      } else {
-        for (let i = Math.min(from, this.log.length) - 1; i >= 0 && result.length < limit; i--) {
-          const event = this.log[i]!;
-          if (event.stream.startsWith(prefix)) result.push(event);
-        }
-      }
+      const step = direction === 'forward' ? 1 : -1;
+      const start = direction === 'forward' ? Math.max(from, 1) - 1 : Math.min(from, this.log.length) - 1;
+      await this.walkLog(start, step, (event) => {
+        if (event.stream.startsWith(prefix)) result.push(event);
+        return result.length < limit;
+      });
       return result;
     });
   }
@@ -94,15 +91,20 @@ export class MemoryStore implements EventStore {
   }
 
   findByTime(time: number, stream?: string, prefix?: string): Promise<StoredEvent | undefined> {
-    return this.run(() => {
-      const events = stream === undefined ? this.log : (this.streams.get(stream)?.events ?? []);
-      let index = firstRecordedAtOrAfter(events, time);
-      if (stream !== undefined || prefix === undefined || prefix === '') return events[index];
-      for (; index < events.length; index++) {
-        const event = events[index]!;
-        if (event.stream.startsWith(prefix)) return event;
-      }
-      return undefined;
+    if (stream !== undefined || prefix === undefined || prefix === '') {
+      return this.run(() => {
+        const events = stream === undefined ? this.log : (this.streams.get(stream)?.events ?? []);
+        return events[firstRecordedAtOrAfter(events, time)];
+      });
+    }
+    // The first one under the prefix from there, in short turns.
+    return this.runInTurns(async () => {
+      let found: StoredEvent | undefined;
+      await this.walkLog(firstRecordedAtOrAfter(this.log, time), 1, (event) => {
+        if (event.stream.startsWith(prefix)) found = event;
+        return found === undefined;
+      });
+      return found;
     });
   }
 
@@ -169,6 +171,31 @@ export class MemoryStore implements EventStore {
       return Promise.resolve(read());
     } catch (error) {
       return Promise.reject(asStoreError(error));
+    }
+  }
+
+  /** Runs a read that may pause between turns on an open store. */
+  private async runInTurns<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      this.assertOpen();
+      return await read();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  /**
+   * Visits the log from index `start` by `step` (1 forward, -1 backward) until `visit` answers
+   * false or an end, in short turns. The log only grows, so the index stays right across pauses.
+   */
+  private async walkLog(start: number, step: 1 | -1, visit: (event: StoredEvent) => boolean): Promise<void> {
+    const turns = new TurnBudget();
+    for (let i = start; i >= 0 && i < this.log.length; i += step) {
+      if (!visit(this.log[i]!)) return;
+      if (turns.count()) {
+        await turns.pause();
+        this.assertOpen();
+      }
     }
   }
 
