@@ -1,10 +1,10 @@
-import { TauonError } from '../protocol/errors.js';
+import { RefusedFrameError, TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
-import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
+import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
@@ -102,13 +102,19 @@ export class Session {
     }
     this.codec ??= detectCodec(bytes);
     let value: unknown;
+    let frame: ClientFrame;
     try {
-      value = decodeFrame(this.codec, bytes);
+      value = decodeClientFrame(this.codec, bytes);
     } catch (error) {
-      this.fatal(error as TauonError, CloseCodes.badFrame);
+      // Too deep, or not UTF-8: refused like a frame that fails its schema, the session goes on.
+      if (error instanceof RefusedFrameError) {
+        if (this.state !== 'open') this.fatal(error, CloseCodes.handshake);
+        else this.refuse(error.value, error);
+      } else {
+        this.fatal(error as TauonError, CloseCodes.badFrame);
+      }
       return;
     }
-    let frame: ClientFrame;
     try {
       frame = parseClientFrame(value);
     } catch (error) {
