@@ -67,6 +67,8 @@ export class Session {
     this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame), host.errors);
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(10, Math.floor(host.heartbeatMs / 2)));
     connection.onFrame((bytes) => this.receive(bytes));
+    // A frame the transport refused for its size, unread: answered as one above maxFrameBytes.
+    connection.onTooLarge?.(() => this.tooLarge(undefined));
     void connection.closed.then(() => this.teardown());
   }
 
@@ -94,10 +96,7 @@ export class Session {
     this.lastReceived = Date.now();
     if (bytes.byteLength > this.host.limits.maxFrameBytes) {
       this.codec ??= detectCodec(bytes);
-      this.fatal(
-        new TauonError('too-large', `frame of ${bytes.byteLength} bytes exceeds the limit of ${this.host.limits.maxFrameBytes}`),
-        CloseCodes.tooLarge,
-      );
+      this.tooLarge(bytes.byteLength);
       return;
     }
     this.codec ??= detectCodec(bytes);
@@ -136,6 +135,14 @@ export class Session {
       return;
     }
     this.dispatch(frame);
+  }
+
+  /** Says `too-large` (in msgpack when no frame told the codec yet) and closes with 1009. */
+  private tooLarge(size: number | undefined): void {
+    if (this.state === 'closed') return;
+    const limit = this.host.limits.maxFrameBytes;
+    const frame = size === undefined ? 'a frame' : `frame of ${size} bytes`;
+    this.fatal(new TauonError('too-large', `${frame} exceeds the limit of ${limit} bytes`), CloseCodes.tooLarge);
   }
 
   /**
