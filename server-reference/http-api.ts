@@ -50,8 +50,6 @@ export function createHttpApi(
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The most bytes an HTTP request body may have. */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 async function handle(server: TauonServer, request: IncomingMessage): Promise<[number, unknown]> {
   const url = new URL(request.url ?? '/', 'http://localhost');
@@ -86,7 +84,8 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
     }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'events' && method === 'POST') {
-    const body = await readJson(request);
+    // A body is one append: the server's frame limit holds for it as for a frame.
+    const body = await readJson(request, server.limits.maxFrameBytes);
     const expected = query.get('expected');
     return answer(server, {
       type: 'append',
@@ -148,14 +147,14 @@ export function startParam(text: string | null): unknown {
   return text;
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
+async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   requireJsonBody(request);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
     size += buffer.byteLength;
-    if (size > MAX_BODY_BYTES) throw new TauonError('too-large', `a request body is at most ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new TauonError('too-large', `a request body is at most ${maxBytes} bytes (maxFrameBytes)`);
     chunks.push(buffer);
   }
   try {

@@ -83,4 +83,27 @@ describe('HTTP bodies above the limit', () => {
     expect(answer.status).toBe(413);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('too-large');
   });
+
+  it("holds a body to the server's maxFrameBytes", async () => {
+    const small = new TauonServer({ store: new MemoryStore(), limits: { maxFrameBytes: 4096 } });
+    const smallHttp = createServer(createHttpApi(small));
+    await new Promise<void>((resolve) => smallHttp.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = smallHttp.address() as AddressInfo;
+      const post = (size: number) =>
+        fetch(`http://127.0.0.1:${port}/streams/s/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'T', data: 'x'.repeat(size) }),
+        });
+      expect((await post(3000)).status).toBe(201);
+      const refused = await post(5000);
+      expect(refused.status).toBe(413);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('at most 4096 bytes');
+    } finally {
+      await small.close();
+      await new Promise<void>((resolve) => smallHttp.close(() => resolve()));
+      await small.store.close();
+    }
+  });
 });
