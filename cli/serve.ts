@@ -14,6 +14,7 @@ import { createListener, SERVE_DOOR_FLAGS, serveDoorsOf } from './serve-doors.js
 
 export const SERVE_USAGE =
   'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME] [--allow-anonymous]\n' +
+  '    [--max-connections N]\n' +
   '    [--tls-cert FILE --tls-key FILE] [--allow-origin ORIGIN]... [--allow-host NAME]... [--amqp-ca FILE]\n' +
   '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md (its "auth" locks the server: docs/security.md)';
 
@@ -35,6 +36,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     port: { type: 'string' },
     amqp: { type: 'string' },
     service: { type: 'string' },
+    'max-connections': { type: 'string' },
     ...SERVE_DOOR_FLAGS,
     'allow-anonymous': { type: 'boolean' },
   });
@@ -43,6 +45,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const host = stringFlag(values, 'host', config.listen.host);
   const port = Number(stringFlag(values, 'port', String(config.listen.port)));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535`);
+  const maxConnections = maxConnectionsOf(values, config.listen.maxConnections);
   const amqpUrl = typeof values['amqp'] === 'string' ? values['amqp'] : config.amqp?.url;
   const service = stringFlag(values, 'service', config.amqp?.service ?? 'tauon');
   const access = await serveAccess({
@@ -58,6 +61,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const maxBufferedBytes = config.limits?.maxBufferedBytes;
   const server = new TauonServer({
     store,
+    ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }),
     ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
   });
@@ -104,6 +108,15 @@ export async function serve(args: readonly string[], out: (line: string) => void
   await server.close();
   await new Promise<void>((closed) => http.close(() => closed()));
   await store.close();
+}
+
+/** `--max-connections`, else the configuration's `listen.maxConnections`, else the server's default. */
+function maxConnectionsOf(values: Record<string, string | boolean | undefined>, configured: number | undefined): number | undefined {
+  const flag = values['max-connections'];
+  if (typeof flag !== 'string') return configured;
+  const count = Number(flag);
+  if (!/^\d+$/.test(flag) || !Number.isSafeInteger(count) || count < 1) throw new UsageError('--max-connections must be a positive integer');
+  return count;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { BadFrameError, TauonError } from '../protocol/errors.js';
 import { MAX_NAME_LENGTH } from '../protocol/frames.js';
+import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED } from '../protocol/data-limits.js';
 import type { EmitEvent, EmitOptions } from './types.js';
 
 /*
@@ -14,12 +15,17 @@ function isName(value: unknown): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH;
 }
 
+/** A name's problem beyond its length: a lone surrogate, which no codec can carry unchanged. */
+function illFormed(what: string, value: string): TauonError | undefined {
+  return isWellFormedText(value) ? undefined : new BadFrameError(`${what} ${NOT_WELL_FORMED}`);
+}
+
 /** A stream name one can write to: 1..256 characters, no `*`, not starting with `$`. */
 export function checkStreamName(stream: unknown): TauonError | undefined {
   if (!isName(stream)) return new BadFrameError(`a stream name is a string of 1..${MAX_NAME_LENGTH} characters`);
   if (stream.startsWith('$')) return new TauonError('forbidden', `stream "${stream}" is reserved (names starting with "$")`);
   if (stream.includes('*')) return new BadFrameError(`a stream name has no "*": "${stream}"`);
-  return undefined;
+  return illFormed('a stream name', stream);
 }
 
 const OPTIONAL_NAMES = ['id', 'key', 'causation', 'correlation'] as const;
@@ -39,7 +45,11 @@ export function checkEvent(event: unknown): TauonError | undefined {
     if (value !== undefined && !isName(value)) {
       return new BadFrameError(`an event's ${name} is a string of 1..${MAX_NAME_LENGTH} characters`);
     }
+    const problem = value === undefined ? undefined : illFormed(`an event's ${name}`, value);
+    if (problem !== undefined) return problem;
   }
+  const typeProblem = illFormed("an event's type", fields['type']);
+  if (typeProblem !== undefined) return typeProblem;
   const schema = fields['schema'];
   if (schema !== undefined && !(typeof schema === 'string' && schema.length >= 1 && schema.length <= 1024)) {
     return new BadFrameError("an event's schema is a string of 1..1024 characters");
@@ -56,7 +66,11 @@ export function checkEvent(event: unknown): TauonError | undefined {
     for (const value of Object.values(meta)) {
       if (typeof value !== 'string') return new BadFrameError("an event's meta is a map of strings");
     }
+    if (!isWellFormedStringMap(meta)) return new BadFrameError(`a key or value of an event's meta ${NOT_WELL_FORMED}`);
   }
+  // Data nested deeper than the limit, or with a lone surrogate, would be refused by the server.
+  const dataError = dataProblem(fields['data']);
+  if (dataError !== undefined) return new BadFrameError(dataError);
   return undefined;
 }
 

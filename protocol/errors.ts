@@ -66,6 +66,22 @@ export class BadFrameError extends TauonError {
   }
 }
 
+/**
+ * A frame that decodes, or would, but carries what the protocol cannot keep: data nested deeper
+ * than the limit, or a string that is not UTF-8. Unlike undecodable bytes it does not close the
+ * connection once the session is open; `value` is what was decoded (undefined when the frame was
+ * too deep to decode safely), so that the error can name the frame's request.
+ */
+export class RefusedFrameError extends TauonError {
+  override readonly name = 'RefusedFrameError';
+  constructor(
+    message: string,
+    readonly value: unknown,
+  ) {
+    super('bad-frame', message);
+  }
+}
+
 /** A token was missing, refused, or has expired: at `hello` (in `reject`), or when a session's token expires. */
 export class UnauthorizedError extends TauonError {
   override readonly name = 'UnauthorizedError';

@@ -1,3 +1,4 @@
+import { dataProblem } from './data-limits.js';
 import { isName, isPlainEventList, isRecord, isUint, onlyKeys, type OwnField } from './plain-values.js';
 import type { AppendFrame } from './frames.js';
 
@@ -23,7 +24,10 @@ export function isPlainAppendFrame(value: unknown): value is AppendFrame {
   if (expected !== undefined && expected !== 'any' && expected !== 'none' && expected !== 'exists' && !isUint(expected)) return false;
   if (dedupe !== undefined && typeof dedupe !== 'boolean') return false;
   if (newChain !== undefined && typeof newChain !== 'boolean') return false;
-  return isPlainEventList(value['events'], eventInputField, EVENT_INPUT_REQUIRED);
+  if (!isPlainEventList(value['events'], eventInputField, EVENT_INPUT_REQUIRED)) return false;
+  // Data as it will be stored: within the depth limit, its strings well-formed (data-limits.ts).
+  for (const event of value['events'] as { data?: unknown }[]) if (dataProblem(event.data) !== undefined) return false;
+  return true;
 }
 
 /** Beside the producer's optional fields, an event as sent has its type and an optional id. */

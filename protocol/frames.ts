@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './error-codes.js';
+import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED } from './data-limits.js';
 
 /*
  * Every frame of protocol v1 as a zod schema. protocol/SPEC.md is the prose; these schemas are
@@ -17,7 +18,35 @@ const epochMillis = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** The most characters a stream name, event id, type or key may have. */
 export const MAX_NAME_LENGTH = 256;
 
-const name = z.string().min(1).max(MAX_NAME_LENGTH);
+/** A string with no lone surrogate: it has a UTF-8 form, so it is stored and delivered unchanged. */
+const text = z.string().refine(isWellFormedText, NOT_WELL_FORMED);
+
+const name = text.min(1).max(MAX_NAME_LENGTH);
+
+/** Event data: any value the codec carries, nested at most MAX_DATA_DEPTH levels, its strings well-formed. */
+const eventData = z.unknown().superRefine((value, context) => {
+  const problem = dataProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * `meta`: a map of strings to strings, kept as it is (a copy by z.record would drop a
+ * `__proto__` key).
+ */
+const stringMap = z
+  .custom<Record<string, string>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'expected a map of strings',
+  )
+  .superRefine((map: Record<string, unknown>, context) => {
+    if (isWellFormedStringMap(map)) return;
+    const record: Record<string, unknown> = map;
+    for (const key in record) {
+      const value = record[key];
+      if (typeof value !== 'string') context.addIssue({ code: 'custom', path: [key], message: `expected string, received ${typeof value}` });
+      else if (!isWellFormedText(key) || !isWellFormedText(value)) context.addIssue({ code: 'custom', path: [key], message: NOT_WELL_FORMED });
+    }
+  });
 
 /**
  * A stream name to append to: not empty, no `*`, and not starting with `$` (reserved for the
@@ -39,12 +68,12 @@ export const EventInput = z.object({
   id: name.optional(),
   type: name,
   key: name.optional(),
-  data: z.unknown().optional(),
-  meta: z.record(z.string(), z.string()).optional(),
+  data: eventData.optional(),
+  meta: stringMap.optional(),
   time: epochMillis.optional(),
   causation: name.optional(),
   correlation: name.optional(),
-  schema: z.string().min(1).max(1024).optional(),
+  schema: text.min(1).max(1024).optional(),
 });
 export type EventInput = z.infer<typeof EventInput>;
 
@@ -169,7 +198,7 @@ export const InvalidateFrame = z.object({
   id: uint,
   stream: StreamName,
   tx: positive,
-  reason: z.string().max(1024).optional(),
+  reason: text.max(1024).optional(),
 });
 
 export const StreamsFrame = z.object({

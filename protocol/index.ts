@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './frames.js';
 export * from './codec.js';
 export { jsonCodec } from './json-codec.js';
-export { msgpackCodec } from './msgpack-codec.js';
+export { msgpackCodec, unpackMultiplePlain, unpackPlain } from './msgpack-codec.js';
+export { MAX_DATA_DEPTH, isWellFormedText } from './data-limits.js';
 export * from './validate.js';
 export { newEventId } from './event-id.js';

@@ -1,5 +1,6 @@
 import { Packr, Unpackr, type Options } from 'msgpackr';
 import type { Codec } from './codec.js';
+import { mayHoldProtoKey, plainObjectsOf } from './proto-keys.js';
 
 // Plain msgpack maps (no msgpackr records) so that any msgpack library can read the frames;
 // undefined fields are left out rather than sent as msgpackr's private undefined extension.
@@ -10,6 +11,23 @@ const packr = new Packr(packOptions);
 // (int64AsType 'auto' is newer than msgpackr's type declarations).
 const unpackOptions = { useRecords: false, mapsAsObjects: true, int64AsType: 'auto' } as unknown as Options;
 const unpackr = new Unpackr(unpackOptions);
+/** Maps as Maps, for the frames that may hold a `__proto__` key (proto-keys.ts). */
+const mapUnpackr = new Unpackr({ ...unpackOptions, mapsAsObjects: false });
+
+/**
+ * Decodes one msgpack value with plain objects for maps, keeping a `__proto__` key as an own
+ * property (msgpackr alone would rename it `__proto_`). Shared by the codec and the stores that
+ * keep events as msgpack.
+ */
+export function unpackPlain(bytes: Uint8Array): unknown {
+  return mayHoldProtoKey(bytes) ? plainObjectsOf(mapUnpackr.unpack(bytes)) : unpackr.unpack(bytes);
+}
+
+/** Decodes a sequence of msgpack values as {@link unpackPlain} decodes one. */
+export function unpackMultiplePlain(bytes: Uint8Array): unknown[] {
+  if (!mayHoldProtoKey(bytes)) return unpackr.unpackMultiple(bytes) as unknown[];
+  return (mapUnpackr.unpackMultiple(bytes) as unknown[]).map(plainObjectsOf);
+}
 
 /** Frames as msgpack maps: the default codec. */
 export const msgpackCodec: Codec = {
@@ -19,6 +37,6 @@ export const msgpackCodec: Codec = {
     return packr.pack(frame);
   },
   decode(bytes: Uint8Array): unknown {
-    return unpackr.unpack(bytes);
+    return unpackPlain(bytes);
   },
 };

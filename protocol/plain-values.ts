@@ -1,4 +1,5 @@
 import { MAX_NAME_LENGTH } from './frames.js';
+import { isWellFormedStringMap, isWellFormedText } from './data-limits.js';
 
 /*
  * The value checks the fast frame checks share (fast-*-check.ts): each says whether a value is
@@ -20,7 +21,7 @@ export function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<st
 
 /** What `name` accepts: a string of 1 to MAX_NAME_LENGTH characters. */
 export function isName(value: unknown): boolean {
-  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH;
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH && isWellFormedText(value);
 }
 
 /** What `uint` accepts: a non-negative safe integer. */
@@ -31,13 +32,6 @@ export function isUint(value: unknown): value is number {
 /** What `positive` accepts: a positive safe integer. */
 export function isPositive(value: unknown): value is number {
   return isUint(value) && value > 0;
-}
-
-/** A map of strings to strings (`meta`). */
-export function isStringMap(value: unknown): boolean {
-  if (!isRecord(value)) return false;
-  for (const key in value) if (typeof value[key] !== 'string') return false;
-  return true;
 }
 
 /** The most characters of an event's `schema`. */
@@ -57,9 +51,9 @@ function checkProducerField(key: string, field: unknown): boolean | undefined {
     case 'time':
       return field === undefined || isUint(field);
     case 'schema':
-      return field === undefined || (typeof field === 'string' && field.length >= 1 && field.length <= MAX_SCHEMA_LENGTH);
+      return field === undefined || (typeof field === 'string' && field.length >= 1 && field.length <= MAX_SCHEMA_LENGTH && isWellFormedText(field));
     case 'meta':
-      return field === undefined || isStringMap(field);
+      return field === undefined || isWellFormedStringMap(field);
     case 'data':
       return true;
     default:

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import { BadFrameError, TauonError } from './errors.js';
+import { BadFrameError, RefusedFrameError, TauonError } from './errors.js';
+import { MAX_DATA_DEPTH } from './data-limits.js';
+import { msgpackProblem } from './msgpack-scan.js';
 import { ClientFrame, FRAME_TYPES, ServerFrame } from './frames.js';
 import type { Codec } from './codec.js';
 import { isPlainAppendFrame } from './fast-append-check.js';
@@ -50,4 +52,30 @@ export function decodeFrame(codec: Codec, bytes: Uint8Array): unknown {
   } catch (error) {
     throw new BadFrameError(`undecodable ${codec.name} frame`, error);
   }
+}
+
+/**
+ * The deepest a client frame may nest and still be decoded: deeper ones are refused unread,
+ * since the decoder recurses (msgpackr overflows the stack at a few thousand levels). Between
+ * the data limit (plus the frame, `events` and event around it) and this, a frame is decoded and
+ * refused by its schema, naming its request.
+ */
+export const MAX_DECODED_DEPTH = 1000;
+
+/**
+ * Decodes a frame a client sent, as {@link decodeFrame} does, and refuses msgpack that nests
+ * deeper than {@link MAX_DECODED_DEPTH} or holds a str that is not UTF-8 (which the decoder would
+ * silently read as U+FFFD) with a {@link RefusedFrameError}. JSON text is checked as UTF-8 by its
+ * codec and parsed without recursion; its strings are checked by the schemas.
+ * @throws BadFrameError when the bytes do not decode; RefusedFrameError as said.
+ */
+export function decodeClientFrame(codec: Codec, bytes: Uint8Array): unknown {
+  if (codec.name !== 'msgpack') return decodeFrame(codec, bytes);
+  const problem = msgpackProblem(bytes, MAX_DECODED_DEPTH);
+  if (problem === 'too-deep') {
+    throw new RefusedFrameError(`frame nested deeper than ${MAX_DECODED_DEPTH} levels (event data may nest ${MAX_DATA_DEPTH})`, undefined);
+  }
+  const value = decodeFrame(codec, bytes);
+  if (problem === 'not-utf8') throw new RefusedFrameError('a string of the frame is not UTF-8', value);
+  return value;
 }

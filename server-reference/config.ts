@@ -81,6 +81,8 @@ export const TauonConfigSchema = z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int('must be a whole number').min(0).max(65535).default(7600),
+        /** The most client connections served at once (TauonServerOptions.maxConnections). */
+        maxConnections: z.number().int('must be a whole number').min(1).optional(),
       })
       .default({ host: '127.0.0.1', port: 7600 }),
     /** Serve over RabbitMQ as well (`tauon serve --amqp`). */

@@ -48,12 +48,12 @@ export function createHttpApi(
   };
 }
 
-/** The most bytes an HTTP request body may have. */
-const MAX_BODY_BYTES = 1024 * 1024;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 
 async function handle(server: TauonServer, request: IncomingMessage): Promise<[number, unknown]> {
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const parts = url.pathname.split('/').filter((part) => part !== '').map(decodeURIComponent);
+  const parts = url.pathname.split('/').filter((part) => part !== '').map(decodePathPart);
   const method = request.method ?? 'GET';
   if (method === 'GET' && parts.length === 1 && parts[0] === 'health') return [200, { ok: true }];
   const header = request.headers.authorization;
@@ -84,7 +84,8 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
     }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'events' && method === 'POST') {
-    const body = await readJson(request);
+    // A body is one append: the server's frame limit holds for it as for a frame.
+    const body = await readJson(request, server.limits.maxFrameBytes);
     const expected = query.get('expected');
     return answer(server, {
       type: 'append',
@@ -112,6 +113,15 @@ async function answer(server: TauonServer, candidate: Record<string, unknown>, p
   return [frame.type === 'append' ? 201 : 200, body];
 }
 
+/** A path segment decoded; bad percent-encoding (or bytes that are not UTF-8) is the client's error: 400. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (error) {
+    throw new TauonError('bad-frame', `the path segment "${part.slice(0, 64)}" is not percent-encoded UTF-8`, { cause: error });
+  }
+}
+
 function numberParam(query: URLSearchParams, name: string): number | undefined {
   const text = query.get(name);
   return text === null ? undefined : Number(text);
@@ -137,20 +147,21 @@ export function startParam(text: string | null): unknown {
   return text;
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
+async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   requireJsonBody(request);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
     size += buffer.byteLength;
-    if (size > MAX_BODY_BYTES) throw new TauonError('too-large', `a request body is at most ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new TauonError('too-large', `a request body is at most ${maxBytes} bytes (maxFrameBytes)`);
     chunks.push(buffer);
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    // Fatal: bytes that are not UTF-8 are refused, never stored as U+FFFD.
+    return JSON.parse(UTF8.decode(Buffer.concat(chunks)));
   } catch (error) {
-    throw new TauonError('bad-frame', 'the request body is not JSON', { cause: error });
+    throw new TauonError('bad-frame', 'the request body is not JSON in UTF-8', { cause: error });
   }
 }
 

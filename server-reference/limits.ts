@@ -9,6 +9,13 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxReadLimit: 1000,
 };
 
+/**
+ * The most client connections a server serves at once, unless told otherwise: each holds a
+ * socket, its session and up to maxSubscriptions subscriptions, so some bound is needed; well
+ * above what one process serves at its best, and under common file-descriptor limits (65536).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
 /** Keep-alive interval announced in `welcome`; a peer silent for three of them is dead. */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 

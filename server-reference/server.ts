@@ -16,7 +16,15 @@ import { authenticateToken, type Authenticate, type SessionAccess } from './auth
 import { refusalOf } from './auth/frame-authorization.js';
 import { Permissions } from './auth/permissions.js';
 import { readableStreamList } from './auth/readable-streams.js';
-import { DEFAULT_BEHIND_THRESHOLD, DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS, DEFAULT_MAX_BUFFERED_BYTES, RECENT_COMMIT_EVENTS } from './limits.js';
+import {
+  DEFAULT_BEHIND_THRESHOLD,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  RECENT_COMMIT_EVENTS,
+} from './limits.js';
+import { refuseOverloaded } from './overload-refusal.js';
 import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
@@ -52,6 +60,12 @@ export interface TauonServerOptions {
    */
   authenticate?: Authenticate;
   /**
+   * The most client connections served at once. One more is refused with `reject {code:
+   * "overloaded"}` at its `hello` (then closed 4001), which clients take as a reason to dial
+   * again later. HTTP requests are not connections in this sense. @default 10000
+   */
+  maxConnections?: number;
+  /**
    * Where internal errors are logged, each with the id its client was told (the client gets
    * `internal error, id ID`, never the error's own message). @default one JSON line on stderr
    */
@@ -73,6 +87,8 @@ export class TauonServer {
   readonly behindThreshold: number;
   /** Most bytes a connection may hold unsent before the server waits for it to drain. */
   readonly maxBufferedBytes: number;
+  /** The most client connections served at once (TauonServerOptions.maxConnections). */
+  readonly maxConnections: number;
   /** Turns failures into what clients may be told, logging internal ones (for the HTTP API too). */
   readonly internalErrors: InternalErrors;
   private readonly authenticate: Authenticate | undefined;
@@ -98,6 +114,10 @@ export class TauonServer {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (!Number.isSafeInteger(this.maxConnections) || this.maxConnections < 1) {
+      throw new RangeError(`maxConnections must be a positive integer, not ${options.maxConnections}`);
+    }
     this.authenticate = options.authenticate;
     this.internalErrors = new InternalErrors(options.errorLog);
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
@@ -108,6 +128,10 @@ export class TauonServer {
   accept(connection: Connection): void {
     if (this.closed) {
       connection.close(1001, 'server closing');
+      return;
+    }
+    if (this.sessions.size >= this.maxConnections) {
+      refuseOverloaded(connection, `the server serves at most ${this.maxConnections} connections; try again later`, this.heartbeatMs);
       return;
     }
     const host: SessionHost = {

@@ -1,10 +1,10 @@
-import { TauonError } from '../protocol/errors.js';
+import { RefusedFrameError, TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, PageFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
-import { decodeFrame, parseClientFrame } from '../protocol/validate.js';
+import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
@@ -84,6 +84,8 @@ export class Session {
     this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame), host.errors);
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(10, Math.floor(host.heartbeatMs / 2)));
     connection.onFrame((bytes) => this.receive(bytes));
+    // A frame the transport refused for its size, unread: answered as one above maxFrameBytes.
+    connection.onTooLarge?.(() => this.tooLarge(undefined));
     void connection.closed.then(() => this.teardown());
   }
 
@@ -176,21 +178,24 @@ export class Session {
     this.lastReceived = Date.now();
     if (bytes.byteLength > this.host.limits.maxFrameBytes) {
       this.codec ??= detectCodec(bytes);
-      this.fatal(
-        new TauonError('too-large', `frame of ${bytes.byteLength} bytes exceeds the limit of ${this.host.limits.maxFrameBytes}`),
-        CloseCodes.tooLarge,
-      );
+      this.tooLarge(bytes.byteLength);
       return;
     }
     this.codec ??= detectCodec(bytes);
     let value: unknown;
+    let frame: ClientFrame;
     try {
-      value = decodeFrame(this.codec, bytes);
+      value = decodeClientFrame(this.codec, bytes);
     } catch (error) {
-      this.fatal(error as TauonError, CloseCodes.badFrame);
+      // Too deep, or not UTF-8: refused like a frame that fails its schema, the session goes on.
+      if (error instanceof RefusedFrameError) {
+        if (this.state !== 'open') this.fatal(error, CloseCodes.handshake);
+        else this.refuse(error.value, error);
+      } else {
+        this.fatal(error as TauonError, CloseCodes.badFrame);
+      }
       return;
     }
-    let frame: ClientFrame;
     try {
       frame = parseClientFrame(value);
     } catch (error) {
@@ -212,6 +217,14 @@ export class Session {
       return;
     }
     this.dispatch(frame);
+  }
+
+  /** Says `too-large` (in msgpack when no frame told the codec yet) and closes with 1009. */
+  private tooLarge(size: number | undefined): void {
+    if (this.state === 'closed') return;
+    const limit = this.host.limits.maxFrameBytes;
+    const frame = size === undefined ? 'a frame' : `frame of ${size} bytes`;
+    this.fatal(new TauonError('too-large', `${frame} exceeds the limit of ${limit} bytes`), CloseCodes.tooLarge);
   }
 
   /**

@@ -26,6 +26,14 @@ export interface Connection {
    * before a handler is set are held and delivered when it is set.
    */
   onFrame(handler: (frame: Uint8Array) => void): void;
+  /**
+   * Sets the handler called when the peer sent a frame larger than the transport takes (the
+   * WebSocket transport's `maxPayload`); the frame is dropped unread. The handler answers and
+   * closes the connection (the session: `error {code: "too-large"}`, close 1009). Without it,
+   * or on a transport that has no limit of its own, the transport closes with 1009 itself.
+   * Optional: transports that deliver every frame leave the check of its size to the session.
+   */
+  onTooLarge?(handler: () => void): void;
   /** Closes the connection; idempotent. */
   close(code?: number, reason?: string): void;
   /** Settles (never rejects) once the connection is closed, by either side or by failure. */

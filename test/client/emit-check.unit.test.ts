@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { checkEmit, checkEvent, checkStreamName } from '../../client/emit-check.js';
 import { EventInput, StreamName } from '../../protocol/frames.js';
 
+/** Arrays nested `depth` levels around a number. */
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let level = 0; level < depth; level++) value = [value];
+  return value;
+}
+
 describe('emit checks', () => {
   it('accepts what the protocol schema accepts and refuses what it refuses (events)', () => {
     const cases: unknown[] = [
@@ -16,6 +23,16 @@ describe('emit checks', () => {
       { type: 'a', meta: { a: 1 } },
       { type: 'a', meta: 'no' },
       { type: 'a', schema: '' },
+      { type: 'a\ud800' },
+      { type: 'a', key: '\udc00' },
+      { type: 'a', meta: { m: 'x\ud800' } },
+      { type: 'a', meta: { ['\ud800']: 'x' } },
+      { type: 'a', data: { text: '\ud800' } },
+      { type: 'a', data: { ['k\udfff']: 1 } },
+      { type: 'a', data: '\ud83d\ude00' },
+      { type: 'a', data: nested(100) },
+      { type: 'a', data: nested(101) },
+      { type: 'a', data: JSON.parse('{"__proto__":{"x":1}}') as unknown },
       { id: 'x' },
       null,
       'event',
@@ -30,7 +47,7 @@ describe('emit checks', () => {
   });
 
   it('accepts the stream names the schema accepts and refuses the others', () => {
-    for (const name of ['orders', 'a.b-c', 'x'.repeat(256), '', 'x'.repeat(257), 'a*', '*', '$all', '$x', 'a$']) {
+    for (const name of ['orders', 'a\ud800', '\ud83d\ude00', 'a.b-c', 'x'.repeat(256), '', 'x'.repeat(257), 'a*', '*', '$all', '$x', 'a$']) {
       expect(checkStreamName(name) === undefined, name).toBe(StreamName.safeParse(name).success);
     }
     expect(checkStreamName('$all')?.code).toBe('forbidden');

@@ -222,6 +222,29 @@ export function describeEventStore(
         expect(ok.written, 'written: the stored events').toEqual([storedFull, storedBare, storedUndefined, storedNull]);
       });
 
+      it('keeps data and meta exactly: __proto__ and constructor keys as own properties, any Unicode, numbers of every size, 100 levels deep', async () => {
+        // As JSON.parse and the codecs make them: `__proto__` an own property, never the prototype.
+        const data = JSON.parse(
+          '{"__proto__":{"__proto__":[1,{"constructor":null}]},"constructor":"c","toString":0,"é😀\\u0000":"e\\u0301","big":9007199254740993,"tiny":5e-324,"neg":-1.5e300}',
+        ) as Record<string, unknown>;
+        const meta = JSON.parse('{"__proto__":"m","constructor":"n"}') as Record<string, string>;
+        let deep: unknown = 'bottom';
+        for (let level = 0; level < 100; level++) deep = level % 2 === 0 ? [deep] : { level: deep };
+        succeeded(await appendOne(store, request('exact', [event('exact-1', 'Exact', { data, meta }), event('exact-2', 'Deep', { data: deep })])), 'append');
+        const shape = (value: unknown): unknown =>
+          Array.isArray(value)
+            ? value.map(shape)
+            : typeof value === 'object' && value !== null
+              ? [Object.getPrototypeOf(value) === Object.prototype, Object.getOwnPropertyNames(value).map((key) => [key, shape((value as Record<string, unknown>)[key])])]
+              : value;
+        const [first, second] = await store.readStream('exact', 1, 'forward', 10);
+        expect(shape(first?.data), 'data: every key an own property, every value as given').toEqual(shape(data));
+        expect(shape(first?.meta), 'meta: every key an own property').toEqual(shape(meta));
+        expect(second?.data, 'data nested 100 levels comes back whole').toEqual(deep);
+        const [found] = await store.readAll(1, 'forward', 10, 'exact');
+        expect(shape(found?.data), 'readAll: the same').toEqual(shape(data));
+      });
+
       it('recorded is non-decreasing store-wide', async () => {
         for (let i = 0; i < 5; i++) {
           succeeded(await appendOne(store, request(`r${i % 2}`, events(`r-${i}`, 3))), 'append');

@@ -150,7 +150,7 @@ export function describeServer(name: string, server: ServerUnderTest): void {
         peer.close();
       });
 
-      it('refuses an oversize frame with too-large or a close, and keeps serving others', async () => {
+      it('refuses an oversize frame with too-large, then a close 1009, and keeps serving others', async () => {
         const other = await open();
         const peer = await open();
         peer.send({ type: 'info', id: 1 });
@@ -158,7 +158,9 @@ export function describeServer(name: string, server: ServerUnderTest): void {
         peer.send({ type: 'append', id: 2, stream: freshStream('big'), events: [{ type: 'Big', data: 'x'.repeat(limit + 10) }] });
         const info = await peer.waitClosed();
         const error = peer.received.find((frame) => frame.type === 'error');
-        expect(error?.code === 'too-large' || info.code === 1009).toBe(true);
+        // SPEC 8 and 10: the error that says why, then the close.
+        expect(error?.code).toBe('too-large');
+        expect(info.code).toBe(1009);
         other.send({ type: 'ping', nonce: 4 });
         expect((await other.expect('pong')).nonce).toBe(4);
         other.close();

@@ -22,7 +22,8 @@ export interface ListenWsOptions extends BrowserGuardOptions {
    */
   readonly path?: string;
   /**
-   * The largest message accepted, in bytes.
+   * The largest message accepted, in bytes; a larger one is answered `too-large` by the session
+   * and closed with 1009 (see the option of the same name of `WsServerTransport`).
    * @default 1048576
    */
   readonly maxPayload?: number;

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import { AnsweringWebSocket } from './answering-web-socket.js';
 import type { CloseInfo, Connection } from '../transport.js';
 import { closeWithCode } from './close-frame.js';
 import { FrameInbox } from './frame-inbox.js';
@@ -102,6 +103,11 @@ export class WsServerConnection implements Connection {
 
   onFrame(handler: (frame: Uint8Array) => void): void {
     this.#inbox.setHandler(handler);
+  }
+
+  onTooLarge(handler: () => void): void {
+    // Sockets of the transport's server are AnsweringWebSockets; another closes with 1009 alone.
+    if (this.#socket instanceof AnsweringWebSocket) this.#socket.onTooLarge = handler;
   }
 
   close(code: number = 1000, reason: string = ''): void {

@@ -8,6 +8,7 @@ import type { Connection, ServerTransport } from '../transport.js';
 import { CloseCodes } from '../transport.js';
 import { BrowserGuard, REFUSAL_STATUS_TEXT, type BrowserGuardOptions } from './browser-guard.js';
 import { WsServerConnection } from './ws-server-connection.js';
+import { AnsweringWebSocket } from './answering-web-socket.js';
 
 /**
  * Options of {@link WsServerTransport}. `allowOrigins` and `allowHosts` say which browser pages
@@ -26,7 +27,9 @@ export interface WsServerTransportOptions extends BrowserGuardOptions {
    */
   readonly path?: string;
   /**
-   * The largest message accepted, in bytes; a larger one closes its connection with 1009.
+   * The largest message accepted, in bytes. A larger one is dropped unread, and its connection
+   * is told so by `onTooLarge` (the session answers `too-large`) and closed with 1009. Keep it
+   * at least the server's `maxFrameBytes`, which the session checks on every frame.
    * @default 1048576
    */
   readonly maxPayload?: number;
@@ -126,6 +129,8 @@ export class WsServerTransport implements ServerTransport {
       clientTracking: false,
       perMessageDeflate: false,
       closeTimeout: this.#closeTimeoutMs,
+      // Answers a message above maxPayload before closing (answering-web-socket.ts).
+      WebSocket: AnsweringWebSocket,
     };
     this.#webSocketServer = new WebSocketServer(options);
     this.#onConnection = onConnection;

@@ -1,6 +1,7 @@
 import { Packr, Unpackr, type Options } from 'msgpackr';
 import type { StoredEvent } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
+import { unpackMultiplePlain } from '../../../protocol/msgpack-codec.js';
 import { storedEvent } from '../append-planner.js';
 import type { AppendRequest } from '../event-store.js';
 import { encodeToken } from './subjects.js';
@@ -174,7 +175,8 @@ export function readHeader(data: Uint8Array, jsSeq: number): MessageHeader {
 export function decodeMessage(data: Uint8Array, jsSeq: number, recorded: number): DecodedMessage {
   let values: unknown[];
   try {
-    values = unpackr.unpackMultiple(data) as unknown[];
+    // As the codec reads it: a `__proto__` key of data stays one (protocol/proto-keys.ts).
+    values = unpackMultiplePlain(data);
   } catch (error) {
     throw notOurs(jsSeq, error);
   }

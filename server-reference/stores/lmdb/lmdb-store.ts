@@ -5,6 +5,7 @@ import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvent
 import { EncodedPage } from '../encoded-page.js';
 import { applyAppendCall, type AppendCallResult, type AppendTarget } from '../append-planner.js';
 import { CommitListeners } from '../commit-listeners.js';
+import { EventEncoder } from './event-encoder.js';
 import { migrateStreamIndex, StreamExtents } from './extents.js';
 import { TurnCommits } from './turn-commit.js';
 import { compareNames } from '../name-order.js';
@@ -175,7 +176,8 @@ export class LmdbStore implements EventStore {
       // lmdb-js passes `encoder` options on to msgpackr; its DatabaseOptions type omits them.
       const withEncoder = (name: string): DatabaseOptions & { name: string } =>
         ({ name, encoder: VALUE_ENCODER }) as DatabaseOptions & { name: string };
-      const events = root.openDB<StoredEvent, number>(withEncoder('events'));
+      // Data with a `__proto__` key reads back with it (event-encoder.ts).
+      const events = root.openDB<StoredEvent, number>({ ...withEncoder('events'), encoder: { Encoder: EventEncoder } } as DatabaseOptions & { name: string });
       const rawEvents = root.openDB<Uint8Array, number>({ name: 'events', encoder: RAW_BYTES } as DatabaseOptions & { name: string });
       const extentsDb = root.openDB<number, [string, number]>(withEncoder('extents'));
       // A directory written before extents: its per-event `streams` index becomes extents.
