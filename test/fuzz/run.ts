@@ -5,7 +5,7 @@
 //   FUZZ_SEED     the seed (default: a new one, printed)
 //   FUZZ_TARGETS  a comma-separated list of targets (default: all)
 //   FUZZ_PATH     with FUZZ_SEED and one target: replays the failing input a report printed
-//   FUZZ_KNOWN=1  lets in the input classes of known-issues.ts (expected to fail until fixed)
+//   FUZZ_KNOWN    1, or a list of the classes of known-issues.ts to let in (expected to fail until fixed)
 // It prints, per target, how many inputs ran and what failed, and exits 1 if anything did.
 import { settledHeap } from '../support/heap.js';
 import { KNOWN_ISSUES } from './known-issues.js';
