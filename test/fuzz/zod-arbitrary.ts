@@ -16,9 +16,15 @@ export interface DataShape {
   readonly maxDepth: number;
 }
 
-/** Strings as the fuzzer makes them: whole code points unless lone surrogates are let in. */
+/** One code point of any kind (controls, unassigned and private ones included), but never half of a surrogate pair. */
+const codePoint = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
+/** A UTF-16 unit from U+D800 to U+DFFF on its own: a lone surrogate, unless its neighbour pairs it. */
+const surrogateHalf = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
+
+/** Strings as the fuzzer makes them: any code points, and lone surrogates too while that class is let in. */
 export function text(constraints: { minLength?: number; maxLength?: number } = {}): fc.Arbitrary<string> {
-  return fc.string({ unit: KNOWN_ISSUES.loneSurrogates ? 'grapheme' : 'binary', ...constraints });
+  const unit = KNOWN_ISSUES.loneSurrogates ? codePoint : fc.oneof({ weight: 9, arbitrary: codePoint }, surrogateHalf);
+  return fc.string({ unit, ...constraints });
 }
 
 /** A key of event data: any string, `__proto__` only while that class is let in. */
