@@ -87,7 +87,11 @@ function nest(value: unknown, depth: number, asMap: boolean): unknown {
   return nested;
 }
 
-/** A copy of `frame` with the mutations applied (the frame itself is left as it is). */
+/**
+ * A copy of `frame` with the mutations applied. Neither the frame nor the mutations' values are
+ * changed: values are copied in, since ODD_VALUES and the values fast-check keeps for shrinking
+ * are shared, and a later mutation adding a key to a shared map could make a cycle.
+ */
 export function applyStructural(frame: unknown, mutations: readonly StructuralMutation[]): unknown {
   let root: unknown = structuredClone(frame);
   for (const mutation of mutations) {
@@ -104,12 +108,12 @@ export function applyStructural(frame: unknown, mutations: readonly StructuralMu
         else if (node.parent !== undefined) delete node.parent[node.key as string];
         break;
       case 'replace':
-        set(mutation.value);
+        set(structuredClone(mutation.value));
         break;
       case 'add-key':
         // defineProperty, so that `__proto__` becomes an own key as a decoder would make it.
         if (isMap(node.value)) {
-          Object.defineProperty(node.value, mutation.key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(node.value, mutation.key, { value: structuredClone(mutation.value), enumerable: true, writable: true, configurable: true });
         }
         break;
       case 'swap-type':
