@@ -40,6 +40,8 @@ type Step =
   | { readonly kind: 'frame'; readonly bytes: Uint8Array }
   | { readonly kind: 'tick' }
   | { readonly kind: 'hang-up' }
+  /** A new connection that sends `hello` and these bytes at once, before its `welcome`. */
+  | { readonly kind: 'rush'; readonly bytes: Uint8Array }
   | { readonly kind: 'good-append'; readonly events: readonly { readonly type: string; readonly data: unknown }[] };
 
 /** One run: the codecs of both clients, how the hostile one opens, and what happens after. */
@@ -86,6 +88,7 @@ export function sessionScenario(maxSteps = 40): fc.Arbitrary<SessionScenario> {
         { weight: 3, arbitrary: goodAppend() },
         { weight: 2, arbitrary: fc.constant({ kind: 'tick' as const }) },
         { weight: 1, arbitrary: fc.constant({ kind: 'hang-up' as const }) },
+        { weight: 1, arbitrary: hostileBytes(hostileCodec).map((bytes) => ({ kind: 'rush' as const, bytes })) },
       );
       return fc.record({
         hostileCodec: fc.constant(hostileCodec),
@@ -259,6 +262,9 @@ export async function runScenario(scenario: SessionScenario): Promise<void> {
         case 'tick':
           await new Promise((resolve) => setImmediate(resolve));
           break;
+        case 'rush':
+          await rush(listener, scenario.hostileCodec, step.bytes);
+          break;
         case 'hang-up':
           if (link !== undefined && link.peer.closed === undefined) {
             link.hungUp = true;
@@ -291,22 +297,62 @@ export async function runScenario(scenario: SessionScenario): Promise<void> {
   }
 }
 
-/** A hostile opening in place of `hello`: a welcome, or an error (or reject) and a close with a handshake or decoding code. */
+/**
+ * How the server must answer `bytes` sent before the handshake is done (protocol/SPEC.md,
+ * section 7): over-size 1009, undecodable 4002, and anything else but a good `hello` (a frame
+ * that fails validation, a first frame other than `hello`, a frame before `welcome`) 4001.
+ */
+function beforeHandshake(codec: CodecName, bytes: Uint8Array, helloSent: boolean): 'welcome' | 'reject' | { code: ErrorCode; close: number } {
+  if (bytes.byteLength > FUZZ_MAX_FRAME_BYTES) return { code: 'too-large', close: CloseCodes.tooLarge };
+  let value: unknown;
+  try {
+    value = decodeFrame(codecByName(codec), bytes);
+  } catch {
+    return { code: 'bad-frame', close: CloseCodes.badFrame };
+  }
+  let frame;
+  try {
+    frame = parseClientFrame(value);
+  } catch (error) {
+    return { code: (error as TauonError).code, close: CloseCodes.handshake };
+  }
+  if (helloSent || frame.type !== 'hello') return { code: 'protocol', close: CloseCodes.handshake };
+  return frame.versions.includes(1) ? 'welcome' : 'reject';
+}
+
+/** Waits for the close `expected` names, and checks its code and the error before it. */
+async function expectHandshakeClose(peer: RawPeer, expected: { code: ErrorCode; close: number }, what: string): Promise<void> {
+  const info = await peer.waitClosed(ANSWER_MS).catch(() => undefined);
+  if (info === undefined) throw new Error(`${what}: the connection was not closed (expected ${expected.close}, ${expected.code})`);
+  if (info.code !== expected.close) throw new Error(`${what}: closed with ${info.code} ${info.reason}, expected ${expected.close} (${expected.code})`);
+  if (!peer.received.some((frame) => frame.type === 'error' && frame.code === expected.code)) {
+    throw new Error(`${what}: closed with ${info.code} without the error "${expected.code}" first`);
+  }
+  if (peer.invalid.length > 0) throw new Error(`${what}: the server sent frames that fail the protocol schemas`);
+}
+
+/** A hostile opening in place of `hello`: answered as section 7 of the spec says. */
 async function openWith(listener: MemoryServerTransport, bytes: Uint8Array): Promise<void> {
   // The server answers in the codec it tells from these bytes, whichever the client meant.
-  const peer = new RawPeer(await listener.connect(), detectCodec(bytes));
+  const codec = detectCodec(bytes);
+  const peer = new RawPeer(await listener.connect(), codec);
   peer.sendBytes(bytes);
-  const answered = await settle(() => peer.received.some((frame) => frame.type === 'welcome') || peer.closed !== undefined);
-  if (!answered) throw new Error('the server neither welcomed nor closed a connection whose first frame was not hello');
-  if (peer.invalid.length > 0) throw new Error('the server sent frames that fail the protocol schemas');
-  if (peer.closed !== undefined) {
-    const allowed: number[] = [CloseCodes.handshake, CloseCodes.badFrame, CloseCodes.tooLarge];
-    if (!allowed.includes(peer.closed.code)) throw new Error(`a bad opening was closed with ${peer.closed.code}`);
-    if (!peer.received.some((frame) => frame.type === 'error' || frame.type === 'reject')) {
-      throw new Error(`a bad opening was closed with ${peer.closed.code} without an error or reject first`);
-    }
-  }
+  const expected = beforeHandshake(codec.name, bytes, false);
+  if (expected === 'welcome') await peer.expect('welcome', {}, ANSWER_MS);
+  else if (expected === 'reject') {
+    await peer.expect('reject', {}, ANSWER_MS);
+    const info = await peer.waitClosed(ANSWER_MS);
+    if (info.code !== CloseCodes.handshake) throw new Error(`a hello without version 1 was closed with ${info.code}, not 4001`);
+  } else await expectHandshakeClose(peer, expected, 'a first frame other than hello');
   peer.close();
+}
+
+/** `hello` and a frame at once: the frame arrived before `welcome`, which closes the connection. */
+async function rush(listener: MemoryServerTransport, codec: CodecName, bytes: Uint8Array): Promise<void> {
+  const peer = new RawPeer(await listener.connect(), codecByName(codec));
+  peer.send({ type: 'hello', versions: [1] });
+  peer.sendBytes(bytes);
+  await expectHandshakeClose(peer, beforeHandshake(codec, bytes, true) as { code: ErrorCode; close: number }, 'a frame before welcome');
 }
 
 /** The well-behaved client's appends were all stored, and delivered once each, in order and unchanged. */
