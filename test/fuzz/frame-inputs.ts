@@ -1,9 +1,11 @@
 // The inputs the fuzz targets share: valid frames derived from the schemas, the same frames
 // spoiled in structure or in bytes, and bytes that were never a frame.
 import fc from 'fast-check';
+import { Packr, type Options } from 'msgpackr';
 import { codecByName, type CodecName } from '../../protocol/codec.js';
 import { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import { applyBytes, applyStructural, byteMutations, encodeOrSkip, structuralMutations } from './mutations.js';
+import { KNOWN_ISSUES } from './known-issues.js';
 import { arbitraryOf, type DataShape } from './zod-arbitrary.js';
 
 export const CODECS: readonly CodecName[] = ['msgpack', 'json'];
@@ -32,6 +34,28 @@ export function nearFrame(valid: fc.Arbitrary<unknown>, maxNest: number): fc.Arb
 }
 
 /**
+ * A packer with every extension msgpackr has (what a peer using msgpackr with its defaults, or
+ * with structuredClone, may send): Sets, Errors, RegExps, typed arrays, large BigInts, undefined.
+ */
+const extendedPackr = new Packr({ useRecords: false, moreTypes: true, structuredClone: true, useBigIntExtension: true } as Options);
+const EXTENSION_VALUES: readonly (() => unknown)[] = [
+  () => new Set([1, 'a']),
+  () => new Error('boom'),
+  () => /a+/g,
+  () => new Float32Array([1.5]),
+  () => 2n ** 70n,
+  () => [undefined],
+  () => new Map([[{ k: 1 }, 2]]),
+];
+
+/** An append whose event data holds one of msgpackr's own extension values, packed with them. */
+function extensionAppend(): fc.Arbitrary<Uint8Array> {
+  return fc.constantFrom(...EXTENSION_VALUES).map((make) =>
+    extendedPackr.pack({ type: 'append', id: 1, stream: 'extensions', events: [{ type: 'T', data: { value: make() } }] }),
+  );
+}
+
+/**
  * Bytes for a decoder in `codec`: random bytes (in JSON, some that start like an object), the
  * encoding of a valid or mutated frame, or such an encoding with its bytes mutated.
  */
@@ -40,7 +64,9 @@ export function frameBytes(codec: CodecName, valid: fc.Arbitrary<unknown>, maxNe
   const encoded = nearFrame(valid, maxNest)
     .map((value) => encodeOrSkip(encoder, value))
     .filter((bytes): bytes is Uint8Array => bytes !== undefined);
+  const extensions = codec === 'msgpack' && !KNOWN_ISSUES.msgpackExtensions ? [extensionAppend()] : [];
   return fc.oneof(
+    ...extensions,
     fc.uint8Array({ maxLength: 64 }),
     fc.uint8Array({ maxLength: 64 }).map((bytes) => Uint8Array.of(codec === 'json' ? 0x7b : 0x81, ...bytes)),
     fc.json({ maxDepth: 3 }).map((textValue) => new TextEncoder().encode(textValue)),

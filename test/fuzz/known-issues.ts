@@ -32,6 +32,15 @@ export const KNOWN_ISSUES = {
    * there a RangeError wrapped as bad-frame is what is asked for).
    */
   deepNesting: leftOut('deepNesting'),
+  /**
+   * TODO(fuzz finding, msgpack extensions): the server's msgpack decoder takes msgpackr's own
+   * extensions, so event data can hold a Set, an Error, a RegExp, a Float32Array, a BigInt past
+   * 64 bits or undefined; they are accepted and stored, then come back altered (a Set as an
+   * array, an Error or RegExp as an array, a Float32Array as bytes; `{}` in JSON) or cannot be
+   * encoded again at all (the BigInt: every read of it fails `internal`). Found by this fuzzer,
+   * not fixed yet (protocol/msgpack-codec.ts). Off: no input carries those extensions.
+   */
+  msgpackExtensions: leftOut('msgpackExtensions'),
 } as const;
 
 /** How deep the session target nests data while `deepNesting` is off. */

@@ -30,7 +30,7 @@ const SIDES: Record<Side, SideChecks> = {
 
 /**
  * Equal as frames: the same types, prototypes and values all the way down (numbers by
- * Object.is, bytes by content), keys whose value is undefined counting as absent (neither codec
+ * Object.is, bytes by content whether Buffer or Uint8Array), keys whose value is undefined counting as absent (neither codec
  * carries them). Iterative: frames nested thousands deep must not overflow the checker's stack.
  */
 export function sameFrame(a: unknown, b: unknown): boolean {
@@ -39,6 +39,11 @@ export function sameFrame(a: unknown, b: unknown): boolean {
     const [left, right] = pair;
     if (typeof left !== 'object' || left === null || typeof right !== 'object' || right === null) {
       if (!Object.is(left, right)) return false;
+      continue;
+    }
+    // Bytes are bytes: msgpackr gives a Buffer or a plain Uint8Array by what it decoded from.
+    if (left instanceof Uint8Array && right instanceof Uint8Array) {
+      if (!Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(right)) return false;
       continue;
     }
     if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return false;
