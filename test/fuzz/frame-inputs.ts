@@ -1,7 +1,7 @@
 // The inputs the fuzz targets share: valid frames derived from the schemas, the same frames
 // spoiled in structure or in bytes, and bytes that were never a frame.
 import fc from 'fast-check';
-import { Packr, type Options } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import { codecByName, type CodecName } from '../../protocol/codec.js';
 import { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import { applyBytes, applyStructural, byteMutations, encodeOrSkip, structuralMutations } from './mutations.js';
@@ -37,7 +37,7 @@ export function nearFrame(valid: fc.Arbitrary<unknown>, maxNest: number): fc.Arb
  * A packer with every extension msgpackr has (what a peer using msgpackr with its defaults, or
  * with structuredClone, may send): Sets, Errors, RegExps, typed arrays, large BigInts, undefined.
  */
-const extendedPackr = new Packr({ useRecords: false, moreTypes: true, structuredClone: true, useBigIntExtension: true } as Options);
+const extendedPackr = new Packr({ useRecords: false, moreTypes: true, structuredClone: true, useBigIntExtension: true });
 const EXTENSION_VALUES: readonly (() => unknown)[] = [
   () => new Set([1, 'a']),
   () => new Error('boom'),
