@@ -41,6 +41,13 @@ export const KNOWN_ISSUES = {
    * not fixed yet (protocol/msgpack-codec.ts). Off: no input carries those extensions.
    */
   msgpackExtensions: leftOut('msgpackExtensions'),
+  /**
+   * TODO(fuzz finding, JSON number overflow): a JSON number past the double range (`1e400`,
+   * `-17976931348623011e+308`) decodes to Infinity, which event data and `details` accept; JSON
+   * writes it back as `null`. Found by this fuzzer, not fixed yet (protocol/json-codec.ts). Off:
+   * the decoder target does not hold frames with an infinite number to re-encoding.
+   */
+  jsonNumberOverflow: leftOut('jsonNumberOverflow'),
 } as const;
 
 /** How deep the session target nests data while `deepNesting` is off. */
