@@ -79,6 +79,11 @@ export type EventInput = z.infer<typeof EventInput>;
 
 /** An event as stored and delivered: the producer's event plus its place in the store. */
 export const StoredEvent = EventInput.extend({
+  /**
+   * Any value the codec carries: a client takes the data a server delivers as it is (the server
+   * checked it when it was appended), as the fast check of `events` frames does, unwalked.
+   */
+  data: z.unknown().optional(),
   id: name,
   /** The stream the event belongs to. */
   stream: name,
@@ -151,9 +156,9 @@ export const HelloFrame = z.object({
   type: z.literal('hello'),
   /** The protocol versions the client speaks. */
   versions: z.array(positive).min(1).max(16),
-  token: z.string().max(8192).optional(),
+  token: text.max(8192).optional(),
   /** Free text naming the client library and version, for logs. */
-  client: z.string().max(256).optional(),
+  client: text.max(256).optional(),
 });
 
 export const AppendFrame = z.object({

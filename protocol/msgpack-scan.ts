@@ -6,19 +6,25 @@
  * bytes of every str. Runtime-neutral.
  */
 
-/** What the scan found wrong with a frame: too deep to decode safely, or a str that is not UTF-8. */
-export type MsgpackProblem = 'too-deep' | 'not-utf8';
+/**
+ * What the scan found wrong with a frame: too deep to decode safely, a str that is not UTF-8, or
+ * an extension type other than msgpack's timestamp (msgpackr would decode its own into a Set, an
+ * Error, a BigInt, undefined..., which come back altered or cannot be encoded again: SPEC 4.2).
+ */
+export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension';
 
 /**
  * The first problem of the msgpack value in `bytes`, or undefined. Maps and arrays nested deeper
  * than `maxDepth` are `too-deep`; a str whose bytes are not UTF-8 (RFC 3629: no surrogates, no
- * overlong forms) is `not-utf8`. Bytes that are not msgpack at all are left to the decoder to
- * refuse (undefined).
+ * overlong forms) is `not-utf8`; an ext value is `extension`. `too-deep` comes first, since the
+ * others are found by decoding the frame (to name its request). Bytes that are not msgpack at all
+ * are left to the decoder to refuse (undefined).
  */
 export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProblem | undefined {
   const end = bytes.length;
   // Items still to read in each open map or array (a map of n entries has 2n items).
   const open: number[] = [];
+  let found: MsgpackProblem | undefined;
   let at = 0;
   while (at < end) {
     const token = bytes[at++]!;
@@ -35,20 +41,20 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
         case 0xc4: skip = uint(bytes, at, 1) + 1; break;
         case 0xc5: skip = uint(bytes, at, 2) + 2; break;
         case 0xc6: skip = uint(bytes, at, 4) + 4; break;
-        case 0xc7: skip = uint(bytes, at, 1) + 2; break;
-        case 0xc8: skip = uint(bytes, at, 2) + 3; break;
-        case 0xc9: skip = uint(bytes, at, 4) + 5; break;
+        case 0xc7: skip = uint(bytes, at, 1) + 2; found ??= extensionAt(bytes, at + 1); break;
+        case 0xc8: skip = uint(bytes, at, 2) + 3; found ??= extensionAt(bytes, at + 2); break;
+        case 0xc9: skip = uint(bytes, at, 4) + 5; found ??= extensionAt(bytes, at + 4); break;
         case 0xca: skip = 4; break;
         case 0xcb: skip = 8; break;
         case 0xcc: case 0xd0: skip = 1; break;
         case 0xcd: case 0xd1: skip = 2; break;
         case 0xce: case 0xd2: skip = 4; break;
         case 0xcf: case 0xd3: skip = 8; break;
-        case 0xd4: skip = 2; break;
-        case 0xd5: skip = 3; break;
-        case 0xd6: skip = 5; break;
-        case 0xd7: skip = 9; break;
-        case 0xd8: skip = 17; break;
+        case 0xd4: skip = 2; found ??= extensionAt(bytes, at); break;
+        case 0xd5: skip = 3; found ??= extensionAt(bytes, at); break;
+        case 0xd6: skip = 5; found ??= extensionAt(bytes, at); break;
+        case 0xd7: skip = 9; found ??= extensionAt(bytes, at); break;
+        case 0xd8: skip = 17; found ??= extensionAt(bytes, at); break;
         case 0xd9: text = uint(bytes, at, 1); at += 1; break;
         case 0xda: text = uint(bytes, at, 2); at += 2; break;
         case 0xdb: text = uint(bytes, at, 4); at += 4; break;
@@ -61,7 +67,7 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
     }
     if (text >= 0) {
       if (at + text > end) return undefined;
-      if (!isUtf8(bytes, at, at + text)) return 'not-utf8';
+      if (!isUtf8(bytes, at, at + text)) found ??= 'not-utf8';
       at += text;
     } else {
       at += skip;
@@ -85,10 +91,18 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
       open.pop();
       depth -= 1;
     }
-    if (depth === 0) return undefined;
+    if (depth === 0) return found;
   }
-  return undefined;
+  return found;
 }
+
+/** The msgpack timestamp (ext type -1, a Date) is msgpack's own and kept; any other extension is a problem. */
+function extensionAt(bytes: Uint8Array, typeAt: number): MsgpackProblem | undefined {
+  return bytes[typeAt] === TIMESTAMP_TYPE ? undefined : 'extension';
+}
+
+/** The ext type of msgpack's timestamp, -1, as its byte. */
+const TIMESTAMP_TYPE = 0xff;
 
 /** The big-endian unsigned integer of `size` bytes at `at` (0 past the end: the decoder refuses it). */
 function uint(bytes: Uint8Array, at: number, size: number): number {

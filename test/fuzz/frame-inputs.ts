@@ -5,7 +5,6 @@ import { Packr } from 'msgpackr';
 import { codecByName, type CodecName } from '../../protocol/codec.js';
 import { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import { applyBytes, applyStructural, byteMutations, encodeOrSkip, structuralMutations } from './mutations.js';
-import { KNOWN_ISSUES } from './known-issues.js';
 import { arbitraryOf, type DataShape } from './zod-arbitrary.js';
 
 export const CODECS: readonly CodecName[] = ['msgpack', 'json'];
@@ -64,7 +63,7 @@ export function frameBytes(codec: CodecName, valid: fc.Arbitrary<unknown>, maxNe
   const encoded = nearFrame(valid, maxNest)
     .map((value) => encodeOrSkip(encoder, value))
     .filter((bytes): bytes is Uint8Array => bytes !== undefined);
-  const extensions = codec === 'msgpack' && !KNOWN_ISSUES.msgpackExtensions ? [extensionAppend()] : [];
+  const extensions = codec === 'msgpack' ? [extensionAppend()] : [];
   return fc.oneof(
     ...extensions,
     fc.uint8Array({ maxLength: 64 }),

@@ -1,3 +1,4 @@
+import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import { msgpackProblem } from '../../protocol/msgpack-scan.js';
@@ -48,6 +49,20 @@ describe('msgpackProblem', () => {
     const deep = new Uint8Array(100_001).fill(0x91);
     deep[100_000] = 0xc0;
     expect(msgpackProblem(deep, 1000)).toBe('too-deep');
+  });
+
+  it('finds extension types, but for the msgpack timestamp (a Date), wherever they are', () => {
+    const date = msgpackCodec.encode({ a: [new Date(5), new Date(2 ** 40), new Date(-5)] });
+    expect(msgpackProblem(date, 10)).toBeUndefined();
+    // msgpackr's own: undefined (fixext 1, type 0), a BigInt past 64 bits, a Set.
+    const packr = new Packr({ useRecords: false, moreTypes: true, useBigIntExtension: true });
+    for (const value of [undefined, 2n ** 70n, new Set([1])]) {
+      expect(msgpackProblem(packr.pack({ type: 'append', data: { value } }), 10)).toBe('extension');
+    }
+    // An ext 8 of type 7, after a str that is not UTF-8: the first problem found is reported.
+    expect(msgpackProblem(new Uint8Array([0x92, 0xc7, 0x01, 0x07, 0x00, 0xa1, 0xff]), 10)).toBe('extension');
+    // Deeper than allowed wins over an extension, wherever it is.
+    expect(msgpackProblem(new Uint8Array([0x92, 0xd4, 0x00, 0x00, 0x91, 0x91, 0xc0]), 2)).toBe('too-deep');
   });
 
   it('leaves bytes that are not msgpack to the decoder', () => {
