@@ -9,20 +9,33 @@
 const UNDERSCORE = 0x5f;
 const PROTO = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]; // "__proto__"
 
-/**
- * True when bytes `0..end` hold the text `__proto__` anywhere (so perhaps as a map key). A plain
- * loop up to `end`: lmdb-js decodes from its 16 MiB shared read buffer, and indexOf on it cost
- * ~150 µs an event (a scan of a million events took minutes).
- */
-export function mayHoldProtoKey(bytes: Uint8Array, end: number = bytes.length): boolean {
-  const last = Math.min(end, bytes.length) - PROTO.length;
-  for (let at = 0; at <= last; at++) {
-    if (bytes[at] !== UNDERSCORE || bytes[at + 1] !== UNDERSCORE) continue;
-    let index = 2;
-    while (index < PROTO.length && bytes[at + index] === PROTO[index]) index++;
-    if (index === PROTO.length) return true;
+/** True when `bytes` hold the text `__proto__` anywhere (so perhaps as a map key): indexOf, native. */
+export function mayHoldProtoKey(bytes: Uint8Array): boolean {
+  let at = bytes.indexOf(UNDERSCORE);
+  while (at !== -1) {
+    if (protoAt(bytes, at)) return true;
+    at = bytes.indexOf(UNDERSCORE, at + 1);
   }
   return false;
+}
+
+/**
+ * {@link mayHoldProtoKey} for a value that ends at `end` inside a longer buffer: lmdb-js decodes
+ * from its 16 MiB shared read buffer, whose `length` it sets to the value's size, which indexOf
+ * does not heed: it searched all 16 MiB for every event (~150 µs; a scan of a million events
+ * took minutes). A loop that stops at `end`.
+ */
+export function mayHoldProtoKeyBefore(bytes: Uint8Array, end: number): boolean {
+  const last = end - PROTO.length;
+  for (let at = 0; at <= last; at++) if (bytes[at] === UNDERSCORE && protoAt(bytes, at)) return true;
+  return false;
+}
+
+/** True when `__proto__` starts at `at` (bytes past the end read as undefined: no match). */
+function protoAt(bytes: Uint8Array, at: number): boolean {
+  let index = 1;
+  while (index < PROTO.length && bytes[at + index] === PROTO[index]) index++;
+  return index === PROTO.length;
 }
 
 /**

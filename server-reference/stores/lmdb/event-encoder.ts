@@ -1,5 +1,5 @@
 import { Packr, Unpackr, type Options, type UnpackOptions } from 'msgpackr';
-import { mayHoldProtoKey, plainObjectsOf } from '../../../protocol/proto-keys.js';
+import { mayHoldProtoKeyBefore, plainObjectsOf } from '../../../protocol/proto-keys.js';
 
 /**
  * The msgpackr encoder lmdb-js builds for the `events` table (`encoder: { Encoder }`, made with
@@ -18,10 +18,11 @@ export class EventEncoder extends Packr {
     this.#maps = new Unpackr({ ...plain, mapsAsObjects: false });
   }
 
-  // lmdb-js passes the end of the value as a number (it reads from a shared buffer).
+  // lmdb-js passes the end of the value as a number (it reads from a shared buffer, whose
+  // `length` it sets to the value's: an end taken from elsewhere would be the buffer's).
   override unpack(source: Uint8Array, options?: UnpackOptions | number): unknown {
     const end = typeof options === 'number' ? options : (options?.end ?? source.length);
-    if (mayHoldProtoKey(source, end)) return plainObjectsOf(this.#maps.unpack(source, options));
+    if (mayHoldProtoKeyBefore(source, end)) return plainObjectsOf(this.#maps.unpack(source, options));
     return super.unpack(source, options);
   }
 
