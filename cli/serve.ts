@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ServerAnnouncer } from '../transports/amqp/index.js';
-import { redactUrl } from '../transports/amqp/redact-url.js';
+import { redactUrl } from '../transports/redact-url.js';
 import { WsServerTransport } from '../transports/ws/index.js';
 import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../server-reference/config.js';

@@ -1,7 +1,7 @@
 import { TauonError } from '../protocol/errors.js';
 import { MissingDriverError } from '../transports/optional-driver.js';
 import type { StoreSpec, TauonConfig } from './config.js';
-import { redact } from './config-store-url.js';
+import { redactUrl } from '../transports/redact-url.js';
 import type { EventStore } from './stores/event-store.js';
 import { LmdbStore } from './stores/lmdb/lmdb-store.js';
 import { RoutingStore } from './stores/routing/routing-store.js';
@@ -80,5 +80,5 @@ export function describeStores(config: StoreConfig): string {
 
 /** `lmdb store in DIR`, `postgres store at URL` (password hidden). */
 export function describeSpec(spec: StoreSpec): string {
-  return spec.kind === 'lmdb' ? `lmdb store in ${spec.path}` : `${spec.kind} store at ${redact(spec.url)}`;
+  return spec.kind === 'lmdb' ? `lmdb store in ${spec.path}` : `${spec.kind} store at ${redactUrl(spec.url)}`;
 }

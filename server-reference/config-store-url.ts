@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { redactUrl } from '../transports/redact-url.js';
 import { ConfigError, type StoreSpec } from './config.js';
 
 /** The forms `--store` takes, for messages. */
@@ -32,10 +33,10 @@ export function parseStoreUrl(text: string, baseDir: string): StoreSpec {
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError('--store', [`"${redact(text)}" is not a valid URL`]);
+    throw new ConfigError('--store', [`"${redactUrl(text)}" is not a valid URL`]);
   }
   if (!text.slice(scheme!.length).startsWith('://') || url.hostname === '') {
-    throw new ConfigError('--store', [`"${redact(text)}" names no host; write ${scheme}://HOST[:PORT]...`]);
+    throw new ConfigError('--store', [`"${redactUrl(text)}" names no host; write ${scheme}://HOST[:PORT]...`]);
   }
   // The store's own option rides in the query; the rest of it is the driver's (sslmode, ...).
   const schema = url.searchParams.get('schema') ?? undefined;
@@ -61,11 +62,11 @@ function parseNatsUrl(text: string): StoreSpec {
     try {
       url = new URL(full);
     } catch {
-      throw new ConfigError('--store', [`"${redact(node)}" in "${redactNodes(text)}" is not a valid URL`]);
+      throw new ConfigError('--store', [`"${redactUrl(node)}" in "${redactNodes(text)}" is not a valid URL`]);
     }
     if (url.protocol !== 'nats:' || url.hostname === '' || (url.pathname !== '' && url.pathname !== '/')) {
       const where = nodes.length > 1 ? ` in "${redactNodes(text)}"` : '';
-      throw new ConfigError('--store', [`"${redact(node)}"${where} names no NATS host; write nats://HOST[:PORT][,nats://HOST[:PORT]...]`]);
+      throw new ConfigError('--store', [`"${redactUrl(node)}"${where} names no NATS host; write nats://HOST[:PORT][,nats://HOST[:PORT]...]`]);
     }
   }
   const query = new URLSearchParams(queryAt < 0 ? '' : text.slice(queryAt + 1));
@@ -91,18 +92,5 @@ function parseNatsUrl(text: string): StoreSpec {
 
 /** Every node of a comma-separated URL list with its password hidden, for messages. */
 function redactNodes(text: string): string {
-  return text.split(',').map(redact).join(',');
-}
-
-/** The URL with its password hidden, for messages. */
-export function redact(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password === '') return text;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    // Not a URL: hide whatever sits between "://" and "@".
-    return text.replace(/\/\/[^/@]*@/, '//***@');
-  }
+  return text.split(',').map(redactUrl).join(',');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatPath, parseConfig } from '../../server-reference/config.js';
-import { parseStoreUrl, redact } from '../../server-reference/config-store-url.js';
+import { parseStoreUrl } from '../../server-reference/config-store-url.js';
+import { redactUrl as redact } from '../../transports/redact-url.js';
 
 const BASE = '/srv/tauon';
 

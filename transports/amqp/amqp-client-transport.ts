@@ -9,7 +9,7 @@ import type { SessionQueues } from './amqp-connection.js';
 import { DEFAULT_SERVICE, MessageTypes, closeHeaders, replyQueueName, sendableClose } from './binding.js';
 import { BrokerLink } from './broker-link.js';
 import type { BrokerCa } from './broker-tls.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../redact-url.js';
 
 /** Options of {@link amqpTransport}. */
 export interface AmqpTransportOptions {

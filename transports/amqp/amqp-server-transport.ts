@@ -9,7 +9,7 @@ import { DEFAULT_SERVICE, MessageTypes, readConnectRequest, sessionQueueName } f
 import type { ConnectRequest } from './binding.js';
 import { BrokerLink } from './broker-link.js';
 import type { BrokerCa } from './broker-tls.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../redact-url.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import type { ReconnectOptions } from './reconnect-delay.js';
 

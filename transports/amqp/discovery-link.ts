@@ -3,7 +3,7 @@ import { amqplib } from './amqplib-driver.js';
 import { TauonError } from '../../protocol/errors.js';
 import { brokerTlsOptions, type BrokerCa } from './broker-tls.js';
 import type { DiscoveryReconnectOptions } from './discovery-reconnect-options.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../redact-url.js';
 
 const DEFAULT_INITIAL_DELAY_MS = 100;
 const DEFAULT_MAX_DELAY_MS = 5_000;

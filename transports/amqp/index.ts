@@ -11,7 +11,7 @@ export type { AmqpTransportOptions, BrokerConnection } from './amqp-client-trans
 export { AmqpServerTransport, SERVICE_QUEUE_EXPIRES_MS } from './amqp-server-transport.js';
 export type { AmqpServerTransportOptions } from './amqp-server-transport.js';
 export type { ReconnectOptions } from './reconnect-delay.js';
-export { redactUrl } from './redact-url.js';
+export { redactUrl } from '../redact-url.js';
 export type { BrokerCa } from './broker-tls.js';
 export { CloseHeaders, ContentTypes, DEFAULT_SERVICE, MessageTypes } from './binding.js';
 export { ServerAnnouncer, type ServerAnnouncerOptions } from './announcer.js';

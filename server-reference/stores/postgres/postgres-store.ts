@@ -1,4 +1,5 @@
 import type { CustomTypesConfig, Pool, PoolClient, PoolConfig } from 'pg';
+import { redactUrl } from '../../../transports/redact-url.js';
 import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
@@ -669,14 +670,3 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A connection string with its password replaced by `***`, for errors. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.includes('@') ? '(a connection string with credentials)' : url;
-  }
-}
