@@ -31,17 +31,25 @@ export const isWellFormedText: (text: string) => boolean =
     ? (text) => (text as WellFormedString).isWellFormed!()
     : (text) => !LONE_SURROGATE.test(text);
 
+/**
+ * The message for a number that is not finite: JSON has no form for it (a JSON number past the
+ * double range parses as Infinity and would be delivered as null), so it is refused in both codecs.
+ */
+const NOT_FINITE = 'is not a finite number (JSON has no Infinity or NaN)';
+
 /** The message for a string that is not well-formed Unicode. */
 export const NOT_WELL_FORMED = 'holds a lone surrogate (not well-formed Unicode, it has no UTF-8 form)';
 
 /**
  * What is wrong with event data, or undefined when it is fine: nested deeper than
- * {@link MAX_DATA_DEPTH}, or a string or map key that is not well-formed Unicode. The walk
+ * {@link MAX_DATA_DEPTH}, a string or map key that is not well-formed Unicode, or a number that is
+ * not finite. The walk
  * recurses at most MAX_DATA_DEPTH + 1 levels, whatever the depth of the value, and stops at the
  * first problem.
  */
 export function dataProblem(data: unknown): string | undefined {
   if (typeof data === 'string') return isWellFormedText(data) ? undefined : `data ${NOT_WELL_FORMED}`;
+  if (typeof data === 'number') return Number.isFinite(data) ? undefined : `data ${NOT_FINITE}`;
   if (typeof data !== 'object' || data === null) return undefined;
   return containerProblem(data, 1);
 }
@@ -68,6 +76,7 @@ function containerProblem(container: object, depth: number): string | undefined 
 
 function itemProblem(item: unknown, depth: number): string | undefined {
   if (typeof item === 'string') return isWellFormedText(item) ? undefined : `a string in data ${NOT_WELL_FORMED}`;
+  if (typeof item === 'number') return Number.isFinite(item) ? undefined : `a number in data ${NOT_FINITE}`;
   if (typeof item === 'object' && item !== null) return containerProblem(item, depth + 1);
   return undefined;
 }

@@ -65,19 +65,12 @@ export const MAX_DECODED_DEPTH = 1000;
 /**
  * Decodes a frame a client sent, as {@link decodeFrame} does, and refuses msgpack that nests
  * deeper than {@link MAX_DECODED_DEPTH}, holds a str that is not UTF-8 (which the decoder would
- * silently read as U+FFFD) or an extension type, and JSON with a number past the double range, with a
- * {@link RefusedFrameError}. JSON text is checked as UTF-8 by its
+ * silently read as U+FFFD) or an extension type with a {@link RefusedFrameError}. JSON text is checked as UTF-8 by its
  * codec and parsed without recursion; its strings are checked by the schemas.
  * @throws BadFrameError when the bytes do not decode; RefusedFrameError as said.
  */
 export function decodeClientFrame(codec: Codec, bytes: Uint8Array): unknown {
-  if (codec.name !== 'msgpack') {
-    const value = decodeFrame(codec, bytes);
-    // JSON.parse reads a number past the double range (1e400) as Infinity, which JSON cannot write
-    // back (it would be delivered as null): refused. Looked for only when the text has such a number.
-    if (mayHoldHugeNumber(bytes) && holdsNonFinite(value)) throw new RefusedFrameError('a number of the frame is beyond the range of a double', value);
-    return value;
-  }
+  if (codec.name !== 'msgpack') return decodeFrame(codec, bytes);
   const problem = msgpackProblem(bytes, MAX_DECODED_DEPTH);
   if (problem === 'too-deep') {
     throw new RefusedFrameError(`frame nested deeper than ${MAX_DECODED_DEPTH} levels (event data may nest ${MAX_DATA_DEPTH})`, undefined);
@@ -86,39 +79,4 @@ export function decodeClientFrame(codec: Codec, bytes: Uint8Array): unknown {
   if (problem === 'not-utf8') throw new RefusedFrameError('a string of the frame is not UTF-8', value);
   if (problem === 'extension') throw new RefusedFrameError('the frame holds a msgpack extension type, which version 1 does not carry (SPEC 4.2)', value);
   return value;
-}
-
-/**
- * True when JSON text may hold a number past the double range: an exponent of three digits or
- * more, or a run of more than 308 digits. A byte loop, cheaper than walking every parsed value.
- */
-function mayHoldHugeNumber(bytes: Uint8Array): boolean {
-  let digits = 0;
-  for (let at = 0; at < bytes.length; at++) {
-    const byte = bytes[at]!;
-    if (byte >= 0x30 && byte <= 0x39) {
-      if (++digits > 308) return true;
-      continue;
-    }
-    digits = 0;
-    if ((byte === 0x65 || byte === 0x45) && at > 0) {
-      let next = at + 1;
-      if (bytes[next] === 0x2b || bytes[next] === 0x2d) next++;
-      let exponent = 0;
-      while (bytes[next + exponent] !== undefined && bytes[next + exponent]! >= 0x30 && bytes[next + exponent]! <= 0x39) exponent++;
-      if (exponent >= 3) return true;
-    }
-  }
-  return false;
-}
-
-/** True when a number in `value` is not finite; without recursion (JSON may nest a million deep). */
-function holdsNonFinite(value: unknown): boolean {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next === 'number' && !Number.isFinite(next)) return true;
-    if (typeof next === 'object' && next !== null) for (const key of Object.keys(next)) pending.push((next as Record<string, unknown>)[key]);
-  }
-  return false;
 }

@@ -13,7 +13,7 @@ function leftOut(name: string): boolean {
 export const KNOWN_ISSUES = {
   /**
    * A JSON number past the double range (`1e400`) parses as Infinity, which JSON writes back as
-   * `null`. A server refuses it in what clients send (decodeClientFrame); a client takes a
+   * `null`. A server refuses it in the data clients send (the schema of data, SPEC 4.9); a client takes a
    * server's frames as they come, so in server frames decoded from JSON this class stays out of
    * the re-encoding check. (Lone surrogates, `__proto__` keys, deep nesting and msgpackr's
    * extensions, once left out here, are refused or kept exactly since issue 15, and generated.)
