@@ -39,6 +39,11 @@ export class RawPeer {
     });
   }
 
+  /** Opens a connection and sends nothing on it. */
+  static async connect(connect: () => Promise<Connection>, codec: CodecName = 'msgpack'): Promise<RawPeer> {
+    return new RawPeer(await connect(), codecByName(codec));
+  }
+
   /** Opens a connection and completes the handshake. */
   static async open(
     connect: () => Promise<Connection>,

@@ -1,0 +1,31 @@
+import type { ConformanceCase } from '../kit/case.js';
+import { APPENDS_CASES } from './appends.js';
+import { AUTHORIZATION_CASES } from './authorization.js';
+import { CREDIT_CASES } from './credit.js';
+import { ENCODINGS_CASES } from './encodings.js';
+import { FELL_BEHIND_CASES } from './fell-behind.js';
+import { HANDSHAKE_CASES } from './handshake.js';
+import { KEEP_ALIVE_CASES } from './keep-alive.js';
+import { LIMITS_CASES } from './limits.js';
+import { QUERIES_CASES } from './queries.js';
+import { READ_YOUR_WRITES_CASES } from './read-your-writes.js';
+import { RESUME_CASES } from './resume.js';
+import { SUBSCRIPTIONS_CASES } from './subscriptions.js';
+import { WEBSOCKET_CASES } from './websocket.js';
+
+/** Every case of the wire kit, in the order of SPEC.md's sections. */
+export const WIRE_CASES: readonly ConformanceCase[] = [
+  ...HANDSHAKE_CASES,
+  ...ENCODINGS_CASES,
+  ...APPENDS_CASES,
+  ...READ_YOUR_WRITES_CASES,
+  ...SUBSCRIPTIONS_CASES,
+  ...CREDIT_CASES,
+  ...FELL_BEHIND_CASES,
+  ...QUERIES_CASES,
+  ...AUTHORIZATION_CASES,
+  ...LIMITS_CASES,
+  ...KEEP_ALIVE_CASES,
+  ...RESUME_CASES,
+  ...WEBSOCKET_CASES,
+];
