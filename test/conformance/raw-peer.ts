@@ -10,8 +10,15 @@ import type { CloseInfo, Connection } from '../../transports/transport.js';
 export class RawPeer {
   private readonly inbox: ServerFrame[] = [];
   private waiters: (() => void)[] = [];
-  /** Every frame received so far, in order. */
+  /** Every frame received so far, in order (the server's pings too). */
   readonly received: ServerFrame[] = [];
+  /** The encoded size of each frame of `received`, in bytes. */
+  readonly receivedBytes: number[] = [];
+  /**
+   * Whether the server's `ping` frames are answered `pong` at once (and kept out of the inbox),
+   * so that a server with a short heartbeat keeps a quiet peer open. Off for keep-alive cases.
+   */
+  answerPings = true;
   /** Frames the server sent that failed the protocol's schemas (a conformance failure). */
   readonly invalid: unknown[] = [];
   private closeInfo: CloseInfo | undefined;
@@ -30,6 +37,11 @@ export class RawPeer {
         return;
       }
       this.received.push(frame);
+      this.receivedBytes.push(bytes.byteLength);
+      if (frame.type === 'ping' && this.answerPings) {
+        this.send({ type: 'pong', ...(frame.nonce === undefined ? {} : { nonce: frame.nonce }) });
+        return;
+      }
       this.inbox.push(frame);
       this.wake();
     });
