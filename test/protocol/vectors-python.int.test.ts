@@ -23,7 +23,7 @@ describe.skipIf(!withMsgpack)(withMsgpack ? 'golden vectors read by Python' : `g
     const run = spawnSync(PYTHON, [SCRIPT, '--strict'], { encoding: 'utf8', timeout: 60_000 });
     expect(run.error).toBeUndefined();
     expect(run.stderr, 'nothing on stderr').toBe('');
-    expect(run.stdout, 'no problem listed').toMatch(/^\d+ valid vectors decoded from JSON and msgpack and accepted; (\d+) of \1 invalid vectors refused with their code; 0 problems\n$/);
+    expect(run.stdout, 'no problem listed').toMatch(/^\d+ valid vectors decoded from JSON and msgpack, accepted and written again; (\d+) of \1 invalid vectors refused with their code; 0 problems\n$/);
     expect(run.status).toBe(0);
   });
 });

@@ -4,8 +4,8 @@ standard json module and Debian's python3-msgpack, nothing of Tauon's TypeScript
 
 For every valid vector: the JSON text and the msgpack bytes each decode to the vector's frame
 (same keys and values, numbers by value, true and 1 told apart), the frame passes the receiver's
-schema, and what the schema keeps (unknown fields dropped) equals `parsed` when the vector has
-one. For every invalid vector: decoding plus the schema check refuse it, with the vector's code.
+schema, what the schema keeps (unknown fields dropped) equals `parsed` when the vector has one,
+and the frame written by Python's own encoders decodes back to itself. For every invalid vector: decoding plus the schema check refuse it, with the vector's code.
 
 What is checked, and how far:
 - decoding (bad-frame): JSON that is not UTF-8, not JSON, or holds NaN/Infinity; msgpack that is
@@ -448,6 +448,18 @@ def check(directory, strict):
                 continue
             if not same(kept, expected):
                 problems.append(f"valid {name!r} ({encoding}): the schema keeps {kept!r}, not {expected!r}")
+        # README point 3: this side's encoders write the frame so that it decodes back to itself.
+        for encoding, encode, decode in (
+            ("json", lambda frame: json.dumps(frame, ensure_ascii=False, allow_nan=False).encode("utf-8"), decode_json),
+            ("msgpack", lambda frame: msgpack.packb(frame, use_bin_type=True), decode_msgpack),
+        ):
+            try:
+                again = decode(encode(vector["frame"]))
+            except (Refused, ValueError, TypeError) as error:
+                problems.append(f"valid {name!r}: Python's {encoding} encoding does not decode again: {error}")
+                continue
+            if not same(again, vector["frame"]):
+                problems.append(f"valid {name!r}: Python's {encoding} encoding decodes to {again!r}, not the frame")
 
     decoders = {"json": lambda text: decode_json(text.encode("utf-8")), "msgpack": lambda hex_: decode_msgpack(bytes.fromhex(hex_)), "raw": lambda hex_: decode_raw(bytes.fromhex(hex_))}
     refused_count = 0
@@ -472,7 +484,7 @@ def check(directory, strict):
     if not_told:
         print(f"not told apart by this check (schema rules it does not port): {', '.join(repr(n) for n in not_told)}")
     print(
-        f"{len(valid)} valid vectors decoded from JSON and msgpack and accepted; "
+        f"{len(valid)} valid vectors decoded from JSON and msgpack, accepted and written again; "
         f"{refused_count} of {len(invalid)} invalid vectors refused with their code; {len(problems)} problems"
     )
     return 1 if problems else 0
