@@ -5,7 +5,8 @@ standard json module and Debian's python3-msgpack, nothing of Tauon's TypeScript
 For every valid vector: the JSON text and the msgpack bytes each decode to the vector's frame
 (same keys and values, numbers by value, true and 1 told apart), the frame passes the receiver's
 schema, what the schema keeps (unknown fields dropped) equals `parsed` when the vector has one,
-and the frame written by Python's own encoders decodes back to itself. For every invalid vector: decoding plus the schema check refuse it, with the vector's code.
+and the frame written by Python's own encoders decodes back to itself. For every invalid
+vector: decoding plus the schema check refuse it, with the vector's code.
 
 What is checked, and how far:
 - decoding (bad-frame): JSON that is not UTF-8, not JSON, or holds NaN/Infinity; msgpack that is
@@ -313,7 +314,8 @@ START = either(
     fields({"time": UINT}, strict=True),
 )
 FILTER = fields({"types": Opt(array(NAME, 1, 1000)), "keys": Opt(array(NAME, 1, 1000))})
-LIMITS = fields({key: POSITIVE for key in ("maxFrameBytes", "maxEventsPerAppend", "maxSubscriptions", "maxCredit", "maxReadLimit")})
+LIMIT_NAMES = ("maxFrameBytes", "maxEventsPerAppend", "maxSubscriptions", "maxCredit", "maxReadLimit")
+LIMITS = fields({key: POSITIVE for key in LIMIT_NAMES})
 
 
 def error_codes():
@@ -461,7 +463,11 @@ def check(directory, strict):
             if not same(again, vector["frame"]):
                 problems.append(f"valid {name!r}: Python's {encoding} encoding decodes to {again!r}, not the frame")
 
-    decoders = {"json": lambda text: decode_json(text.encode("utf-8")), "msgpack": lambda hex_: decode_msgpack(bytes.fromhex(hex_)), "raw": lambda hex_: decode_raw(bytes.fromhex(hex_))}
+    decoders = {
+        "json": lambda text_: decode_json(text_.encode("utf-8")),
+        "msgpack": lambda hex_: decode_msgpack(bytes.fromhex(hex_)),
+        "raw": lambda hex_: decode_raw(bytes.fromhex(hex_)),
+    }
     refused_count = 0
     not_told = []
     for vector in invalid:
