@@ -5,17 +5,22 @@ import { redactUrl } from '../transports/redact-url.js';
 import type { EventStore } from './stores/event-store.js';
 import { LmdbStore } from './stores/lmdb/lmdb-store.js';
 import { RoutingStore } from './stores/routing/routing-store.js';
+import { isModulePath, openStoreModule } from './store-module.js';
 
 /** The part of a configuration that says which stores to open and how streams are routed. */
 export type StoreConfig = Pick<TauonConfig, 'stores' | 'routes' | 'default'>;
 
 /**
- * Opens one store. The PostgreSQL and JetStream stores are loaded only when asked for, so that a
- * server on lmdb never loads their clients.
+ * Opens one store (`name` is its name in the configuration). The PostgreSQL and JetStream stores
+ * and store modules are loaded only when asked for, so that a server on lmdb never loads their
+ * clients.
  * @throws MissingDriverError when the store's driver is not installed
+ * @throws TauonError naming the module when a store module cannot be loaded or makes no store
  */
-export async function openStore(spec: StoreSpec): Promise<EventStore> {
+export async function openStore(spec: StoreSpec, name = 'main'): Promise<EventStore> {
   switch (spec.kind) {
+    case 'module':
+      return openStoreModule(spec, name);
     case 'lmdb':
       return LmdbStore.open(spec.path, { sync: spec.sync });
     case 'postgres': {
@@ -41,7 +46,7 @@ export async function openConfiguredStore(config: StoreConfig): Promise<EventSto
   try {
     for (const [name, spec] of Object.entries(config.stores)) {
       try {
-        opened.set(name, await openStore(spec));
+        opened.set(name, await openStore(spec, name));
       } catch (error) {
         // It names the store and what to install: said as it is.
         if (error instanceof MissingDriverError) throw error;
@@ -78,7 +83,14 @@ export function describeStores(config: StoreConfig): string {
   return `${[...routes, `the rest -> ${fallbackName}`].join(', ')}; ${stores.join(', ')}`;
 }
 
-/** `lmdb store in DIR`, `postgres store at URL` (password hidden). */
+/** `lmdb store in DIR`, `postgres store at URL` (password hidden), `store module ./x.mjs in DIR`. */
 export function describeSpec(spec: StoreSpec): string {
-  return spec.kind === 'lmdb' ? `lmdb store in ${spec.path}` : `${spec.kind} store at ${redactUrl(spec.url)}`;
+  switch (spec.kind) {
+    case 'lmdb':
+      return `lmdb store in ${spec.path}`;
+    case 'module':
+      return isModulePath(spec.module) ? `store module ${spec.module} in ${spec.baseDir}` : `store module ${spec.module}`;
+    default:
+      return `${spec.kind} store at ${redactUrl(spec.url)}`;
+  }
 }

@@ -11,8 +11,8 @@ import { AuthConfigSchema, resolveSecretFiles } from './auth/auth-config-schema.
  * with zod; every problem is reported with the path of the field it is about.
  */
 
-/** The kinds of store a configuration can open. */
-export const STORE_KINDS = ['lmdb', 'postgres', 'jetstream'] as const;
+/** The kinds of store a configuration can open: the built-in ones, and `module`, a store of your own. */
+export const STORE_KINDS = ['lmdb', 'postgres', 'jetstream', 'module'] as const;
 
 /** A store kind a configuration can open. */
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -45,8 +45,20 @@ const JetStreamStoreSpec = z.strictObject({
   replicas: z.number().int('must be a whole number').min(1).max(5).optional(),
 });
 
+const ModuleStoreSpec = z.strictObject({
+  kind: z.literal('module'),
+  /**
+   * The module that exports the store's factory (server-reference/store-module.ts): a path that
+   * starts with ./ or ../ (relative to the configuration file's directory) or is absolute, or
+   * the name of an installed package.
+   */
+  module: z.string().min(1, 'must name a module: a path starting with ./ or ../, or a package name'),
+  /** Handed to the factory as they are (`{}` when left out). */
+  options: z.unknown().optional(),
+});
+
 /** One store of a configuration, by kind. */
-export const StoreSpecSchema = z.discriminatedUnion('kind', [LmdbStoreSpec, PostgresStoreSpec, JetStreamStoreSpec], {
+export const StoreSpecSchema = z.discriminatedUnion('kind', [LmdbStoreSpec, PostgresStoreSpec, JetStreamStoreSpec, ModuleStoreSpec], {
   error: (issue) => {
     if (issue.code !== 'invalid_union') return undefined;
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
@@ -57,8 +69,16 @@ export const StoreSpecSchema = z.discriminatedUnion('kind', [LmdbStoreSpec, Post
   },
 });
 
-/** One store of a configuration: its kind and where it keeps its data. */
-export type StoreSpec = z.infer<typeof StoreSpecSchema>;
+/** One store as a configuration file writes it. */
+type StoreSpecInFile = z.infer<typeof StoreSpecSchema>;
+
+/**
+ * One store of a checked configuration: its kind and where it keeps its data. A store module
+ * also carries the directory its path and options are relative to (the configuration file's).
+ */
+export type StoreSpec =
+  | Exclude<StoreSpecInFile, { kind: 'module' }>
+  | (Extract<StoreSpecInFile, { kind: 'module' }> & { readonly baseDir: string });
 
 const RouteSchema = z.strictObject({
   prefix: z.string().min(1, 'must not be empty (the default store takes every stream no route matches)'),
@@ -173,7 +193,7 @@ export const TauonConfigSchema = z
   });
 
 /** A checked configuration, with its defaults filled in. */
-export type TauonConfig = z.infer<typeof TauonConfigSchema>;
+export type TauonConfig = Omit<z.infer<typeof TauonConfigSchema>, 'stores'> & { stores: Record<string, StoreSpec> };
 
 /** What the configuration file holds: the same shape, before defaults (for writing one in code). */
 export type TauonConfigInput = z.input<typeof TauonConfigSchema>;
@@ -201,7 +221,8 @@ export class ConfigError extends Error {
 
 /**
  * Checks a configuration (the parsed JSON of a file), fills in its defaults, and resolves the
- * lmdb directories and secret files against `baseDir` (the configuration file's directory).
+ * lmdb directories and secret files against `baseDir` (the configuration file's directory),
+ * which store modules are also given.
  *
  * @throws ConfigError naming every field that is wrong, by its path.
  * @example
@@ -220,9 +241,9 @@ export function parseConfig(input: unknown, source: string, baseDir: string): Ta
   }
   const config = result.data;
   const stores = Object.fromEntries(
-    Object.entries(config.stores).map(([name, spec]) => [
+    Object.entries(config.stores).map(([name, spec]): [string, StoreSpec] => [
       name,
-      spec.kind === 'lmdb' ? { ...spec, path: resolve(baseDir, spec.path) } : spec,
+      spec.kind === 'lmdb' ? { ...spec, path: resolve(baseDir, spec.path) } : spec.kind === 'module' ? { ...spec, baseDir } : spec,
     ]),
   );
   return {

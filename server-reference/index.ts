@@ -25,3 +25,4 @@ export { INVALIDATED_TYPE } from './invalidation.js';
 export { TurnBudget, nextTurn, TURN_BUDGET_MS, ITEMS_PER_CHECK } from './short-turns.js';
 export * from './stores/index.js';
 export { MissingDriverError } from '../transports/optional-driver.js';
+export type { StoreModuleContext, StoreModuleFactory } from './store-module.js';

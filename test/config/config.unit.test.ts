@@ -56,10 +56,10 @@ describe('configuration file', () => {
 
   it('names an unknown kind and a missing kind by the path of the field', () => {
     expect(problems({ stores: { main: { kind: 'mysql', url: 'mysql://x' } } })).toEqual([
-      'stores.main.kind: unknown store kind "mysql"; the kinds are "lmdb", "postgres", "jetstream"',
+      'stores.main.kind: unknown store kind "mysql"; the kinds are "lmdb", "postgres", "jetstream", "module"',
     ]);
     expect(problems({ stores: { main: { path: './data' } } })).toEqual([
-      'stores.main.kind: missing: a store needs a kind, one of "lmdb", "postgres", "jetstream"',
+      'stores.main.kind: missing: a store needs a kind, one of "lmdb", "postgres", "jetstream", "module"',
     ]);
   });
 
@@ -140,7 +140,7 @@ describe('configuration file', () => {
     })();
     expect(error.message).toBe(
       'conf.json has 2 problems:\n' +
-        '  stores.main.kind: unknown store kind "x"; the kinds are "lmdb", "postgres", "jetstream"\n' +
+        '  stores.main.kind: unknown store kind "x"; the kinds are "lmdb", "postgres", "jetstream", "module"\n' +
         '  listen.host: Invalid input: expected string, received number',
     );
     expect(formatPath(['routes', 3, 'store'])).toBe('routes[3].store');

@@ -108,6 +108,80 @@ function ids(list: readonly StoredEvent[]): string[] {
   return list.map((e) => e.id);
 }
 
+/** Rounds of {@link expectReadsSeeOnlyCommitted}, and the events of each round's requests. */
+const ISOLATION_ROUNDS = 4;
+const ISOLATION_WRITTEN = 200;
+const ISOLATION_FAILING = 100;
+/** Most reads made while one append is in flight (bounded even for a store that never settles). */
+const ISOLATION_MAX_POLLS = 2_000;
+
+/**
+ * Appends calls of two requests, one that holds (200 events to a new stream) and one that fails
+ * on its last event (an id stored in another stream: `duplicate-id`), and reads the store over
+ * and over while each call is in flight, checking that every read sees only committed appends:
+ * all of a request or nothing of it, nothing of the failing request, every earlier commit, and a
+ * head position that never goes back. A database store that reads through its write connection
+ * while that connection's transaction is open (so that it sees rows not yet committed, or rolled
+ * back to a savepoint later) fails here; a store whose reads use their own connections or a
+ * snapshot, or that writes a call at once, passes. Exported for the test that proves it can fail.
+ *
+ * Expects a fresh store; throws an assertion error naming what a read saw.
+ */
+export async function expectReadsSeeOnlyCommitted(store: EventStore): Promise<void> {
+  succeeded(await appendOne(store, request('iso-taken', [event('iso-taken-1')])), 'setup');
+  let committed = 1;
+  let highestHead = 0;
+  for (let round = 0; round < ISOLATION_ROUNDS; round++) {
+    const holds = `iso-holds-${round}`;
+    const fails = `iso-fails-${round}`;
+    const failing = [...events(`iso-${round}-f`, ISOLATION_FAILING - 1), event('iso-taken-1')];
+    let settled = false;
+    const call = store.append([request(holds, events(`iso-${round}-h`, ISOLATION_WRITTEN)), request(fails, failing)]);
+    void call.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // The first read goes out before this function waits for anything: in the middle of the call.
+    for (let poll = 0; poll < ISOLATION_MAX_POLLS && (poll === 0 || !settled); poll++) {
+      const seen = `uncommitted reads (round ${round}, read ${poll}, append ${settled ? 'settled' : 'in flight'})`;
+      const [ofHolds, ofFails, all, found, holdsInfo, failsInfo, head] = await Promise.all([
+        store.readStream(holds, 1, 'forward', 1_000),
+        store.readStream(fails, 1, 'forward', 1_000),
+        store.readAll(1, 'forward', 10_000),
+        store.findEvent(`iso-${round}-f-1`),
+        store.streamInfo(holds),
+        store.streamInfo(fails),
+        store.headPosition(),
+      ]);
+      expect([0, ISOLATION_WRITTEN], `${seen}: readStream sees all ${ISOLATION_WRITTEN} events of a request or none, not ${ofHolds.length}`).toContain(
+        ofHolds.length,
+      );
+      expect([undefined, ISOLATION_WRITTEN], `${seen}: streamInfo's head is all of a request or nothing`).toContain(holdsInfo?.head);
+      expect(ofFails.length, `${seen}: readStream sees nothing of a request that fails (${ofFails.length} events seen)`).toBe(0);
+      expect(found, `${seen}: findEvent finds nothing of a request that fails`).toBeUndefined();
+      expect(failsInfo, `${seen}: streamInfo knows no stream that only a failing request wrote to`).toBeUndefined();
+      const fromFails = all.filter((e) => e.stream === fails).length;
+      expect(fromFails, `${seen}: readAll sees nothing of a request that fails`).toBe(0);
+      const fromHolds = all.filter((e) => e.stream === holds).length;
+      expect([0, ISOLATION_WRITTEN], `${seen}: readAll sees all of a request or none, not ${fromHolds} events`).toContain(fromHolds);
+      expect(all.length, `${seen}: readAll sees every event committed before the call, and the call's whole request or nothing`).toBe(
+        committed + fromHolds,
+      );
+      expect(head, `${seen}: headPosition never goes back (it was ${highestHead})`).toBeGreaterThanOrEqual(highestHead);
+      highestHead = head;
+      // A turn of the event loop between reads: a store whose reads answer at once must not
+      // keep its own write (file or network I/O) from going on.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const [holdsOutcome, failsOutcome] = await call;
+    const written = succeeded(holdsOutcome, 'uncommitted reads: the request that holds');
+    failed(failsOutcome, 'duplicate-id', 'uncommitted reads: the request whose last id is stored in another stream');
+    committed += ISOLATION_WRITTEN;
+    expect(await store.headPosition(), 'uncommitted reads: the head after the call is its last event').toBe(written.positions.at(-1));
+    expect((await store.readStream(fails, 1, 'forward', 1_000)).length, 'uncommitted reads: the failing request wrote nothing').toBe(0);
+  }
+}
+
 /**
  * The EventStore contract: registers a vitest suite that checks a store against the rules of
  * `append`, reads, lookups and commit notifications (see the protocol's semantics, "append").
@@ -1038,6 +1112,10 @@ export function describeEventStore(
         }
         expect(answers.filter((a) => a.written.length > 0), 'idempotency under concurrency: exactly one wrote').toHaveLength(1);
         expect(await store.headPosition(), 'idempotency under concurrency: stored once').toBe(answers[0]!.positions[2]);
+      });
+
+      it('reads see an append only once it is committed: never part of a request, never a request that fails, never a head that goes back', async () => {
+        await expectReadsSeeOnlyCommitted(store);
       });
     });
 
