@@ -76,6 +76,15 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
   }
 }
 
+/** `promise`, or a failure naming `what` after `ms`: a client that resumed silently must fail the test, not hang it. */
+function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const FAST_RECONNECT = { reconnect: { initialDelayMs: 20, maxDelayMs: 100, jitter: 0 } };
 
 describe('a client reconnecting to a server restarted on another store, or the same (ws, lmdb)', () => {
@@ -120,14 +129,14 @@ describe('a client reconnecting to a server restarted on another store, or the s
     const restarted = await serve(second, running.port);
     cleanup.push(() => restarted.stop());
 
-    const ended = await followed.ended;
+    const ended = await within(followed.ended, 'the subscription of the first store to end');
     expect(ended, 'the subscription ends with StoreChangedError').toBeInstanceOf(StoreChangedError);
     expect((ended as StoreChangedError).code).toBe('store-changed');
     expect((ended as StoreChangedError).details, 'naming both stores').toEqual({ previous: first.id, current: second.id });
     expect(followed.events.map((e) => e.id), 'it delivered the first store events only, none of the second').toEqual(['old-1', 'old-2', 'old-3']);
     for (const [name, outcome] of [
-      ['in flight', await inFlight],
-      ['queued while disconnected', await queued],
+      ['in flight', await within(inFlight, 'the emit in flight to settle')],
+      ['queued while disconnected', await within(queued, 'the queued emit to settle')],
     ] as const) {
       expect(outcome, `the emit ${name} fails with StoreChangedError`).toBeInstanceOf(StoreChangedError);
     }
@@ -169,8 +178,8 @@ describe('a client reconnecting to a server restarted on another store, or the s
     const restarted = await serve(reopened, running.port);
     cleanup.push(() => restarted.stop());
 
-    expect((await inFlight).seq, 'the emit in flight is resent and written').toBe(4);
-    expect((await queued).seq, 'the queued emit is written after it').toBe(5);
+    expect((await within(inFlight, 'the emit in flight to be acknowledged')).seq, 'the emit in flight is resent and written').toBe(4);
+    expect((await within(queued, 'the queued emit to be acknowledged')).seq, 'the queued emit is written after it').toBe(5);
     await client.emit('orders', { id: 'e-6', type: 'Placed' });
     await until(() => followed.events.length === 6, 'the resumed subscription to reach seq 6');
     expect(followed.events.map((e) => e.seq), 'no gap, no duplicate').toEqual([1, 2, 3, 4, 5, 6]);
