@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CommitView } from './commit-view.js';
 import { FanOutPacer } from './fan-out-pacer.js';
 import { TauonError } from '../protocol/errors.js';
@@ -35,7 +34,11 @@ import type { Subscription } from './subscription.js';
 export interface TauonServerOptions {
   /** Where events are kept. The server does not close it: its owner does. */
   store: EventStore;
-  /** Names this server in `welcome` and `info`. @default a random UUID */
+  /**
+   * Names this server in `welcome` and `info` (and the CloudEvents `source`, SPEC 5.10): 1 to 256
+   * characters. The default, the store's identity (EventStore.id), stays the same across
+   * restarts on the same store, and servers sharing a store agree on it. @default store.id
+   */
   serverId?: string;
   /** Keep-alive interval announced to clients; a peer silent for 3 intervals is dead. @default 10000 */
   heartbeatMs?: number;
@@ -109,7 +112,10 @@ export class TauonServer {
 
   constructor(options: TauonServerOptions) {
     this.store = options.store;
-    this.serverId = options.serverId ?? randomUUID();
+    this.serverId = options.serverId ?? options.store.id;
+    if (this.serverId.length < 1 || this.serverId.length > 256) {
+      throw new RangeError(`serverId must have 1 to 256 characters, not ${this.serverId.length}`);
+    }
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
