@@ -146,7 +146,7 @@ describe('a client reconnecting to a server restarted on another store, or the s
     expect(client.status.store, 'the status names the new store').toBe(second.id);
     expect((await client.info()).store, 'server-info names it too').toBe(second.id);
     const again = follow(client, 'orders');
-    cleanup.push(async () => again.stop());
+    cleanup.push(() => Promise.resolve(again.stop()));
     const ack = await client.emit('orders', { id: 'new-1', type: 'Placed' });
     expect(ack.seq, 'the new store numbers from 1').toBe(1);
     await until(() => again.events.length === 1, 'the new event on a new subscription');
@@ -163,7 +163,7 @@ describe('a client reconnecting to a server restarted on another store, or the s
 
     for (let i = 1; i <= 3; i++) await client.emit('orders', { id: `e-${i}`, type: 'Placed' });
     const followed = follow(client, 'orders');
-    cleanup.push(async () => followed.stop());
+    cleanup.push(() => Promise.resolve(followed.stop()));
     await until(() => followed.events.length === 3, 'the first three events');
     const held = hold();
     const inFlight = client.emit('orders', { id: 'e-4', type: 'Placed' });
