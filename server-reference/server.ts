@@ -28,6 +28,7 @@ import { readPage, serverInfo, surfacePage, type ServerDescription } from './que
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
 import type { EventStore } from './stores/event-store.js';
+import { isStoreId } from './stores/store-identity.js';
 import type { Subscription } from './subscription.js';
 
 /** How a reference server is set up. */
@@ -112,7 +113,14 @@ export class TauonServer {
 
   constructor(options: TauonServerOptions) {
     this.store = options.store;
-    this.serverId = options.serverId ?? options.store.id;
+    // Checked here, not only by the type: a store module in plain JavaScript may predate identities.
+    const storeId: unknown = options.store.id;
+    if (!isStoreId(storeId)) {
+      throw new TypeError(
+        `the store (${options.store.kind}) has no identity: EventStore.id must be a string of 1 to 256 characters made with the store and kept in it (docs/writing-a-store.md), not ${JSON.stringify(storeId)}`,
+      );
+    }
+    this.serverId = options.serverId ?? storeId;
     if (this.serverId.length < 1 || this.serverId.length > 256) {
       throw new RangeError(`serverId must have 1 to 256 characters, not ${this.serverId.length}`);
     }
