@@ -14,7 +14,7 @@ import { createListener, SERVE_DOOR_FLAGS, serveDoorsOf } from './serve-doors.js
 
 export const SERVE_USAGE =
   'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME] [--allow-anonymous]\n' +
-  '    [--max-connections N]\n' +
+  '    [--max-connections N] [--server-id NAME]\n' +
   '    [--tls-cert FILE --tls-key FILE] [--allow-origin ORIGIN]... [--allow-host NAME]... [--amqp-ca FILE]\n' +
   '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md (its "auth" locks the server: docs/security.md)';
 
@@ -37,6 +37,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     amqp: { type: 'string' },
     service: { type: 'string' },
     'max-connections': { type: 'string' },
+    'server-id': { type: 'string' },
     ...SERVE_DOOR_FLAGS,
     'allow-anonymous': { type: 'boolean' },
   });
@@ -59,8 +60,11 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const doors = await serveDoorsOf(values, config);
   const store = await openConfiguredStore(config);
   const maxBufferedBytes = config.limits?.maxBufferedBytes;
+  // The server id: --server-id, else the configuration's, else the store's identity (stable across restarts).
+  const serverId = serverIdOf(values, config.serverId);
   const server = new TauonServer({
     store,
+    ...(serverId === undefined ? {} : { serverId }),
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }),
     ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
@@ -97,6 +101,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const secure = doors.tls === undefined ? '' : 's';
   out(`tauon: serving ws${secure}://${host}:${bound}/ and http${secure}://${host}:${bound}/ (${describeStores(config)})`);
   if (amqpUrl !== undefined) out(`tauon: serving on ${redactUrl(amqpUrl)} as service "${service}"`);
+  out(`tauon: server id ${server.serverId}, store ${store.id}`);
   for (const line of access.lines) out(line);
 
   await new Promise<void>((stop) => {
@@ -117,6 +122,14 @@ function maxConnectionsOf(values: Record<string, string | boolean | undefined>, 
   const count = Number(flag);
   if (!/^\d+$/.test(flag) || !Number.isSafeInteger(count) || count < 1) throw new UsageError('--max-connections must be a positive integer');
   return count;
+}
+
+/** `--server-id`, else the configuration's `serverId`; undefined leaves the server's default (the store's identity). */
+function serverIdOf(values: Record<string, string | boolean | undefined>, configured: string | undefined): string | undefined {
+  const flag = values['server-id'];
+  if (typeof flag !== 'string') return configured;
+  if (flag.length < 1 || flag.length > 256) throw new UsageError('--server-id must have 1 to 256 characters');
+  return flag;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ClientTransport } from '../transports/transport.js';
 import { SubscriptionIterator } from './async-iterator.js';
 import { ConnectionSession } from './connection-session.js';
 import { EmitQueue } from './emit-queue.js';
-import { HandshakeRejectedError } from './errors.js';
+import { HandshakeRejectedError, StoreChangedError } from './errors.js';
 import { eventsTo, feedTo, subscriptionObservable } from './feed-observable.js';
 import type { ResolvedOptions } from './options.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
@@ -53,6 +53,11 @@ export class TauonClient implements Client {
   /** Cuts the backoff wait short when the client closes. */
   private wake: (() => void) | undefined;
   private lastRequestId = 0;
+  /**
+   * The store of the sessions so far (`welcome.store`): set by the first welcome that names
+   * one; a session of another store fails what was pending before it is resumed (SPEC 12).
+   */
+  private knownStore: string | undefined;
 
   constructor(
     private readonly transport: ClientTransport,
@@ -167,6 +172,7 @@ export class TauonClient implements Client {
       heartbeat: frame.heartbeat,
       limits: frame.limits,
       head: frame.head,
+      ...(frame.store === undefined ? {} : { store: frame.store }),
     };
   }
 
@@ -313,17 +319,34 @@ export class TauonClient implements Client {
     void session.ended.then((error) => {
       this.onSessionEnded(session, error);
     });
+    this.checkStore(session.welcome.store);
     // Resume order: subscriptions first, then the unanswered appends, then the requests.
     this.subscriptions.attach(session);
     if (this.session === session) this.emits.attach(session);
     if (this.session === session) this.requests.attach(session);
     if (this.session !== session) return;
-    this.setStatus({ state: 'connected', attempt: 0, server: session.welcome.server });
+    const store = session.welcome.store;
+    this.setStatus({ state: 'connected', attempt: 0, server: session.welcome.server, ...(store === undefined ? {} : { store }) });
     if (this.session === session) {
       session.start((frame) => {
         this.dispatch(session, frame);
       });
     }
+  }
+
+  /**
+   * Before anything is resumed on a new session: when its store is not the one known (another
+   * id, or none after one), every subscription, emit and request from before fails with
+   * StoreChangedError instead of being resumed or resent there; then the new store is the known one.
+   */
+  private checkStore(store: string | undefined): void {
+    const previous = this.knownStore;
+    this.knownStore = store;
+    if (previous === undefined || previous === store) return;
+    const error = new StoreChangedError(previous, store);
+    this.subscriptions.failAll(error);
+    this.emits.failPending(error);
+    this.requests.failPending(error);
   }
 
   private onSessionEnded(session: ConnectionSession, error: TauonError): void {

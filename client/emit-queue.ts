@@ -236,6 +236,19 @@ export class EmitQueue {
     return true;
   }
 
+  /**
+   * Fails everything queued or awaiting its answer with `error`, none of it sent again (the
+   * store changed, SPEC 12); later emits are sent as usual.
+   */
+  failPending(error: TauonError): void {
+    const writes = [...this.inFlight.values(), ...this.unsent.toArray()];
+    this.inFlight.clear();
+    this.unsent.clear();
+    this.open.clear();
+    this.broken.clear();
+    for (const write of writes) this.rejectAll(write, error);
+  }
+
   /** Fails everything queued or on its way with `error`; later emits fail with it at once. */
   close(error: TauonError): void {
     this.closedWith = error;

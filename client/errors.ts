@@ -29,6 +29,31 @@ export class RequestTimeoutError extends TauonError {
   }
 }
 
+/**
+ * The client reconnected to a server of another store than the one its subscriptions and
+ * unacknowledged emits were made in (`welcome.store` differs, or is gone): resuming there would
+ * skip or repeat events by positions that mean nothing in it, and resending would write into a
+ * store the caller never chose. So each of them fails with this (code `store-changed`, raised
+ * on the client only, SPEC 12); subscriptions and emits made after it go to the new store.
+ */
+export class StoreChangedError extends TauonError {
+  override readonly name = 'StoreChangedError';
+  constructor(
+    /** The store the client knew (`welcome.store` of the sessions before). */
+    readonly previous: string,
+    /** The store of the new session, or undefined when its `welcome` names none. */
+    readonly current: string | undefined,
+  ) {
+    super(
+      'store-changed',
+      current === undefined
+        ? `the server no longer names its store (it was ${previous}); what was pending is not resumed there`
+        : `the server now serves store ${current}, not ${previous}; what was pending is not resumed there`,
+      { details: current === undefined ? { previous } : { previous, current } },
+    );
+  }
+}
+
 /** Turns anything thrown into a TauonError, keeping a TauonError as it is. */
 export function asTauonError(error: unknown, code: ErrorCode, message: string): TauonError {
   return error instanceof TauonError ? error : new TauonError(code, `${message}: ${describe(error)}`, { cause: error });

@@ -32,7 +32,7 @@ export type {
   SubscribeOptions,
   SubscriptionMode,
 } from './types.js';
-export { HandshakeRejectedError, RequestTimeoutError } from './errors.js';
+export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   BadFrameError,
   ChainBrokenError,

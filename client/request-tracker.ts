@@ -123,6 +123,16 @@ export class RequestTracker {
     return true;
   }
 
+  /** Fails every pending request with `error`, none sent again (the store changed); later ones are sent. */
+  failPending(error: TauonError): void {
+    const requests = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of requests) {
+      clearTimeout(request.timer);
+      request.reject(error);
+    }
+  }
+
   /** Fails every pending request with `error`; later requests fail with it at once. */
   close(error: TauonError): void {
     this.closedWith = error;

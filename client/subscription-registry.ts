@@ -87,6 +87,18 @@ export class SubscriptionRegistry {
   }
 
   /**
+   * Fails every open subscription with `error` (the store changed, SPEC 12): none is sent to
+   * the next session; subscriptions opened later are.
+   */
+  failAll(error: TauonError): void {
+    for (const subscription of [...this.subscriptions.values()]) {
+      subscription.detach();
+      subscription.onError(error);
+      this.subscriptions.delete(subscription.sub);
+    }
+  }
+
+  /**
    * The client closed: completes every subscription (`error` undefined) or fails them with
    * `error`; later ones fail at once.
    */

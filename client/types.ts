@@ -267,6 +267,8 @@ export interface ConnectionStatus {
   attempt: number;
   /** The server's name from `welcome`, while connected. */
   server?: string;
+  /** The identity of the server's store from `welcome`, while connected, when the server names it. */
+  store?: string;
   /** Why the previous connection or dial failed, or why the client closed. */
   error?: TauonError;
 }

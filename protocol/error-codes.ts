@@ -35,6 +35,11 @@ export const ERROR_CODES = [
   'closed',
   /** The client gave up waiting for an answer (raised on the client only, never sent). */
   'timeout',
+  /**
+   * The server the client reconnected to serves another store than the one its subscriptions
+   * and unacknowledged appends were made in (raised on the client only, never sent; SPEC 12).
+   */
+  'store-changed',
 ] as const;
 
 /** One of the stable error codes of protocol v1. */

@@ -231,6 +231,11 @@ export const WelcomeFrame = z.object({
   /** The keep-alive interval in milliseconds; a peer silent for 3 intervals is dead. */
   heartbeat: positive,
   limits: ServerLimits,
+  /**
+   * The identity of the store behind the server (SPEC 6.5.1): the same on every connection to
+   * any server of that store; another store has another. Absent from servers that predate it.
+   */
+  store: z.string().min(1).max(256).optional(),
 });
 
 export const RejectFrame = z.object({
@@ -305,6 +310,8 @@ export const ServerInfoFrame = z.object({
   limits: ServerLimits,
   /** The store-wide position of the newest event (0 when empty). */
   head: uint,
+  /** The store's identity, as in `welcome`. */
+  store: z.string().min(1).max(256).optional(),
 });
 
 /** A request (`id`) or a subscription (`sub`) failed; a subscription error ends the subscription. */

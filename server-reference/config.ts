@@ -97,6 +97,8 @@ export const TauonConfigSchema = z
     routes: z.array(RouteSchema).default([]),
     /** The store of every stream that no route matches; may be left out when there is one store. */
     default: z.string().optional(),
+    /** The server's id in `welcome` and `info` (TauonServerOptions.serverId). Absent: the store's identity. */
+    serverId: z.string().min(1, 'must not be empty').max(256, 'must have at most 256 characters').optional(),
     listen: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),

@@ -18,4 +18,5 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   internal: 500,
   closed: 503,
   timeout: 504,
+  'store-changed': 409,
 };

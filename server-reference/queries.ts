@@ -78,6 +78,8 @@ export interface ServerDescription {
   readonly heartbeatMs: number;
   readonly limits: ServerLimits;
   readonly storeKinds: readonly string[];
+  /** The store's identity (EventStore.id), announced as `store`. */
+  readonly storeId: string;
 }
 
 /** Answers `info`. */
@@ -92,6 +94,7 @@ export async function serverInfo(store: EventStore, server: ServerDescription, i
     heartbeat: server.heartbeatMs,
     limits: server.limits,
     head: await store.headPosition(),
+    store: server.storeId,
   };
 }
 

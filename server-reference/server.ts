@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CommitView } from './commit-view.js';
 import { FanOutPacer } from './fan-out-pacer.js';
 import { TauonError } from '../protocol/errors.js';
@@ -29,13 +28,18 @@ import { readPage, serverInfo, surfacePage, type ServerDescription } from './que
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
 import type { EventStore } from './stores/event-store.js';
+import { isStoreId } from './stores/store-identity.js';
 import type { Subscription } from './subscription.js';
 
 /** How a reference server is set up. */
 export interface TauonServerOptions {
   /** Where events are kept. The server does not close it: its owner does. */
   store: EventStore;
-  /** Names this server in `welcome` and `info`. @default a random UUID */
+  /**
+   * Names this server in `welcome` and `info` (and the CloudEvents `source`, SPEC 5.10): 1 to 256
+   * characters. The default, the store's identity (EventStore.id), stays the same across
+   * restarts on the same store, and servers sharing a store agree on it. @default store.id
+   */
   serverId?: string;
   /** Keep-alive interval announced to clients; a peer silent for 3 intervals is dead. @default 10000 */
   heartbeatMs?: number;
@@ -109,7 +113,17 @@ export class TauonServer {
 
   constructor(options: TauonServerOptions) {
     this.store = options.store;
-    this.serverId = options.serverId ?? randomUUID();
+    // Checked here, not only by the type: a store module in plain JavaScript may predate identities.
+    const storeId: unknown = options.store.id;
+    if (!isStoreId(storeId)) {
+      throw new TypeError(
+        `the store (${options.store.kind}) has no identity: EventStore.id must be a string of 1 to 256 characters made with the store and kept in it (docs/writing-a-store.md), not ${JSON.stringify(storeId)}`,
+      );
+    }
+    this.serverId = options.serverId ?? storeId;
+    if (this.serverId.length < 1 || this.serverId.length > 256) {
+      throw new RangeError(`serverId must have 1 to 256 characters, not ${this.serverId.length}`);
+    }
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.behindThreshold = options.behindThreshold ?? DEFAULT_BEHIND_THRESHOLD;
@@ -153,7 +167,7 @@ export class TauonServer {
   private get description(): ServerDescription {
     // A store that routes to others (RoutingStore) names the kinds behind it.
     const storeKinds = this.store.kinds ?? [this.store.kind];
-    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds };
+    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id };
   }
 
   /** Accepts the connections of a transport until the server closes. */

@@ -265,6 +265,7 @@ export class Session {
       server: this.host.serverId,
       heartbeat: this.host.heartbeatMs,
       limits: this.host.limits,
+      store: this.host.storeId,
     });
     const expiresAt = access.expiresAt;
     if (expiresAt !== undefined) this.cancelExpiry = atInstant(expiresAt, () => this.expire(expiresAt));

@@ -13,6 +13,17 @@ export interface EventStore {
   /** A short name of the store's kind: `memory`, `lmdb`, `postgres`, `jetstream`. */
   readonly kind: string;
 
+  /**
+   * The store's identity, announced as `welcome.store` and `server-info.store` (SPEC 6.5.1): 1
+   * to 256 characters, made when the store is created (a random UUID: `newStoreId()`) and kept
+   * in it, so that it stays the same across restarts and every server opening the same store
+   * reads the same one. A store recreated empty, or another store, has another. A store whose
+   * data predates identities makes one on first open and keeps it (nothing else changes). A
+   * store made of others derives it from theirs (RoutingStore). Set before the store is handed
+   * out (by `open`), never changed after.
+   */
+  readonly id: string;
+
   /** The kinds of the stores behind this one, for a store that routes to others; `info` lists them. */
   readonly kinds?: readonly string[];
 

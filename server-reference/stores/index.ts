@@ -22,3 +22,4 @@ export { EncodedPage } from './encoded-page.js';
 export { deepEqual } from './deep-equal.js';
 export { compareNames } from './name-order.js';
 export { StoreClock } from './store-clock.js';
+export { newStoreId, derivedStoreId, isStoreId, MAX_STORE_ID_LENGTH } from './store-identity.js';

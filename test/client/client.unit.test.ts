@@ -5,6 +5,7 @@ import {
   connect,
   HandshakeRejectedError,
   RequestTimeoutError,
+  StoreChangedError,
   TauonError,
   WrongExpectedVersionError,
 } from '../../client/index.js';
@@ -1290,5 +1291,106 @@ describe('close', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(transport.dials).toBe(dials);
     expect(client.status.state).toBe('closed');
+  });
+});
+
+describe('the store identity across reconnects (SPEC 12)', () => {
+  /** A client whose first welcome names `store` (or none). */
+  async function openOn(store: string | undefined): Promise<{ client: Client; transport: FakeTransport; peer: FakePeer }> {
+    const transport = new FakeTransport();
+    const connecting = connect(transport, { reconnect: { jitter: 0 } });
+    const peer = await transport.nextPeer();
+    await peer.nextOf('hello');
+    peer.welcome(store === undefined ? {} : { store });
+    const client = await connecting;
+    clients.push(client);
+    return { client, transport, peer };
+  }
+
+  /** Drops the connection and answers the client's next hello with a welcome naming `store` (or none). */
+  async function reconnectTo(transport: FakeTransport, peer: FakePeer, store: string | undefined): Promise<FakePeer> {
+    peer.close(1006);
+    await settle();
+    await vi.advanceTimersByTimeAsync(100);
+    const next = await transport.nextPeer();
+    await next.nextOf('hello');
+    next.welcome(store === undefined ? {} : { store });
+    await settle();
+    return next;
+  }
+
+  /** A subscription with one event delivered, an emit in flight and one queued while disconnected. */
+  async function pendingWork(client: Client, peer: FakePeer) {
+    const received: StoredEvent[] = [];
+    let ended: unknown;
+    client.subscribe('orders').subscribe({ next: (event) => received.push(event), error: (error: unknown) => (ended = error) });
+    const subscribe = await peer.nextOf('subscribe');
+    peer.events(subscribe.sub, [stored(1)]);
+    const inFlight = outcome(client.emit('orders', { id: 'in-flight', type: 'a' }));
+    await peer.nextOf('append');
+    await settle();
+    return { received, ended: () => ended, inFlight };
+  }
+
+  it('another store: the subscription, the emits in flight and queued, and the requests fail store-changed, and none is sent', async () => {
+    const { client, transport, peer } = await openOn('store-a');
+    expect(client.status.store).toBe('store-a');
+    const work = await pendingWork(client, peer);
+    const reading = outcome(client.read('orders'));
+    await peer.nextOf('read');
+    peer.close(1006);
+    await settle();
+    const queued = outcome(client.emit('orders', { id: 'queued', type: 'a' }));
+    await vi.advanceTimersByTimeAsync(100);
+    const next = await transport.nextPeer();
+    await next.nextOf('hello');
+    next.welcome({ store: 'store-b' });
+    await settle();
+
+    expect(work.ended(), 'the subscription ends with StoreChangedError').toBeInstanceOf(StoreChangedError);
+    expect((work.ended() as StoreChangedError).details).toEqual({ previous: 'store-a', current: 'store-b' });
+    expect(work.received.map((event) => event.seq), 'after the event it had received').toEqual([1]);
+    for (const [name, result] of [
+      ['in flight', await work.inFlight],
+      ['queued', await queued],
+      ['read', await reading],
+    ] as const) {
+      expect(result.error, `the ${name} one fails store-changed`).toBeInstanceOf(StoreChangedError);
+    }
+    expect(next.unread(), 'nothing of before is sent to the other store').toEqual([]);
+    expect(client.status.store).toBe('store-b');
+
+    // What comes after goes to the new store.
+    const fresh = outcome(client.emit('orders', { id: 'fresh', type: 'a' }));
+    const append = await next.nextOf('append');
+    expect(append.events.map((event) => event.id)).toEqual(['fresh']);
+    next.ack(append, 1);
+    expect((await fresh).value?.seq).toBe(1);
+  });
+
+  it('no store named after one: the same, with no current store in the error', async () => {
+    const { client, transport, peer } = await openOn('store-a');
+    const work = await pendingWork(client, peer);
+    const next = await reconnectTo(transport, peer, undefined);
+    expect(work.ended()).toBeInstanceOf(StoreChangedError);
+    expect((work.ended() as StoreChangedError).details).toEqual({ previous: 'store-a' });
+    expect((await work.inFlight).error).toBeInstanceOf(StoreChangedError);
+    expect(next.unread()).toEqual([]);
+  });
+
+  it('the same store, or no store known yet: everything resumes as before', async () => {
+    for (const [first, second] of [
+      ['store-a', 'store-a'],
+      [undefined, 'store-a'],
+      [undefined, undefined],
+    ] as const) {
+      const { client, transport, peer } = await openOn(first);
+      const work = await pendingWork(client, peer);
+      const next = await reconnectTo(transport, peer, second);
+      const resent = next.unread().map((frame) => frame.type);
+      expect(resent, `${first} then ${second}: resubscribed, then the append resent`).toEqual(['subscribe', 'append']);
+      expect(work.ended(), `${first} then ${second}: the subscription goes on`).toBeUndefined();
+      await client.close();
+    }
   });
 });

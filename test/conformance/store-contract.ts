@@ -1128,5 +1128,26 @@ export function describeEventStore(
         await expect(store.readAll(1, 'forward', 10), 'close: read after close fails').rejects.toThrow();
       });
     });
+
+    describe('identity (EventStore.id, SPEC 6.5.1 store)', () => {
+      it('has an identity of 1 to 256 characters that appends do not change', async () => {
+        const id = store.id;
+        expect(typeof id === 'string' && id.length >= 1 && id.length <= 256, `identity: a string of 1 to 256 characters, got ${JSON.stringify(id)}`).toBe(
+          true,
+        );
+        succeeded(await appendOne(store, request('identity', events('identity', 3))), 'append');
+        await store.readAll(1, 'forward', 10);
+        expect(store.id, 'identity: the same after appends and reads').toBe(id);
+      });
+
+      it('another store made by the factory has another identity', async () => {
+        const other = await factory();
+        try {
+          expect(other.id, 'identity: each new store makes its own (a random UUID), never a fixed one').not.toBe(store.id);
+        } finally {
+          await other.close();
+        }
+      });
+    });
   });
 }

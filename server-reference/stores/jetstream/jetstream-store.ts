@@ -15,6 +15,7 @@ import type { CommitTail } from './tail.js';
 import type { JetStreamWriter } from './writer.js';
 import { compareNames } from '../name-order.js';
 import { importDriver } from '../../../transports/optional-driver.js';
+import { isStoreId, newStoreId } from '../store-identity.js';
 
 /** The parts of the store that need the NATS client (nats-driver.ts). */
 type NatsDriver = typeof import('./nats-driver.js');
@@ -130,6 +131,8 @@ const STREAM_NAME_IN_USE = 10058;
  * - `pos` is `jsSeq * 65536 + index in the message`: it increases, it is not dense.
  * - Event ids are claimed in a KV bucket before they are written (ids are unique store-wide
  *   and for ever, beyond the duplicate window), and looked up there.
+ * - The store's identity (EventStore.id) is kept in the same bucket under the key `=store`,
+ *   which no event id's key can be (an id's key has `=` only before two hex digits, or alone).
  * - onCommit follows the JetStream stream with an ordered consumer, so every server hears every
  *   commit, its own and the other servers', once, in position order.
  *
@@ -140,6 +143,8 @@ const STREAM_NAME_IN_USE = 10058;
  */
 export class JetStreamStore implements EventStore {
   readonly kind = 'jetstream';
+  /** The identity kept in the KV bucket (STORE_ID_KEY). */
+  readonly id: string;
 
   private readonly listeners = new CommitListeners();
   private readonly heads: WriteHeads;
@@ -162,7 +167,9 @@ export class JetStreamStore implements EventStore {
     readonly subjectPrefix: string,
     lastSeq: number,
     options: Required<JetStreamStoreOptions>,
+    id: string,
   ) {
+    this.id = id;
     this.heads = new WriteHeads(reader, subjectPrefix, options.cachedStreams);
     this.claims = new nats.IdClaims(kv, reader, subjectPrefix, this.decoded);
     this.tail = new nats.CommitTail(js, consumerJsm, reader, `${subjectPrefix}.>`, lastSeq, (raw) => this.dispatch(raw));
@@ -205,10 +212,11 @@ export class JetStreamStore implements EventStore {
       const jsm = await nats.jetstreamManager(nc, { timeout: settings.publishTimeoutMs });
       const info = await ensureStream(nats, jsm, settings);
       const kv = await ensureBucket(nats, js, settings);
+      const id = await keepStoreId(kv);
       // Scans give up on a consumer that is slow to be created (see JetStreamReader.scan).
       const consumerJsm = await nats.jetstreamManager(nc, { timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false });
       const reader = new nats.JetStreamReader(js, jsm, settings.stream, consumerJsm);
-      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings);
+      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings, id);
     } catch (error) {
       await nc?.close().catch(() => undefined);
       if (error instanceof TauonError) throw error;
@@ -604,6 +612,34 @@ async function ensureBucket(nats: NatsDriver, js: JetStreamClient, settings: Req
     // The bucket exists with another configuration (replicas, say): use it as it is.
     if (error instanceof nats.JetStreamApiError && error.code === STREAM_NAME_IN_USE) return kvm.open(bucket, { allow_direct: false });
     throw error;
+  }
+}
+
+/** Where the bucket of id claims keeps the store's identity; encodeToken never makes this key. */
+const STORE_ID_KEY = '=store';
+
+/**
+ * The identity kept in the bucket, or a new one kept now (a new store, or one made before
+ * identities). `create` is a compare-and-set: of servers opening the store at once, one
+ * writes it and every one reads that one back.
+ */
+async function keepStoreId(kv: KV): Promise<string> {
+  const kept = async (): Promise<string | undefined> => {
+    const entry = await kv.get(STORE_ID_KEY);
+    const value = entry !== null && entry.operation === 'PUT' ? entry.string() : undefined;
+    return isStoreId(value) ? value : undefined;
+  };
+  const existing = await kept();
+  if (existing !== undefined) return existing;
+  const made = newStoreId();
+  try {
+    await kv.create(STORE_ID_KEY, made);
+    return made;
+  } catch (error) {
+    // Another server kept one first: read it (or fail with why the create failed).
+    const other = await kept();
+    if (other === undefined) throw error;
+    return other;
   }
 }
 

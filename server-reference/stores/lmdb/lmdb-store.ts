@@ -14,6 +14,7 @@ import { importDriver } from '../../../transports/optional-driver.js';
 import { prepareDataDirectory } from './data-directory.js';
 import { visitRangeInTurns, type TurnRange } from './range-in-turns.js';
 import { TurnBudget } from '../../short-turns.js';
+import { isStoreId, newStoreId } from '../store-identity.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {
@@ -73,7 +74,7 @@ const PLAIN_ID_SCAN = 10_000;
 /**
  * The durable EventStore on LMDB (the `lmdb` package): the default of `tauon serve`.
  *
- * Layout, one LMDB environment with five databases:
+ * Layout, one LMDB environment with six databases:
  * - `events`: pos -> stored event (msgpack)
  * - `extents`: [stream, firstSeq] -> firstPos, where each run of a stream's consecutive
  *   positions starts (see StreamExtents; it replaced a per-event [stream, seq] -> pos index,
@@ -81,6 +82,8 @@ const PLAIN_ID_SCAN = 10_000;
  * - `ids`: event id -> pos
  * - `heads`: stream -> {head, tx, lastPos, lastRecorded}
  * - `surface`: [stream, key] -> pos of the key's newest event
+ * - `meta`: the store's own facts; `store` -> its identity (EventStore.id), made by the first
+ *   open of the directory (of a directory written before identities too)
  *
  * Each `append()` call runs as one LMDB child transaction (all its requests, never one per
  * event), and the calls made during one turn of the event loop are committed as one
@@ -141,6 +144,8 @@ export class LmdbStore implements EventStore {
     private readonly heads: Database<HeadRecord, string>,
     private readonly surfaceIndex: Database<number, [string, string]>,
     private readonly clock: StoreClock,
+    /** The identity kept in the `meta` database. */
+    readonly id: string,
   ) {
     this.plainIdBound = largestPlainId(ids);
     this.turns = new TurnCommits(root);
@@ -190,9 +195,10 @@ export class LmdbStore implements EventStore {
       const ids = root.openDB<number, string>(withEncoder('ids'));
       const heads = root.openDB<HeadRecord, string>(withEncoder('heads'));
       const surfaceIndex = root.openDB<number, [string, string]>(withEncoder('surface'));
+      const id = storeIdentity(root, root.openDB<string, string>(withEncoder('meta')));
       let lastRecorded = 0;
       for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
-      return new LmdbStore(root, events, rawEvents, new StreamExtents(extentsDb), ids, heads, surfaceIndex, new StoreClock(lastRecorded));
+      return new LmdbStore(root, events, rawEvents, new StreamExtents(extentsDb), ids, heads, surfaceIndex, new StoreClock(lastRecorded), id);
     } catch (error) {
       throw new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error });
     }
@@ -489,6 +495,20 @@ export class LmdbStore implements EventStore {
   private assertOpen(): void {
     if (this.closing !== undefined) throw new TauonError('internal', 'the lmdb store is closed');
   }
+}
+
+/**
+ * The identity kept under `store` in `meta`, made and kept on the first open of a directory (a
+ * directory of an earlier version gets one then; its events are untouched).
+ */
+function storeIdentity(root: RootDatabase, meta: Database<string, string>): string {
+  return root.transactionSync(() => {
+    const kept = meta.get('store');
+    if (isStoreId(kept)) return kept;
+    const made = newStoreId();
+    meta.putSync('store', made);
+    return made;
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { applyAppendCall, type AppendTarget, type StreamHead } from '../append-p
 import { CommitListeners } from '../commit-listeners.js';
 import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
+import { newStoreId } from '../store-identity.js';
 import { TurnBudget } from '../../short-turns.js';
 
 /** One stream of the memory store. */
@@ -27,6 +28,8 @@ interface MemoryStream {
  */
 export class MemoryStore implements EventStore {
   readonly kind = 'memory';
+  /** One per instance: nothing outlives it, so each new MemoryStore is another store. */
+  readonly id = newStoreId();
   /** Each call is decided before `append` returns. */
   readonly decidesAppendsInOrder = true;
 

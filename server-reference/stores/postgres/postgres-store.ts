@@ -12,7 +12,8 @@ import { CommitFeed } from './commit-feed.js';
 import { decodeEventBody } from './event-body.js';
 import type { CommitChannelListener } from './listener.js';
 import { likePrefixPattern, nameFromColumn, nameToColumn, quoteIdentifier } from './names.js';
-import { APPEND_LOCK_CLASS, checkSchemaName, commitChannel, migrate, schemaLockKey } from './schema.js';
+import { APPEND_LOCK_CLASS, checkSchemaName, commitChannel, keepStoreId, migrate, schemaLockKey } from './schema.js';
+import { newStoreId } from '../store-identity.js';
 import { importDriver } from '../../../transports/optional-driver.js';
 import { withDefaultUser } from './default-user.js';
 import { mapInTurns } from '../../short-turns.js';
@@ -103,6 +104,11 @@ function numericTypes({ types }: PgDriver): CustomTypesConfig {
  */
 export class PostgresStore implements EventStore {
   readonly kind = 'postgres';
+  /** The identity kept in the schema's `meta` table (set by `open`). */
+  get id(): string {
+    return this.identity;
+  }
+  private identity = '';
 
   private readonly listeners = new CommitListeners();
   private listenerCount = 0;
@@ -149,6 +155,7 @@ export class PostgresStore implements EventStore {
       const client = await reads.connect();
       try {
         await migrate(client, schema);
+        store.identity = await keepStoreId(client, schema, newStoreId());
       } finally {
         client.release();
       }

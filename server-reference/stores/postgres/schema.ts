@@ -29,6 +29,9 @@ export interface Migration {
  * - `streams`: one row per stream, its head, last tx, last position and last recorded time.
  * - `surface`: the position of the newest event of each key of each stream.
  *
+ * - `meta` (2): the store's own facts, one row per key; `store` holds its identity
+ *   (EventStore.id), written by the first open after the table exists (`keepStoreId`).
+ *
  * Names are stored as `nameToColumn` writes them, in the "C" collation (UTF-8 byte order).
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -63,7 +66,26 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'meta table (the store identity)',
+    statements: (schema) => [`CREATE TABLE ${schema}.meta (key text PRIMARY KEY, value text NOT NULL)`],
+  },
 ];
+
+/**
+ * The store's identity in `meta`: the one kept there, or `candidate`, kept now, when there is
+ * none (a new schema, or one migrated from version 1). Servers opening the schema at once agree:
+ * the first insert wins and every one reads it back.
+ */
+export async function keepStoreId(client: ClientBase, schema: string, candidate: string): Promise<string> {
+  const quoted = quoteIdentifier(schema);
+  await client.query(`INSERT INTO ${quoted}.meta (key, value) VALUES ('store', $1) ON CONFLICT (key) DO NOTHING`, [candidate]);
+  const result = await client.query<{ value: string }>(`SELECT value FROM ${quoted}.meta WHERE key = 'store'`);
+  const kept = result.rows[0]?.value;
+  if (kept === undefined) throw new TauonError('internal', `postgres store: schema ${schema} keeps no store identity`);
+  return kept;
+}
 
 /** The first key of the advisory lock that serializes appends to a schema. */
 export const APPEND_LOCK_CLASS = 0x54415531; // 'TAU1'

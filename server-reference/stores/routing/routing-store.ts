@@ -2,6 +2,7 @@ import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
 import { compareNames } from '../name-order.js';
+import { derivedStoreId } from '../store-identity.js';
 
 /** Streams whose name starts with `prefix` go to `store`. */
 export interface Route {
@@ -52,6 +53,11 @@ export interface RoutingStoreOptions {
  */
 export class RoutingStore implements EventStore {
   readonly kind = 'routing';
+  /**
+   * Derived from the fallback's id and each route's prefix and store id: stable across restarts
+   * while the stores and routes are, another id when a store behind it or a route changes.
+   */
+  readonly id: string;
   /** The kinds of the stores behind this one (the fallback's first), each once. */
   readonly kinds: readonly string[];
 
@@ -83,6 +89,10 @@ export class RoutingStore implements EventStore {
     this.stores = [...new Set([options.fallback, ...options.routes.map((route) => route.store)])];
     this.kinds = [...new Set(this.stores.flatMap((store) => store.kinds ?? [store.kind]))];
     this.labels = labelStores(this.stores, options.names);
+    const routed = [...options.routes]
+      .sort((a, b) => compareNames(a.prefix, b.prefix))
+      .map((route): [string, string] => [route.prefix, route.store.id]);
+    this.id = derivedStoreId([['', options.fallback.id], ...routed]);
     if (this.stores.every((store) => store.readStreamEncoded !== undefined)) {
       this.readStreamEncoded = (stream, from, limit) => this.call(() => this.storeFor(stream).readStreamEncoded!(stream, from, limit));
     }

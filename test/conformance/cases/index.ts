@@ -5,6 +5,7 @@ import { CREDIT_CASES } from './credit.js';
 import { ENCODINGS_CASES } from './encodings.js';
 import { FELL_BEHIND_CASES } from './fell-behind.js';
 import { HANDSHAKE_CASES } from './handshake.js';
+import { IDENTITY_CASES } from './identity.js';
 import { KEEP_ALIVE_CASES } from './keep-alive.js';
 import { LIMITS_CASES } from './limits.js';
 import { QUERIES_CASES } from './queries.js';
@@ -23,6 +24,7 @@ export const WIRE_CASES: readonly ConformanceCase[] = [
   ...CREDIT_CASES,
   ...FELL_BEHIND_CASES,
   ...QUERIES_CASES,
+  ...IDENTITY_CASES,
   ...AUTHORIZATION_CASES,
   ...LIMITS_CASES,
   ...KEEP_ALIVE_CASES,
