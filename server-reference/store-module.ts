@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TauonError } from '../protocol/errors.js';
 import type { EventStore } from './stores/event-store.js';
+import { isStoreId, MAX_STORE_ID_LENGTH } from './stores/store-identity.js';
 
 /*
  * A store of the user's own, named by a configuration file (`{ "kind": "module", "module":
@@ -133,6 +134,7 @@ function notAStore(value: unknown): string | undefined {
   const missing = STORE_METHODS.filter((method) => typeof store[method] !== 'function');
   if (missing.length > 0) return `it has no method ${missing.join(', ')}`;
   if (typeof store['kind'] !== 'string' || store['kind'] === '') return 'its kind is not a non-empty string';
+  if (!isStoreId(store['id'])) return `its id (the store's identity, docs/writing-a-store.md) is not a string of 1 to ${MAX_STORE_ID_LENGTH}`;
   return undefined;
 }
 

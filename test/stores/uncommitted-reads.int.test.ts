@@ -4,6 +4,7 @@ import { TauonError } from '../../protocol/errors.js';
 import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import type { AppendOutcome, AppendRequest, Direction, EventStore } from '../../server-reference/stores/event-store.js';
 import { quoteIdentifier } from '../../server-reference/stores/postgres/names.js';
+import { newStoreId } from '../../server-reference/stores/store-identity.js';
 import { expectReadsSeeOnlyCommitted } from '../conformance/store-contract.js';
 import { POSTGRES_URL, TestSchemas, postgresAvailable } from './postgres-fixture.js';
 
@@ -21,6 +22,7 @@ afterAll(() => schemas.dropAll());
 /** Just enough of an EventStore for the case: appends with the planner's rules the case needs, and the reads it makes. */
 class SavepointSqlStore implements EventStore {
   readonly kind = 'savepoint-sql';
+  readonly id = newStoreId();
   private tail: Promise<unknown> = Promise.resolve();
   /** One statement at a time on a connection (pg runs them so, and wants its callers to wait their turn). */
   private readonly lanes = new Map<pg.Client, Promise<unknown>>();

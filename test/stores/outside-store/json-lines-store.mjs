@@ -5,7 +5,8 @@
 //
 // JSON keeps what the engine lets through over JSON clients (SPEC 4.9) but not binary data or
 // integers beyond 2^53 from msgpack clients: fine for a test, not for production.
-import { appendFile, readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { applyAppendCall, CommitListeners, compareNames, StoreClock } from 'tauon/server';
 import { TauonError } from 'tauon/protocol';
@@ -24,6 +25,8 @@ export default async function createStore(options, context) {
 
 export class JsonLinesStore {
   kind = 'json-lines';
+  /** The store's identity, kept beside its file (`<file>.id`): the same on every open. */
+  id;
 
   /** Committed events in position order (position p at index p - 1); what every read sees. */
   #log = [];
@@ -37,8 +40,9 @@ export class JsonLinesStore {
   #closed = false;
   #file;
 
-  constructor(file, events) {
+  constructor(file, id, events) {
     this.#file = file;
+    this.id = id;
     for (const event of events) this.#keep(event);
     this.#clock = new StoreClock(events.at(-1)?.recorded ?? 0);
   }
@@ -60,7 +64,7 @@ export class JsonLinesStore {
         break;
       }
     }
-    return new JsonLinesStore(file, events);
+    return new JsonLinesStore(file, await identityOf(`${file}.id`), events);
   }
 
   append(requests) {
@@ -199,4 +203,16 @@ function summary(stream, events) {
   const last = events?.at(-1);
   if (last === undefined) return undefined;
   return { stream, head: last.seq, count: events.length, tx: last.tx, lastPos: last.pos, lastRecorded: last.recorded };
+}
+
+/** The identity kept in `file`, made (a random UUID) when the store is new. */
+async function identityOf(file) {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  const id = randomUUID();
+  await writeFile(file, id, { flag: 'wx' });
+  return id;
 }
