@@ -95,7 +95,11 @@ export class Session {
 
   /** Closes the connection (server shutdown). */
   close(code: number = CloseCodes.goingAway, reason = 'server closing'): void {
+    const paused = this.heldInput !== undefined;
     this.connection.close(code, reason);
+    // A connection that reads nothing would not read the peer's answer to the close either (a
+    // WebSocket close handshake): reading goes on, and what comes now is dropped by the transport.
+    if (paused) this.connection.pauseReceiving?.(false);
     this.teardown();
   }
 

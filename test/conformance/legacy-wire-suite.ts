@@ -40,42 +40,6 @@ export function describeLegacyCases(name: string, server: ServerUnderTest): void
   }
 
   describe(`wire conformance (legacy): ${name}`, () => {
-    describe('handshake', () => {
-      it('answers hello with welcome naming version 1, a heartbeat and limits', async () => {
-        const peer = new RawPeer(await server.connect());
-        peer.send({ type: 'hello', versions: [1], ...(server.token === undefined ? {} : { token: server.token }) });
-        const welcome = await peer.expect('welcome');
-        expect(welcome.version).toBe(1);
-        expect(welcome.heartbeat).toBeGreaterThan(0);
-        expect(welcome.limits.maxFrameBytes).toBeGreaterThan(0);
-        peer.close();
-      });
-
-      it('rejects a hello with no common version, listing the versions it speaks, and closes', async () => {
-        const peer = new RawPeer(await server.connect());
-        peer.send({ type: 'hello', versions: [99] });
-        const reject = await peer.expect('reject');
-        expect(reject.code).toBe('unsupported-version');
-        expect(reject.versions).toContain(1);
-        await peer.waitClosed();
-      });
-
-      it('closes a connection whose first frame is not hello, with a protocol error', async () => {
-        const peer = new RawPeer(await server.connect());
-        peer.send({ type: 'info', id: 1 });
-        const error = await peer.expect('error');
-        expect(error.code).toBe('protocol');
-        await peer.waitClosed();
-      });
-
-      it('speaks JSON to a client whose first frame is JSON', async () => {
-        const peer = await open('json');
-        peer.send({ type: 'ping', nonce: 7 });
-        expect((await peer.expect('pong')).nonce).toBe(7);
-        peer.close();
-      });
-    });
-
     describe('bad input', () => {
       it('closes only the connection that sent undecodable bytes', async () => {
         const other = await open();
@@ -126,13 +90,6 @@ export function describeLegacyCases(name: string, server: ServerUnderTest): void
         other.send({ type: 'ping', nonce: 4 });
         expect((await other.expect('pong')).nonce).toBe(4);
         other.close();
-      });
-
-      it('answers a second hello with a protocol error', async () => {
-        const peer = await open();
-        peer.send({ type: 'hello', versions: [1] });
-        expect((await peer.expect('error')).code).toBe('protocol');
-        peer.close();
       });
     });
 
