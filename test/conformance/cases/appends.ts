@@ -676,6 +676,17 @@ export const APPENDS_CASES: readonly ConformanceCase[] = [
   },
   {
     section: '6.4.8',
+    title: 'an invalidate frame that fails validation is bad-frame and breaks no chain',
+    async run(kit) {
+      const peer = await kit.open();
+      const stream = kit.stream('invalidate-bad');
+      await kit.appendOk(peer, stream, kit.events(1));
+      errorOf(await kit.ask(peer, { type: 'invalidate', stream, tx: 0 }), 'bad-frame', 'tx 0 (tx is a posint)');
+      ackOf(await kit.append(peer, stream, kit.events(1)), 'an append after it, without newChain');
+    },
+  },
+  {
+    section: '6.4.8',
     title: 'invalidate is applied in order with the appends pipelined around it',
     async run(kit) {
       const peer = await kit.open();
