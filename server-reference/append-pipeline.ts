@@ -44,6 +44,11 @@ export class AppendPipeline {
   /** Settles once the running drain has handed every queued write to the store. */
   private drained: Promise<void> = Promise.resolve();
   private settleDrained: (() => void) | undefined;
+  /** Writes received, and writes answered, since the connection opened. */
+  private receivedCount = 0;
+  private answeredCount = 0;
+  /** Who waits for the writes received up to `upTo` to be answered, in the order they asked. */
+  private readonly answerWaiters: { readonly upTo: number; readonly resolve: () => void }[] = [];
 
   constructor(
     private readonly store: EventStore,
@@ -62,6 +67,17 @@ export class AppendPipeline {
     this.enqueue({ type: 'rejected', id, stream, error });
   }
 
+  /**
+   * Read-your-writes (SPEC 6.3): settles once every write received so far has been answered
+   * (decided, and its answer sent); undefined when none is waiting for its answer, so that a
+   * query on a quiet connection does not wait at all.
+   */
+  writesReceivedSoFar(): Promise<void> | undefined {
+    if (this.answeredCount === this.receivedCount) return undefined;
+    const upTo = this.receivedCount;
+    return new Promise((resolve) => this.answerWaiters.push({ upTo, resolve }));
+  }
+
   /** Settles when every write received so far has been answered. */
   async whenIdle(): Promise<void> {
     await this.drained;
@@ -69,6 +85,7 @@ export class AppendPipeline {
   }
 
   private enqueue(item: Item): void {
+    this.receivedCount += 1;
     this.queue.push(item);
     if (!this.running) {
       this.running = true;
@@ -158,7 +175,7 @@ export class AppendPipeline {
       Promise.resolve(() => {
         let next = 0;
         for (const answer of answers) {
-          if (answer !== undefined) this.reply(answer);
+          if (answer !== undefined) this.answer(answer);
           else this.sendOutcome(sent[next]!, outcomes[next++]!);
         }
       }),
@@ -215,7 +232,17 @@ export class AppendPipeline {
   }
 
   private sendOutcome(item: Item, outcome: AppendOutcome): void {
-    this.reply(outcome.ok ? appendedFrame(item.id, item.stream, outcome) : this.errorFrame(item.id, outcome.error));
+    this.answer(outcome.ok ? appendedFrame(item.id, item.stream, outcome) : this.errorFrame(item.id, outcome.error));
+  }
+
+  /** Sends a write's answer (each write gets one, in order), then wakes the queries that waited for it. */
+  private answer(frame: ServerFrame): void {
+    try {
+      this.reply(frame);
+    } finally {
+      this.answeredCount += 1;
+      while (this.answerWaiters.length > 0 && this.answerWaiters[0]!.upTo <= this.answeredCount) this.answerWaiters.shift()!.resolve();
+    }
   }
 
   /** The `error` answer of a write; an internal failure is told with an id and logged once. */

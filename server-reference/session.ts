@@ -95,7 +95,11 @@ export class Session {
 
   /** Closes the connection (server shutdown). */
   close(code: number = CloseCodes.goingAway, reason = 'server closing'): void {
+    const paused = this.heldInput !== undefined;
     this.connection.close(code, reason);
+    // A connection that reads nothing would not read the peer's answer to the close either (a
+    // WebSocket close handshake): reading goes on, and what comes now is dropped by the transport.
+    if (paused) this.connection.pauseReceiving?.(false);
     this.teardown();
   }
 
@@ -121,8 +125,12 @@ export class Session {
     return this.connection.bufferedAmount <= this.host.maxBufferedBytes || this.connection.onDrain === undefined;
   }
 
+  /**
+   * While `hello` is being answered, frames a client pipelined behind it wait (SPEC 6.3): they
+   * are taken after `welcome`, or dropped with the connection after `reject`.
+   */
   private takesInput(): boolean {
-    return this.answersPending < ANSWERS_IN_FLIGHT && this.writable();
+    return this.state !== 'authenticating' && this.answersPending < ANSWERS_IN_FLIGHT && this.writable();
   }
 
   /** Calls `resume` once, when the connection has drained or closed. */
@@ -175,6 +183,11 @@ export class Session {
 
   private handle(bytes: Uint8Array): void {
     if (this.state === 'closed') return;
+    if (this.state === 'authenticating') {
+      // Behind a `hello` still being answered: in its turn, after `welcome`.
+      this.holdInput(bytes);
+      return;
+    }
     this.lastReceived = Date.now();
     if (bytes.byteLength > this.host.limits.maxFrameBytes) {
       this.codec ??= detectCodec(bytes);
@@ -210,10 +223,6 @@ export class Session {
         return;
       }
       void this.handshake(frame);
-      return;
-    }
-    if (this.state === 'authenticating') {
-      this.fatal(new TauonError('protocol', 'a frame arrived before the handshake finished'), CloseCodes.handshake);
       return;
     }
     this.dispatch(frame);
@@ -269,6 +278,8 @@ export class Session {
     });
     const expiresAt = access.expiresAt;
     if (expiresAt !== undefined) this.cancelExpiry = atInstant(expiresAt, () => this.expire(expiresAt));
+    // The frames the client pipelined behind its hello, in order.
+    this.takeHeldInput();
   }
 
   private reject(code: 'unsupported-version' | 'unauthorized', message: string): void {
@@ -297,7 +308,7 @@ export class Session {
         this.pipeline.push(frame);
         return;
       case 'subscribe':
-        this.answer(frame.sub, this.subscribe(frame), 'subscribe', 'sub');
+        this.answer(frame.sub, this.subscribe(frame, this.pipeline.writesReceivedSoFar()), 'subscribe', 'sub');
         return;
       case 'credit':
         this.credit(frame.sub, frame.n);
@@ -306,16 +317,16 @@ export class Session {
         this.unsubscribe(frame.sub);
         return;
       case 'read':
-        this.answer(frame.id, readPage(this.host.store, this.host.limits, frame), 'read');
+        this.answer(frame.id, this.afterWrites(() => readPage(this.host.store, this.host.limits, frame)), 'read');
         return;
       case 'surface':
-        this.answer(frame.id, surfacePage(this.host.store, frame), 'surface');
+        this.answer(frame.id, this.afterWrites(() => surfacePage(this.host.store, frame)), 'surface');
         return;
       case 'streams':
-        this.answer(frame.id, readableStreamList(this.host.store, this.host.limits, frame, this.permissions), 'streams');
+        this.answer(frame.id, this.afterWrites(() => readableStreamList(this.host.store, this.host.limits, frame, this.permissions)), 'streams');
         return;
       case 'info':
-        this.answer(frame.id, serverInfo(this.host.store, this.host, frame.id), 'info');
+        this.answer(frame.id, this.afterWrites(() => serverInfo(this.host.store, this.host, frame.id)), 'info');
         return;
       case 'ping':
         this.send({ type: 'pong', ...(frame.nonce === undefined ? {} : { nonce: frame.nonce }) });
@@ -326,6 +337,15 @@ export class Session {
         this.send({ type: 'error', code: 'protocol', message: 'the session has already said hello' });
         return;
     }
+  }
+
+  /**
+   * Read-your-writes (SPEC 6.3): a query runs once every write received before it on this
+   * connection is answered; at once when none is waiting.
+   */
+  private afterWrites<T>(query: () => Promise<T>): Promise<T> {
+    const writes = this.pipeline.writesReceivedSoFar();
+    return writes === undefined ? query() : writes.then(query);
   }
 
   /** Sends a request's answer, or its failure as an `error` frame naming the request. */
@@ -358,7 +378,8 @@ export class Session {
     );
   }
 
-  private async subscribe(frame: SubscribeFrame): Promise<undefined> {
+  /** `writesBefore`: the writes received before the subscribe, which its start waits for (read-your-writes, SPEC 6.3). */
+  private async subscribe(frame: SubscribeFrame, writesBefore?: Promise<void>): Promise<undefined> {
     const limits = this.host.limits;
     if (this.subscriptions.has(frame.sub)) throw new TauonError('protocol', `subscription ${frame.sub} is already open`);
     if (this.subscriptions.size >= limits.maxSubscriptions) {
@@ -374,6 +395,7 @@ export class Session {
     const placeholder = new PendingSubscription();
     this.subscriptions.set(frame.sub, placeholder);
     try {
+      if (writesBefore !== undefined) await writesBefore;
       const from = frame.from ?? (frame.mode === 'hot' ? 'end' : 'start');
       const cursor = await resolveForwardCursor(store, selector, from);
       const target = frame.mode === 'cold' ? await headOf(store, selector) : 0;

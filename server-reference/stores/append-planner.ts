@@ -85,7 +85,10 @@ export function applyAppendCall(
 
 /**
  * Decides one request against the current state without writing: the outcome carries the events
- * to write (in `written`), or the error. See semantics.md, "append".
+ * to write (in `written`), or the error. See semantics.md, "append". The checks come in the
+ * order of SPEC 5.8: the same id twice (bad-frame), an id stored in another stream
+ * (duplicate-id), every event an id duplicate (the original ack), the expected version, then
+ * content de-duplication event by event.
  */
 export function planAppend(
   request: AppendRequest,
@@ -97,21 +100,27 @@ export function planAppend(
   const count = events.length;
   if (count === 0) return failed(new TauonError('bad-frame', `append to ${stream} carries no events`));
 
+  // The same id twice is a fault of the frame, whatever is stored: checked over the whole
+  // append before any id is looked up, so that it wins over duplicate-id (SPEC 5.8).
+  if (count > 1) {
+    const seen = new Set<string>();
+    for (const event of events) {
+      if (seen.has(event.id)) {
+        return failed(new TauonError('bad-frame', `event id ${event.id} appears twice in one append`, { details: { id: event.id } }));
+      }
+      seen.add(event.id);
+    }
+  }
+
   // Idempotency: find the events already stored (by id) before anything else.
   const originals: (StoredEvent | undefined)[] = new Array<StoredEvent | undefined>(count);
-  const seen = count > 1 ? new Set<string>() : undefined;
   let idDuplicates = 0;
   for (let i = 0; i < count; i++) {
     const id = events[i]!.id;
-    if (seen !== undefined) {
-      if (seen.has(id)) {
-        return failed(new TauonError('bad-frame', `event id ${id} appears twice in one append`, { details: { id } }));
-      }
-      seen.add(id);
-    }
     const existing = target.eventById(id);
     if (existing === undefined) continue;
     if (existing.stream !== stream) {
+      // Only the id: the stream it is stored in may be one the session may not read.
       return failed(
         new TauonError('duplicate-id', `event id ${id} is already stored in another stream`, { details: { id } }),
       );
@@ -145,7 +154,8 @@ export function planAppend(
   const tx = (head?.tx ?? 0) + 1;
   const recorded = clock.now();
   const written: StoredEvent[] = [];
-  // The newest event of each key written by this request, for de-duplication within it.
+  // The newest event of each key written by this request, for de-duplication within it: an
+  // earlier event of the request that wrote nothing does not count (its stored original does).
   const newestWritten = request.dedupe ? new Map<string, StoredEvent>() : undefined;
   let seq = actual;
   let pos = nextPos;
