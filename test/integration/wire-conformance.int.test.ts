@@ -16,6 +16,16 @@ function expiring(): Promise<string> {
     .sign(JWT_SECRET);
 }
 
+/**
+ * Small limits and a short heartbeat, announced in `welcome`, where the kit reads them: the cases
+ * of limits and keep-alive then take milliseconds, not the defaults' seconds and megabytes.
+ * (stores-matrix.int.test.ts runs the kit with the defaults.)
+ */
+export const QUICK_KIT_OPTIONS = {
+  heartbeatMs: 400,
+  limits: { maxFrameBytes: 64 * 1024, maxEventsPerAppend: 100, maxSubscriptions: 16, maxCredit: 1000, maxReadLimit: 100 },
+};
+
 // The reference server runs the whole kit locked, with the tokens the authorization cases expect.
 for (const kind of TRANSPORTS) {
   describe(`reference server over ${kind}`, () => {
@@ -29,7 +39,7 @@ for (const kind of TRANSPORTS) {
         ],
         jwt: { secret: JWT_SECRET },
       });
-      running = await startServer(kind, { limits: { maxFrameBytes: 64 * 1024 }, authenticate });
+      running = await startServer(kind, { ...QUICK_KIT_OPTIONS, authenticate });
     });
     afterAll(() => running.close());
     describeServer(kind, {
