@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { createAuthenticator } from '../../server-reference/auth/create-authenticator.js';
 import { CONFORMANCE_AUTH_PATTERN, describeServer } from '../conformance/wire-suite.js';
 import { startServer, TRANSPORTS, type RunningServer } from '../support/harness.js';
+import { QUICK_KIT_OPTIONS } from '../conformance-kit/quick-kit-options.js';
 
 const ADMIN = 'conformance-admin-token-0123456789';
 const READER = 'conformance-reader-token-0123456789';
@@ -16,17 +17,8 @@ function expiring(): Promise<string> {
     .sign(JWT_SECRET);
 }
 
-/**
- * Small limits and a short heartbeat, announced in `welcome`, where the kit reads them: the cases
- * of limits and keep-alive then take milliseconds, not the defaults' seconds and megabytes.
- * (stores-matrix.int.test.ts runs the kit with the defaults.)
- */
-export const QUICK_KIT_OPTIONS = {
-  heartbeatMs: 400,
-  limits: { maxFrameBytes: 64 * 1024, maxEventsPerAppend: 100, maxSubscriptions: 16, maxCredit: 1000, maxReadLimit: 100 },
-};
-
-// The reference server runs the whole kit locked, with the tokens the authorization cases expect.
+// The reference server runs the whole kit locked, with the tokens the authorization cases expect,
+// announcing small limits and a short heartbeat so that the kit runs quickly.
 for (const kind of TRANSPORTS) {
   describe(`reference server over ${kind}`, () => {
     let running: RunningServer;

@@ -15,8 +15,17 @@ function deliveredTo(peer: RawPeer, sub: number): StoredEvent[] {
   return peer.received.flatMap((frame) => (frame.type === 'events' && frame.sub === sub ? frame.events : []));
 }
 
-/** Appends `count` events of one each, a few ms apart, while the case drops and reconnects. */
-async function appendWhile(kit: KitContext, peer: RawPeer, streams: readonly string[], count: number): Promise<string[]> {
+/**
+ * Appends `count` events of one each, a few ms apart, while the case drops and reconnects. The
+ * promise is awaited later; a failure meanwhile (the case failed first) is not left unhandled.
+ */
+function appendWhile(kit: KitContext, peer: RawPeer, streams: readonly string[], count: number): Promise<string[]> {
+  const appending = appendEach(kit, peer, streams, count);
+  appending.catch(() => undefined);
+  return appending;
+}
+
+async function appendEach(kit: KitContext, peer: RawPeer, streams: readonly string[], count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let n = 0; n < count; n++) {
     const event = kit.events(1, 'Live', n + 1)[0]!;
