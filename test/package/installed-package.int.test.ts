@@ -127,7 +127,19 @@ describe('the installed package', { timeout: STEP_TIMEOUT_MS }, () => {
     expect(ran.code).toBe(0);
     const loaded = JSON.parse(ran.stdout) as Record<string, number>;
     expect(Object.keys(loaded).sort()).toEqual(
-      ['tauon/client', 'tauon/conformance', 'tauon/protocol', 'tauon/server', 'tauon/transports', 'tauon/transports/amqp', 'tauon/transports/memory', 'tauon/transports/ws'],
+      [
+        'tauon/client',
+        'tauon/conformance',
+        'tauon/conformance/runner',
+        'tauon/conformance/store',
+        'tauon/conformance/wire',
+        'tauon/protocol',
+        'tauon/server',
+        'tauon/transports',
+        'tauon/transports/amqp',
+        'tauon/transports/memory',
+        'tauon/transports/ws',
+      ],
     );
     for (const [subpath, names] of Object.entries(loaded)) expect(names, subpath).toBeGreaterThan(0);
   });
