@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TauonServerOptions } from './server.js';
 
-const whole = (min: number, why?: string) => z.number().int('must be a whole number').min(min, why);
+const whole = (min: number, why = `must be at least ${min}`) => z.number().int('must be a whole number').min(min, why);
 
 /**
  * The `protocol` section of a configuration: what the server announces in `welcome` (its
