@@ -105,10 +105,10 @@ export async function serverUnderTestOf(url: string, values: Record<string, stri
 /** One result as a line (and the failure's reason, indented, under it). */
 export function resultLines(result: CaseResult): string[] {
   const label = result.outcome.padEnd(7);
-  const head = `${label} ${result.name}${result.outcome === 'skipped' ? '' : ` (${result.ms} ms)`}`;
+  if (result.outcome === 'skipped') return [`${label} ${result.name} (${result.reason ?? 'skipped'})`];
+  const head = `${label} ${result.name} (${result.ms} ms)`;
   if (result.reason === undefined) return [head];
-  const reason = result.outcome === 'skipped' ? [`(${result.reason})`] : result.reason.split('\n');
-  return [head, ...reason.map((line) => `        ${line}`)];
+  return [head, ...result.reason.split('\n').map((line) => `        ${line}`)];
 }
 
 /**
@@ -159,6 +159,8 @@ export async function conformance(args: readonly string[], out: (line: string) =
     out('failed:');
     for (const result of results.filter((candidate) => candidate.outcome === 'failed')) out(`  ${result.name}`);
   }
+  const unmet = new Set(results.flatMap((result) => (result.outcome === 'skipped' && result.reason !== undefined ? [result.reason] : [])));
+  if ([...unmet].some((reason) => reason.includes('auth'))) out('(the authorization cases need --token, --reader-token and --writer-token; expiry: --expiring-token-command)');
   out(`${passed} passed, ${failed} failed, ${skipped} skipped in ${seconds} s`);
   return failed > 0 ? 1 : 0;
 }
