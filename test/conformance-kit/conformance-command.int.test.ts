@@ -2,12 +2,14 @@
 // process (locked, with the tokens the authorization cases need, announcing small limits and a
 // short heartbeat through its configuration's "protocol" section), the kit run against it twice
 // in a row over ws://, every case passed or skipped, in well under 2 minutes.
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIRE_CASES } from '../conformance/cases/index.js';
 import { CONFORMANCE_AUTH_PATTERN } from '../conformance/kit/server-under-test.js';
 import { runTauon, startServe, type ServeProcess } from '../support/cli-process.js';
+import { requireService } from '../support/services.js';
 import { tempDir } from '../support/temp-dir.js';
 import { QUICK_KIT_OPTIONS } from './quick-kit-options.js';
 
@@ -23,6 +25,8 @@ const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
 const body = part({ alg: 'HS256', typ: 'JWT' }) + '.' + part({ exp: Math.floor(Date.now() / 1000) + 2, tauon: { read: ['$all'], write: ['$all'] } });
 console.log(body + '.' + createHmac('sha256', process.env.KIT_JWT_SECRET).update(body).digest('base64url'));
 `;
+
+const rabbitMq = await requireService('RabbitMQ', 5672);
 
 /** The summary line: `N passed, N failed, N skipped in S s`. */
 const SUMMARY = /^(\d+) passed, (\d+) failed, (\d+) skipped in ([\d.]+) s$/m;
@@ -121,4 +125,33 @@ describe('tauon conformance', () => {
     const none = await runTauon(['conformance']);
     expect(none.code).toBe(2);
   });
+});
+
+describe.skipIf(!rabbitMq)('tauon conformance over AMQP', () => {
+  const service = `tauon-kit-${randomUUID()}`;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let serve: ServeProcess;
+  beforeAll(async () => {
+    dir = await tempDir('conformance-amqp');
+    const config = {
+      stores: { main: { kind: 'lmdb', path: './data' } },
+      listen: { host: '127.0.0.1', port: 0 },
+      amqp: { url: 'amqp://127.0.0.1', service },
+      protocol: { heartbeatMs: QUICK_KIT_OPTIONS.heartbeatMs, limits: QUICK_KIT_OPTIONS.limits },
+    };
+    await writeFile(join(dir.path, 'tauon.config.json'), JSON.stringify(config));
+    serve = await startServe(['--config', join(dir.path, 'tauon.config.json')], 30_000);
+  }, 60_000);
+  afterAll(async () => {
+    await serve?.stop();
+    await dir?.remove();
+  });
+
+  it('runs the kit through the broker with the service queue of --service', async () => {
+    const ran = await runTauon(['conformance', 'amqp://127.0.0.1', '--service', service, '--only', '12', '--only', '6.3'], 90_000);
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('against amqp://127.0.0.1');
+    expect(ran.stdout).toMatch(/^passed {2}§12 /m);
+    expect(ran.stdout).toMatch(/^[1-9]\d* passed, 0 failed, 0 skipped in /m);
+  }, 120_000);
 });
