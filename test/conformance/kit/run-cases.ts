@@ -52,7 +52,10 @@ export async function readWelcome(server: ServerUnderTest): Promise<WelcomeFrame
         try {
           const frame = parseServerFrame(codec.decode(bytes));
           if (frame.type === 'welcome') resolve(frame);
-          else reject(new Error(`the server answered hello with ${JSON.stringify(frame)}`));
+          else if (frame.type === 'reject' && frame.code === 'unauthorized') {
+            const given = server.token === undefined ? 'no token was given' : 'it refused the token given';
+            reject(new Error(`the server refused the kit's hello (${given}): ${JSON.stringify(frame)}`));
+          } else reject(new Error(`the server answered hello with ${JSON.stringify(frame)}`));
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
