@@ -149,6 +149,10 @@ export async function conformance(args: readonly string[], out: (line: string) =
   let results: CaseResult[];
   try {
     results = await runConformance(chosen, server, { onResult: (result) => resultLines(result).forEach((line) => out(line)) });
+  } catch (error) {
+    // The kit's first handshake failed: no case could run.
+    process.stderr.write(`tauon conformance: no case ran: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   } finally {
     process.off('unhandledRejection', stray);
   }

@@ -108,6 +108,12 @@ describe('tauon conformance', () => {
     expect(ran.stdout).toMatch(/^failed {2}§6\.6 /m);
     expect(ran.stdout).toMatch(/^ {8}\S/m);
     expect(ran.stdout).toMatch(/^\d+ passed, [1-9]\d* failed, \d+ skipped in/m);
+    // No case can run: the server refuses the kit's hello, or cannot be reached.
+    const envWithoutToken = { ...env, TAUON_TOKEN: '' };
+    const refused = await runTauon(['conformance', serve.url, '--only', '12'], 30_000, { env: envWithoutToken });
+    expect({ code: refused.code, stderr: refused.stderr }).toMatchObject({ code: 1, stderr: expect.stringContaining("no case ran: the server refused the kit's hello (no token was given)") as unknown });
+    const unreachable = await runTauon(['conformance', 'ws://127.0.0.1:1', '--only', '12'], 30_000);
+    expect({ code: unreachable.code, stderr: unreachable.stderr }).toMatchObject({ code: 1, stderr: expect.stringContaining('no case ran: ') as unknown });
   }, 90_000);
 
   it('prints its help, lists the cases, and refuses a URL it cannot use', async () => {
