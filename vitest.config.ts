@@ -18,6 +18,9 @@ export default defineConfig({
       'tauon/transports/amqp': './transports/amqp/index.ts',
       'tauon/server': './server-reference/index.ts',
       'tauon/conformance': './test/conformance/index.ts',
+      'tauon/conformance/store': './test/conformance/store.ts',
+      'tauon/conformance/wire': './test/conformance/wire.ts',
+      'tauon/conformance/runner': './test/conformance/runner.ts',
     }).map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: source(path) })),
   },
   test: {

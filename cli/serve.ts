@@ -5,6 +5,7 @@ import { WsServerTransport } from '../transports/ws/index.js';
 import { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../server-reference/config.js';
 import { describeStores, openConfiguredStore } from '../server-reference/config-open.js';
+import { protocolOptions } from '../server-reference/config-protocol.js';
 import { parseStoreUrl } from '../server-reference/config-store-url.js';
 import { createHttpApi } from '../server-reference/http-api.js';
 import { TauonServer } from '../server-reference/server.js';
@@ -65,6 +66,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
   const server = new TauonServer({
     store,
     ...(serverId === undefined ? {} : { serverId }),
+    ...protocolOptions(config.protocol),
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }),
     ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),

@@ -12,6 +12,7 @@ import {
   TAIL_USAGE,
   TOKEN_USAGE,
 } from './client-commands.js';
+import { conformance, CONFORMANCE_HELP, CONFORMANCE_USAGE } from './conformance.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { packageVersion } from './version.js';
 
@@ -23,16 +24,24 @@ const USAGE = [
   `  ${STREAMS_USAGE}`,
   TOKEN_USAGE,
   `  ${DISCOVER_USAGE}`,
+  `  ${CONFORMANCE_USAGE}`,
   '  tauon --version    the version of the installed package',
 ].join('\n');
 
-const COMMANDS: Record<string, (args: readonly string[], out: (line: string) => void) => Promise<void>> = {
+/** A command: resolves when done (exit 0, or the exit code it returns), rejects when it failed. */
+type Command = (args: readonly string[], out: (line: string) => void) => Promise<void | number>;
+
+const COMMANDS: Record<string, Command> = {
   serve,
   emit,
   tail,
   streams,
   discover,
+  conformance,
 };
+
+/** Commands with a `--help` of their own, longer than their line of the usage. */
+const HELP: Record<string, string> = { conformance: CONFORMANCE_HELP };
 
 /**
  * The `tauon` command line. Exit codes: 0 done, 1 the server or connection failed (the error's
@@ -52,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = COMMANDS[name];
   // `tauon serve --help` and the like: the usage, not an unknown-option error.
   if (command !== undefined && (args.includes('--help') || args.includes('-h'))) {
-    out(USAGE);
+    out(HELP[name] ?? USAGE);
     return 0;
   }
   if (command === undefined) {
@@ -60,8 +69,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    await command(args, out);
-    return 0;
+    const code = await command(args, out);
+    return typeof code === 'number' ? code : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`tauon ${name}: ${error.message}\n${USAGE}\n`);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { HttpSpecSchema, resolveTlsSpec, TlsSpecSchema } from './config-doors.js';
 import { AuthConfigSchema, resolveSecretFiles } from './auth/auth-config-schema.js';
+import { ProtocolSpecSchema } from './config-protocol.js';
 
 /*
  * The configuration file of `tauon serve --config FILE` (reference: docs/configuration.md):
@@ -129,6 +130,8 @@ export const TauonConfigSchema = z
         maxBufferedBytes: z.number().int('must be a whole number').min(1024, 'must be at least 1024').optional(),
       })
       .optional(),
+    /** What the server announces in `welcome` (heartbeat, limits) and the fell-behind threshold. */
+    protocol: ProtocolSpecSchema.optional(),
   })
   .superRefine((config, context) => {
     const names = Object.keys(config.stores);

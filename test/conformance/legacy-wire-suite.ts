@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerFrame, StoredEvent } from '../../protocol/frames.js';
+import type { StoredEvent } from '../../protocol/frames.js';
 import { RawPeer } from './raw-peer.js';
 import { describeWebSocketBinding } from './websocket-binding-suite.js';
-import { CONFORMANCE_AUTH_PATTERN, type AuthUnderTest, type ServerUnderTest } from './kit/server-under-test.js';
+import type { ServerUnderTest } from './kit/server-under-test.js';
 
 let streamCounter = 0;
 /** A stream name no other test uses, so the suite can run against a server that has data. */
@@ -299,145 +299,6 @@ export function describeLegacyCases(name: string, server: ServerUnderTest): void
       });
     });
 
-    if (server.auth !== undefined) describeAuthorization(server, server.auth);
-
-    it('sends only frames that match the protocol schemas', async () => {
-      const peer = await open();
-      peer.send({ type: 'info', id: 1 });
-      await peer.expect('server-info', { id: 1 });
-      expect(peer.invalid).toEqual([]);
-      peer.close();
-    });
-
     if (server.webSocketUrl !== undefined) describeWebSocketBinding(server.webSocketUrl);
-  });
-}
-
-/**
- * The authentication and authorization cases (SPEC 6.4.1, 7, 10): a server that authenticates
- * refuses a missing or unknown token at `hello`; every frame its permissions do not allow is
- * answered `forbidden` naming the permission and the selector, and the session goes on;
- * `streams` lists only what may be read; a session whose token expires is closed with 4001.
- */
-function describeAuthorization(server: ServerUnderTest, auth: AuthUnderTest): void {
-  const inside = () => freshStream('s', CONFORMANCE_AUTH_PATTERN.slice(0, -1));
-  const outside = () => freshStream('outside', 'tauon-conf-other-');
-  const open = (token: string) => RawPeer.open(() => server.connect(), { token });
-  const full = () => open(server.token ?? '');
-
-  async function ask(peer: RawPeer, frame: Record<string, unknown>): Promise<ServerFrame> {
-    const id = peer.id();
-    peer.send({ ...frame, id });
-    return peer.next((answer) => 'id' in answer && answer.id === id);
-  }
-
-  function expectForbidden(answer: ServerFrame, permission: 'read' | 'write', selector: string): void {
-    expect(answer).toMatchObject({ type: 'error', code: 'forbidden', details: { permission, selector } });
-    expect(answer.type === 'error' && answer.message).toContain(selector);
-  }
-
-  async function seeded(): Promise<{ allowed: string; denied: string }> {
-    const admin = await full();
-    const allowed = inside();
-    const denied = outside();
-    for (const stream of [allowed, denied]) {
-      const answer = await ask(admin, { type: 'append', stream, events: [{ type: 'A', key: 'k', data: 1 }, { type: 'B', key: 'k', data: 2 }] });
-      expect(answer.type, `seeding ${stream}`).toBe('appended');
-    }
-    admin.close();
-    return { allowed, denied };
-  }
-
-  describe('authentication and authorization', () => {
-    it('rejects a hello without a token, or with a token it does not know, with unauthorized, and closes 4001', async () => {
-      for (const token of [undefined, 'tauon-conformance-unknown-token-0123456789']) {
-        const peer = new RawPeer(await server.connect());
-        peer.send({ type: 'hello', versions: [1], ...(token === undefined ? {} : { token }) });
-        expect((await peer.expect('reject')).code).toBe('unauthorized');
-        expect((await peer.waitClosed()).code).toBe(4001);
-      }
-    });
-
-    it('answers append and invalidate without write permission with forbidden naming it, and stays open', async () => {
-      const { allowed, denied } = await seeded();
-      const reader = await open(auth.reader);
-      expectForbidden(await ask(reader, { type: 'append', stream: allowed, events: [{ type: 'X' }] }), 'write', allowed);
-      expectForbidden(await ask(reader, { type: 'invalidate', stream: allowed, tx: 1 }), 'write', allowed);
-      const writer = await open(auth.writer);
-      expectForbidden(await ask(writer, { type: 'append', stream: denied, events: [{ type: 'X' }] }), 'write', denied);
-      expectForbidden(await ask(writer, { type: 'invalidate', stream: denied, tx: 1 }), 'write', denied);
-      for (const peer of [reader, writer]) {
-        peer.send({ type: 'ping', nonce: 5 });
-        expect((await peer.expect('pong')).nonce).toBe(5);
-        peer.close();
-      }
-    });
-
-    it('answers subscribe, read and surface without read permission on all they select with forbidden naming it', async () => {
-      const { allowed, denied } = await seeded();
-      const reader = await open(auth.reader);
-      const cases: [RawPeer, string][] = [
-        [reader, denied],
-        [reader, '$all'],
-        [reader, 'tauon-conf-*'],
-        [await open(auth.writer), allowed],
-      ];
-      let sub = 0;
-      for (const [peer, selector] of cases) {
-        sub += 1;
-        peer.send({ type: 'subscribe', sub, stream: selector, mode: 'cold', credit: 10 });
-        expectForbidden(await peer.expect('error', { sub }), 'read', selector);
-        expectForbidden(await ask(peer, { type: 'read', stream: selector }), 'read', selector);
-        if (!selector.endsWith('*') && selector !== '$all') expectForbidden(await ask(peer, { type: 'surface', stream: selector }), 'read', selector);
-        peer.send({ type: 'ping', nonce: sub });
-        expect((await peer.expect('pong')).nonce).toBe(sub);
-      }
-      reader.close();
-      cases[3]![0].close();
-    });
-
-    it('answers what the permissions cover: a reader subscribes, reads and surfaces, a writer appends and invalidates', async () => {
-      const { allowed } = await seeded();
-      const reader = await open(auth.reader);
-      reader.send({ type: 'subscribe', sub: 1, stream: CONFORMANCE_AUTH_PATTERN, from: 'end', mode: 'hot-cold', credit: 10 });
-      await reader.expect('caught-up', { sub: 1 });
-      const page = await ask(reader, { type: 'read', stream: allowed });
-      expect(page.type === 'page' && page.events.map((event) => event.type)).toEqual(['A', 'B']);
-      const surface = await ask(reader, { type: 'surface', stream: allowed });
-      expect(surface.type === 'page' && surface.events.map((event) => event.data)).toEqual([2]);
-      const writer = await open(auth.writer);
-      const appended = await ask(writer, { type: 'append', stream: allowed, events: [{ type: 'C' }] });
-      expect(appended.type === 'appended' && appended.seqs).toEqual([3]);
-      expect((await ask(writer, { type: 'invalidate', stream: allowed, tx: 1 })).type).toBe('appended');
-      const live = await reader.expect('events', { sub: 1 });
-      expect(live.events[0]).toMatchObject({ stream: allowed, type: 'C' });
-      for (const peer of [reader, writer]) {
-        expect((await ask(peer, { type: 'info' })).type).toBe('server-info');
-        peer.close();
-      }
-    });
-
-    it('lists only the streams a session may read', async () => {
-      const { allowed, denied } = await seeded();
-      const reader = await open(auth.reader);
-      const list = await ask(reader, { type: 'streams', prefix: 'tauon-conf-', limit: 1000 });
-      if (list.type !== 'stream-list') throw new Error(`expected a stream list, got ${JSON.stringify(list)}`);
-      const names = list.streams.map((summary) => summary.stream);
-      expect(names).toContain(allowed);
-      expect(names).not.toContain(denied);
-      expect(names.filter((name) => !name.startsWith(CONFORMANCE_AUTH_PATTERN.slice(0, -1)))).toEqual([]);
-      expect(await ask(reader, { type: 'streams', prefix: 'tauon-conf-other-' })).toMatchObject({ type: 'stream-list', streams: [], next: null });
-      const writer = await open(auth.writer);
-      expect(await ask(writer, { type: 'streams', prefix: 'tauon-conf-' })).toMatchObject({ type: 'stream-list', streams: [], next: null });
-      reader.close();
-      writer.close();
-    });
-
-    it.skipIf(auth.expiring === undefined)('closes a session whose token expires: an unauthorized error, then 4001', async () => {
-      const peer = await open(await auth.expiring!());
-      const error = await peer.expect('error', {}, 5000);
-      expect(error.code).toBe('unauthorized');
-      expect((await peer.waitClosed(2000)).code).toBe(4001);
-    });
   });
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { createAuthenticator } from '../../server-reference/auth/create-authenticator.js';
 import { CONFORMANCE_AUTH_PATTERN, describeServer } from '../conformance/wire-suite.js';
 import { startServer, TRANSPORTS, type RunningServer } from '../support/harness.js';
+import { QUICK_KIT_OPTIONS } from '../conformance-kit/quick-kit-options.js';
 
 const ADMIN = 'conformance-admin-token-0123456789';
 const READER = 'conformance-reader-token-0123456789';
@@ -16,7 +17,8 @@ function expiring(): Promise<string> {
     .sign(JWT_SECRET);
 }
 
-// The reference server runs the whole kit locked, with the tokens the authorization cases expect.
+// The reference server runs the whole kit locked, with the tokens the authorization cases expect,
+// announcing small limits and a short heartbeat so that the kit runs quickly.
 for (const kind of TRANSPORTS) {
   describe(`reference server over ${kind}`, () => {
     let running: RunningServer;
@@ -29,7 +31,7 @@ for (const kind of TRANSPORTS) {
         ],
         jwt: { secret: JWT_SECRET },
       });
-      running = await startServer(kind, { limits: { maxFrameBytes: 64 * 1024 }, authenticate });
+      running = await startServer(kind, { ...QUICK_KIT_OPTIONS, authenticate });
     });
     afterAll(() => running.close());
     describeServer(kind, {

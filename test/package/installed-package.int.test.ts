@@ -127,7 +127,19 @@ describe('the installed package', { timeout: STEP_TIMEOUT_MS }, () => {
     expect(ran.code).toBe(0);
     const loaded = JSON.parse(ran.stdout) as Record<string, number>;
     expect(Object.keys(loaded).sort()).toEqual(
-      ['tauon/client', 'tauon/conformance', 'tauon/protocol', 'tauon/server', 'tauon/transports', 'tauon/transports/amqp', 'tauon/transports/memory', 'tauon/transports/ws'],
+      [
+        'tauon/client',
+        'tauon/conformance',
+        'tauon/conformance/runner',
+        'tauon/conformance/store',
+        'tauon/conformance/wire',
+        'tauon/protocol',
+        'tauon/server',
+        'tauon/transports',
+        'tauon/transports/amqp',
+        'tauon/transports/memory',
+        'tauon/transports/ws',
+      ],
     );
     for (const [subpath, names] of Object.entries(loaded)) expect(names, subpath).toBeGreaterThan(0);
   });
@@ -165,7 +177,7 @@ describe('the installed package', { timeout: STEP_TIMEOUT_MS }, () => {
     expect(report.numPassedTests).toBeGreaterThan(30);
   });
 
-  it('runs npx tauon --version, serve, emit and tail', async () => {
+  it('runs npx tauon --version, serve, emit, tail and conformance', async () => {
     const printed = await runIn(project, 'npx', ['--no', '--', 'tauon', '--version']);
     expect(printed).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
 
@@ -181,6 +193,11 @@ describe('the installed package', { timeout: STEP_TIMEOUT_MS }, () => {
       const tailed = await runIn(project, 'npx', ['--no', '--', 'tauon', 'tail', '--url', url, 'installed', '--mode', 'cold']);
       expect(tailed.code, tailed.stderr).toBe(0);
       expect(JSON.parse(tailed.stdout)).toMatchObject({ stream: 'installed', seq: 1, type: 'Checked', data: { n: 1 } });
+      // The wire kit from the package, without a test framework: one section of it.
+      const kit = await runIn(project, 'npx', ['--no', '--', 'tauon', 'conformance', url, '--only', '12']);
+      expect(kit.code, kit.stdout + kit.stderr).toBe(0);
+      expect(kit.stdout).toMatch(/^passed {2}§12 /m);
+      expect(kit.stdout).toMatch(/^[1-9]\d* passed, 0 failed, 0 skipped in /m);
     } finally {
       await serve.stop();
     }

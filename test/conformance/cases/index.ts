@@ -4,6 +4,7 @@ import { AUTHORIZATION_CASES } from './authorization.js';
 import { CREDIT_CASES } from './credit.js';
 import { ENCODINGS_CASES } from './encodings.js';
 import { FELL_BEHIND_CASES } from './fell-behind.js';
+import { FRAME_SCHEMAS_CASES } from './frame-schemas.js';
 import { HANDSHAKE_CASES } from './handshake.js';
 import { IDENTITY_CASES } from './identity.js';
 import { KEEP_ALIVE_CASES } from './keep-alive.js';
@@ -18,6 +19,7 @@ import { WEBSOCKET_CASES } from './websocket.js';
 export const WIRE_CASES: readonly ConformanceCase[] = [
   ...HANDSHAKE_CASES,
   ...ENCODINGS_CASES,
+  ...FRAME_SCHEMAS_CASES,
   ...APPENDS_CASES,
   ...READ_YOUR_WRITES_CASES,
   ...SUBSCRIPTIONS_CASES,

@@ -1,6 +1,8 @@
 import { parseServerFrame } from '../../../protocol/validate.js';
 import { codecByName } from '../../../protocol/codec.js';
 import type { WelcomeFrame } from '../../../protocol/frames.js';
+import type { CodecName } from '../../../protocol/codec.js';
+import type { RawPeer } from '../raw-peer.js';
 import type { CaseNeed, ConformanceCase } from './case.js';
 import { caseName, inSection } from './case.js';
 import { KitContext } from './context.js';
@@ -19,7 +21,7 @@ export interface CaseResult {
 /** Options of {@link runConformance}. */
 export interface RunOptions {
   /** Runs only the cases of this section and those under it (`6.4` runs `6.4.4`). */
-  readonly only?: string;
+  readonly only?: string | readonly string[];
   /** Hears each result as soon as its case ended. */
   readonly onResult?: (result: CaseResult) => void;
 }
@@ -50,7 +52,10 @@ export async function readWelcome(server: ServerUnderTest): Promise<WelcomeFrame
         try {
           const frame = parseServerFrame(codec.decode(bytes));
           if (frame.type === 'welcome') resolve(frame);
-          else reject(new Error(`the server answered hello with ${JSON.stringify(frame)}`));
+          else if (frame.type === 'reject' && frame.code === 'unauthorized') {
+            const given = server.token === undefined ? 'no token was given' : 'it refused the token given';
+            reject(new Error(`the server refused the kit's hello (${given}): ${JSON.stringify(frame)}`));
+          } else reject(new Error(`the server answered hello with ${JSON.stringify(frame)}`));
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
@@ -68,11 +73,57 @@ export function caseTimeout(testCase: ConformanceCase, welcome: WelcomeFrame): n
   return (testCase.timeoutMs ?? 10_000) + 4 * welcome.heartbeat;
 }
 
-/** Runs one case with a fresh context, bounded in time; throws what the case threw. */
+/**
+ * A KitContext that keeps every connection the case opened through it, so that the runner can
+ * check, once the case is over, that the server sent none of them a frame that fails the
+ * protocol's schemas (SPEC 6.3): a case whose frames were all as expected but one was malformed
+ * still fails.
+ */
+class CheckedKitContext extends KitContext {
+  readonly opened: RawPeer[] = [];
+
+  override async connect(codec?: CodecName): Promise<RawPeer> {
+    const peer = await super.connect(codec);
+    this.opened.push(peer);
+    return peer;
+  }
+
+  override async open(options?: { codec?: CodecName; token?: string }): Promise<RawPeer> {
+    const peer = await super.open(options);
+    this.opened.push(peer);
+    return peer;
+  }
+
+  /** What the server sent that fails the schemas, described for a failure's message. */
+  invalidFrames(): string | undefined {
+    const invalid = this.opened.flatMap((peer) => peer.invalid);
+    if (invalid.length === 0) return undefined;
+    const shown = invalid.slice(0, 3).map((bytes) => describeBytes(bytes)).join('; ');
+    return `the server sent ${invalid.length} frame(s) that fail the protocol schemas (SPEC 6.3, protocol/frames.ts): ${shown}`;
+  }
+}
+
+/** A received frame as text: its JSON when it is JSON, else its first bytes in hex. */
+function describeBytes(bytes: unknown): string {
+  if (!(bytes instanceof Uint8Array)) return JSON.stringify(bytes);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 300));
+  if (text.trimStart().startsWith('{')) return text;
+  try {
+    return JSON.stringify(codecByName('msgpack').decode(bytes)).slice(0, 300);
+  } catch {
+    return Array.from(bytes.subarray(0, 64), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+  }
+}
+
+/**
+ * Runs one case with a fresh context, bounded in time; throws what the case threw, or, when it
+ * passed, that the server sent a frame that fails the schemas.
+ */
 export async function runCase(testCase: ConformanceCase, server: ServerUnderTest, welcome: WelcomeFrame, run?: string): Promise<void> {
-  const kit = new KitContext(server, welcome, run);
+  const kit = new CheckedKitContext(server, welcome, run);
   const bound = caseTimeout(testCase, welcome);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let failure: unknown;
   try {
     await Promise.race([
       testCase.run(kit),
@@ -80,10 +131,28 @@ export async function runCase(testCase: ConformanceCase, server: ServerUnderTest
         timer = setTimeout(() => reject(new Error(`the case did not end within ${bound} ms`)), bound);
       }),
     ]);
+  } catch (error) {
+    failure = error;
   } finally {
     clearTimeout(timer);
-    kit.dispose();
   }
+  const invalid = kit.invalidFrames();
+  kit.dispose();
+  if (failure !== undefined) {
+    if (!(failure instanceof Error)) throw new Error(JSON.stringify(failure));
+    if (invalid === undefined) throw failure;
+    // The malformed frame is likely why the case waited in vain: say both.
+    failure.message = `${failure.message}\n(and ${invalid})`;
+    throw failure;
+  }
+  if (invalid !== undefined) throw new Error(invalid);
+}
+
+/** Whether a case is selected by `only` (any of its sections); every case when absent. */
+export function selected(testCase: ConformanceCase, only: RunOptions['only']): boolean {
+  if (only === undefined) return true;
+  const sections = typeof only === 'string' ? [only] : only;
+  return sections.length === 0 || sections.some((section) => inSection(testCase, section));
 }
 
 /**
@@ -99,7 +168,7 @@ export async function runConformance(
   const welcome = await readWelcome(server);
   const results: CaseResult[] = [];
   for (const testCase of cases) {
-    if (options.only !== undefined && !inSection(testCase, options.only)) continue;
+    if (!selected(testCase, options.only)) continue;
     const name = caseName(testCase);
     const unmet = unmetNeeds(testCase, server);
     let result: CaseResult;
@@ -119,4 +188,10 @@ export async function runConformance(
     options.onResult?.(result);
   }
   return results;
+}
+
+/** How many cases passed, failed and were skipped. */
+export function summarize(results: readonly CaseResult[]): { passed: number; failed: number; skipped: number } {
+  const count = (outcome: CaseResult['outcome']) => results.filter((result) => result.outcome === outcome).length;
+  return { passed: count('passed'), failed: count('failed'), skipped: count('skipped') };
 }

@@ -19,6 +19,9 @@ import {
   type EventStore,
 } from 'tauon/server';
 import { describeEventStore, describeServer, RawPeer, type ServerUnderTest } from 'tauon/conformance';
+import { describeEventStore as describeStoreOnly, type EventStoreContractOptions } from 'tauon/conformance/store';
+import { describeServer as describeWireOnly, describeWebSocketBinding } from 'tauon/conformance/wire';
+import { runConformance, summarize, WIRE_CASES, type CaseResult, type ConformanceCase } from 'tauon/conformance/runner';
 
 /** Emits one event through an in-memory server and reads it back. */
 export async function roundTrip(): Promise<StoredEvent[]> {
@@ -47,7 +50,16 @@ export const exportsInUse = {
   amqp: { AmqpServerTransport, amqpTransport, discoverServers, options: { service: 'orders' } satisfies AmqpTransportOptions },
   server: { JetStreamStore, LmdbStore, PostgresStore, RoutingStore, createHttpApi, MissingDriverError },
   conformance: { describeEventStore, describeServer, RawPeer },
+  conformanceSubpaths: { describeStoreOnly, describeWireOnly, describeWebSocketBinding, options: { densePositions: true } satisfies EventStoreContractOptions },
 };
+
+/** The wire kit without vitest, as a runner of another framework calls it. */
+export async function conformanceOf(server: ServerUnderTest, only: string): Promise<string> {
+  const cases: readonly ConformanceCase[] = WIRE_CASES;
+  const results: CaseResult[] = await runConformance(cases, server, { only });
+  const { passed, failed, skipped } = summarize(results);
+  return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+}
 
 /** A raw connection, as the wire suite takes one. */
 export function underTest(connectTo: () => Promise<Connection>): ServerUnderTest {

@@ -1,0 +1,5 @@
+/**
+ * The store contract as a vitest suite (`describeEventStore`), without the wire kit.
+ * @module tauon/conformance/store
+ */
+export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';
