@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { StoredEvent } from '../../../protocol/frames.js';
 import type { ConformanceCase } from '../kit/case.js';
 import type { KitContext } from '../kit/context.js';
+import { CONFORMANCE_AUTH_PATTERN } from '../kit/server-under-test.js';
 import type { RawPeer } from '../raw-peer.js';
 import { assertQuiet, expectSubError, seqsOf, storeHead, subscribe, untilCaughtUp, upTo } from './subscription-helpers.js';
 
@@ -555,6 +556,26 @@ export const SUBSCRIPTIONS_CASES: readonly ConformanceCase[] = [
       await expectSubError(peer, 1, 'protocol', 'a duplicate sub with too much credit: protocol comes first');
       subscribe(peer, { sub: 2, stream, mode: 'cold', credit: kit.limits.maxCredit + 1, from: { event: kit.eventId('none') } });
       await expectSubError(peer, 2, 'limit', 'too much credit and an unknown event: limit comes first');
+    },
+  },
+  {
+    section: '6.4.3',
+    title: 'checks in order: bad-frame before forbidden, forbidden before duplicate sub',
+    needs: ['auth'],
+    async run(kit) {
+      const admin = await kit.open();
+      const allowed = kit.stream('s', CONFORMANCE_AUTH_PATTERN.slice(0, -1));
+      const denied = kit.stream('denied', 'tauon-conf-other-');
+      await kit.appendOk(admin, allowed, kit.events(1));
+      const reader = await kit.open({ token: kit.server.auth!.reader });
+      subscribe(reader, { sub: 1, stream: allowed, mode: 'hot-cold', credit: 10 });
+      await untilCaughtUp(reader, 1);
+      subscribe(reader, { sub: 2, stream: denied, mode: 'hot', credit: 10, from: 'start' });
+      await expectSubError(reader, 2, 'bad-frame', 'a hot start from "start" on a stream it may not read: bad-frame comes first');
+      subscribe(reader, { sub: 1, stream: denied, mode: 'hot-cold', credit: 10 });
+      await expectSubError(reader, 1, 'forbidden', 'an open sub reused on a stream it may not read: forbidden comes first');
+      await kit.appendOk(admin, allowed, kit.events(1, 'Tested', 2));
+      assert.deepEqual(seqsOf(await kit.collect(reader, 1, 1)), [2], 'SPEC 6.5.11: the open subscription goes on');
     },
   },
   {
