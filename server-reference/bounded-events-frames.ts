@@ -2,26 +2,26 @@ import type { Codec } from '../protocol/codec.js';
 import { encodeEventsFrameOfRuns, type EventRun } from '../protocol/events-frame.js';
 
 /**
- * The `events` frames of `runs` (SPEC 6.5.4): one frame, unless it would take more than
- * `maxBytes` and hold more than one event; then the events are split in halves, in order, until
- * each frame fits or holds one event. Frames within the bound, nearly all of them, cost one
- * length check over {@link encodeEventsFrameOfRuns}.
+ * The `events` frames of `runs` when their one frame, `encoded`, takes more than `maxBytes`
+ * (SPEC 6.5.4): the events split in halves, in order, until each frame fits or holds one event.
+ * Callers send `encoded` as it is when it fits (nearly always), so that the bound costs the
+ * delivery one length check.
  */
-export function eventsFramesWithin(codec: Codec, sub: number, runs: readonly EventRun[], maxBytes: number): Uint8Array[] {
+export function splitEventsFrame(codec: Codec, sub: number, runs: readonly EventRun[], encoded: Uint8Array, maxBytes: number): Uint8Array[] {
   const frames: Uint8Array[] = [];
-  const pending: (readonly EventRun[])[] = [runs];
+  const pending: { runs: readonly EventRun[]; bytes?: Uint8Array }[] = [{ runs, bytes: encoded }];
   // Each split halves the events: at most twice as many encodings as events in all.
   while (pending.length > 0) {
     const part = pending.pop()!;
-    const bytes = encodeEventsFrameOfRuns(codec, sub, part);
-    const count = countOf(part);
+    const bytes = part.bytes ?? encodeEventsFrameOfRuns(codec, sub, part.runs);
+    const count = countOf(part.runs);
     if (bytes.byteLength <= maxBytes || count <= 1) {
       frames.push(bytes);
       continue;
     }
-    const [first, second] = splitRuns(part, Math.floor(count / 2));
+    const [first, second] = splitRuns(part.runs, Math.floor(count / 2));
     // Last in, first out: the first half is taken next.
-    pending.push(second, first);
+    pending.push({ runs: second }, { runs: first });
   }
   return frames;
 }

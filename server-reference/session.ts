@@ -1,14 +1,14 @@
 import { RefusedFrameError, TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
-import { encodeEventsFrame, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
+import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, PageFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
-import { eventsFramesWithin } from './bounded-events-frames.js';
+import { splitEventsFrame } from './bounded-events-frames.js';
 import { describeTime, type SessionAccess } from './auth/authenticator.js';
 import { atInstant } from './auth/expiry-timer.js';
 import { refusalOf } from './auth/frame-authorization.js';
@@ -437,16 +437,16 @@ export class Session {
    * event beyond maxFrameBytes (6.5.4); an encoding failure is sent as sendEncoding does.
    */
   private sendEventRuns(sub: number, runs: readonly EventRun[]): void {
-    let frames: Uint8Array[];
-    try {
-      frames = eventsFramesWithin(this.codec ?? msgpackCodec, sub, runs, this.host.limits.maxFrameBytes);
-    } catch (error) {
-      this.sendEncoding({ sub }, () => {
-        throw error;
-      });
-      return;
-    }
-    for (const bytes of frames) this.sendBytes(bytes);
+    const codec = this.codec ?? msgpackCodec;
+    const maxBytes = this.host.limits.maxFrameBytes;
+    let frames: Uint8Array[] | undefined;
+    this.sendEncoding({ sub }, () => {
+      const bytes = encodeEventsFrameOfRuns(codec, sub, runs);
+      if (bytes.byteLength <= maxBytes) return bytes;
+      frames = splitEventsFrame(codec, sub, runs, bytes, maxBytes);
+      return frames.shift()!;
+    });
+    if (frames !== undefined) for (const bytes of frames) this.sendBytes(bytes);
   }
 
   private unsubscribe(sub: number): void {
