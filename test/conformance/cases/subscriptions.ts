@@ -560,7 +560,7 @@ export const SUBSCRIPTIONS_CASES: readonly ConformanceCase[] = [
   },
   {
     section: '6.4.3',
-    title: 'checks in order: bad-frame before forbidden, forbidden before duplicate sub',
+    title: 'checks in order: bad-frame before forbidden, forbidden before duplicate sub, maxCredit and not-found',
     needs: ['auth'],
     async run(kit) {
       const admin = await kit.open();
@@ -574,6 +574,8 @@ export const SUBSCRIPTIONS_CASES: readonly ConformanceCase[] = [
       await expectSubError(reader, 2, 'bad-frame', 'a hot start from "start" on a stream it may not read: bad-frame comes first');
       subscribe(reader, { sub: 1, stream: denied, mode: 'hot-cold', credit: 10 });
       await expectSubError(reader, 1, 'forbidden', 'an open sub reused on a stream it may not read: forbidden comes first');
+      subscribe(reader, { sub: 3, stream: denied, mode: 'cold', credit: kit.limits.maxCredit + 1, from: { event: kit.eventId('none') } });
+      await expectSubError(reader, 3, 'forbidden', 'too much credit and an unknown event on a stream it may not read: forbidden comes first');
       await kit.appendOk(admin, allowed, kit.events(1, 'Tested', 2));
       assert.deepEqual(seqsOf(await kit.collect(reader, 1, 1)), [2], 'SPEC 6.5.11: the open subscription goes on');
     },
@@ -661,11 +663,14 @@ export const SUBSCRIPTIONS_CASES: readonly ConformanceCase[] = [
         subscribe(peer, { sub: 1, stream, mode: 'hot-cold', credit: 100 });
         const { events } = await untilCaughtUp(peer, 1, 20_000);
         assert.deepEqual(seqsOf(events), upTo(6));
-        // Two halves in one append: stored, with stream, seq, pos, tx and recorded added, they
-        // no longer fit one frame together.
-        const half = 'y'.repeat(Math.floor(max / 2) - 400);
-        await kit.appendOk(peer, stream, [{ id: kit.eventId('half'), type: 'Half', data: half }, { id: kit.eventId('half'), type: 'Half', data: half }]);
-        assert.deepEqual(seqsOf(await kit.collect(peer, 1, 2, 20_000)), [7, 8]);
+        // Live: three commits taken at once when credit comes, spliced from the recent commits
+        // or read back, together above the bound.
+        subscribe(peer, { sub: 2, stream, mode: 'hot', credit: 0 });
+        await peer.expect('caught-up', { sub: 2 });
+        for (let i = 0; i < 3; i++) await kit.appendOk(peer, stream, [{ id: kit.eventId('live'), type: 'Big', data: third }]);
+        assert.deepEqual(seqsOf(await kit.collect(peer, 1, 3, 20_000)), [7, 8, 9]);
+        peer.send({ type: 'credit', sub: 2, n: 3 });
+        assert.deepEqual(seqsOf(await kit.collect(peer, 2, 3, 20_000)), [7, 8, 9]);
         peer.received.forEach((frame, i) => {
           if (frame.type !== 'events' || frame.events.length < 2) return;
           assert.ok(peer.receivedBytes[i]! <= max, `${codec}: an events frame of ${frame.events.length} events took ${peer.receivedBytes[i]} bytes, above maxFrameBytes ${max}`);
