@@ -216,7 +216,7 @@ export class Subscription {
     // nothing in a million events held the event loop for the whole scan.
     const turns = new TurnBudget();
     while (!this.closed) {
-      if (this.credit === 0 && this.live && !this.behind) break;
+      if (this.credit === 0 && (this.live ? !this.behind : this.knownToHaveMore())) break;
       await turns.yieldIfSpent();
       if (this.closed) return;
       if (this.connectionFull()) break;
@@ -255,6 +255,16 @@ export class Subscription {
       }
     }
     if (!this.closed && this.live) this.checkBehind();
+  }
+
+  /**
+   * Whether events to deliver are known to lie beyond the cursor without reading: in one
+   * stream without a filter, seqs are dense, so a cursor below the cold target or a committed seq
+   * has more. (A replay that runs out of credit then waits without reading one event ahead.)
+   */
+  private knownToHaveMore(): boolean {
+    if (this.spec.selector.kind !== 'stream' || this.spec.predicate !== undefined) return false;
+    return this.cursor < (this.spec.mode === 'cold' ? this.spec.target : this.knownHead);
   }
 
   /**
