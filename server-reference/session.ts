@@ -374,7 +374,7 @@ export class Session {
     const selector = parseSelector(frame.stream);
     const store = this.host.store;
     // Reserve the id at once so that credit and unsubscribe that follow are matched to it.
-    const placeholder = new PendingSubscription();
+    const placeholder = new PendingSubscription(frame.credit);
     this.subscriptions.set(frame.sub, placeholder);
     try {
       const from = frame.from ?? (frame.mode === 'hot' ? 'end' : 'start');
@@ -405,7 +405,7 @@ export class Session {
           predicate: compileFilter(frame.filter),
           cursor,
           target,
-          credit: frame.credit + placeholder.credit,
+          credit: placeholder.credit,
         },
       );
       this.subscriptions.set(frame.sub, subscription);
@@ -537,7 +537,8 @@ const EMPTY_FRAME = new Uint8Array(0);
  * meanwhile is kept, and an unsubscribe cancels it.
  */
 class PendingSubscription {
-  credit = 0;
+  /** The subscribe's credit and what came since: capped at maxCredit as a running subscription's. */
+  constructor(public credit: number) {}
   addCredit(n: number): void {
     this.credit += n;
   }

@@ -118,6 +118,20 @@ export const CREDIT_CASES: readonly ConformanceCase[] = [
     },
   },
   {
+    section: '6.4.4',
+    title: 'credit right after a subscribe of maxCredit, before it started, is capped with a limit error too',
+    async run(kit) {
+      const peer = await kit.open();
+      const stream = kit.stream('capearly');
+      subscribe(peer, { sub: 1, stream, mode: 'hot', credit: kit.limits.maxCredit });
+      peer.send({ type: 'credit', sub: 1, n: 1 });
+      await expectSubError(peer, 1, 'limit', 'SPEC 6.4.4: the credit would exceed maxCredit, started or not');
+      await peer.expect('caught-up', { sub: 1 });
+      await kit.appendOk(peer, stream, kit.events(1));
+      assert.deepEqual(seqsOf(await kit.collect(peer, 1, 1)), [1], 'the subscription goes on');
+    },
+  },
+  {
     section: '6.5.11',
     title: 'a malformed credit is bad-frame with its sub, and the subscription keeps delivering',
     async run(kit) {
