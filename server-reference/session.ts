@@ -1,13 +1,14 @@
 import { RefusedFrameError, TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
-import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf } from '../protocol/events-frame.js';
+import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
 import type { ClientFrame, HelloFrame, PageFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
+import { splitEventsFrame } from './bounded-events-frames.js';
 import { describeTime, type SessionAccess } from './auth/authenticator.js';
 import { atInstant } from './auth/expiry-timer.js';
 import { refusalOf } from './auth/frame-authorization.js';
@@ -20,7 +21,7 @@ import { encodePageInTurns, PAGE_IN_ONE_PIECE } from './page-in-turns.js';
 import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
-import { resolveForwardCursor } from './start-position.js';
+import { resolveForwardCursor, subscribeStartProblem } from './start-position.js';
 import type { EventStore } from './stores/event-store.js';
 import { Subscription } from './subscription.js';
 
@@ -295,6 +296,12 @@ export class Session {
   }
 
   private dispatch(frame: ClientFrame): void {
+    // A subscribe whose start is wrong on its own is a bad frame, refused before permissions (6.4.3).
+    const malformed = frame.type === 'subscribe' ? subscribeStartProblem(frame) : undefined;
+    if (malformed !== undefined) {
+      this.send(errorFrameOf(malformed, idsOf(frame)));
+      return;
+    }
     const forbidden = refusalOf(this.permissions, frame);
     if (forbidden !== undefined) {
       // A refused write keeps its place in the write order (and breaks its stream's chain).
@@ -386,13 +393,10 @@ export class Session {
       throw new TauonError('limit', `at most ${limits.maxSubscriptions} subscriptions per connection`);
     }
     if (frame.credit > limits.maxCredit) throw new TauonError('limit', `credit is at most ${limits.maxCredit}`);
-    if (frame.mode === 'hot' && frame.from !== undefined && frame.from !== 'end') {
-      throw new TauonError('bad-frame', 'a hot subscription starts at the head: "from" must be absent or "end"');
-    }
     const selector = parseSelector(frame.stream);
     const store = this.host.store;
     // Reserve the id at once so that credit and unsubscribe that follow are matched to it.
-    const placeholder = new PendingSubscription();
+    const placeholder = new PendingSubscription(frame.credit);
     this.subscriptions.set(frame.sub, placeholder);
     try {
       if (writesBefore !== undefined) await writesBefore;
@@ -409,7 +413,8 @@ export class Session {
           recent: this.host.recent,
           releaseHeldCommits: () => this.host.releaseHeldCommits(),
           send: (out) => this.send(out),
-          sendRuns: (sub, runs) => this.sendEncoding({ sub }, (codec) => encodeEventsFrameOfRuns(codec, sub, runs)),
+          sendRuns: (sub, runs) => this.sendEventRuns(sub, runs),
+          maxEventsFrameBytes: limits.maxFrameBytes,
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
           ended: (ended) => this.forget(ended),
           errors: this.host.errors,
@@ -423,7 +428,7 @@ export class Session {
           predicate: compileFilter(frame.filter),
           cursor,
           target,
-          credit: frame.credit + placeholder.credit,
+          credit: placeholder.credit,
         },
       );
       this.subscriptions.set(frame.sub, subscription);
@@ -448,6 +453,23 @@ export class Session {
       this.send({ type: 'error', sub, code: 'limit', message: `credit is capped at ${this.host.limits.maxCredit}` });
     }
     if (room > 0) subscription.addCredit(Math.min(n, room));
+  }
+
+  /**
+   * Sends a subscription's events in one frame, or in several when one would hold more than one
+   * event beyond maxFrameBytes (6.5.4); an encoding failure is sent as sendEncoding does.
+   */
+  private sendEventRuns(sub: number, runs: readonly EventRun[]): void {
+    const codec = this.codec ?? msgpackCodec;
+    const maxBytes = this.host.limits.maxFrameBytes;
+    let frames: Uint8Array[] | undefined;
+    this.sendEncoding({ sub }, () => {
+      const bytes = encodeEventsFrameOfRuns(codec, sub, runs);
+      if (bytes.byteLength <= maxBytes) return bytes;
+      frames = splitEventsFrame(codec, sub, runs, bytes, maxBytes);
+      return frames.shift()!;
+    });
+    if (frames !== undefined) for (const bytes of frames) this.sendBytes(bytes);
   }
 
   private unsubscribe(sub: number): void {
@@ -538,7 +560,8 @@ const EMPTY_FRAME = new Uint8Array(0);
  * meanwhile is kept, and an unsubscribe cancels it.
  */
 class PendingSubscription {
-  credit = 0;
+  /** The subscribe's credit and what came since: capped at maxCredit as a running subscription's. */
+  constructor(public credit: number) {}
   addCredit(n: number): void {
     this.credit += n;
   }

@@ -1,7 +1,23 @@
 import { TauonError } from '../protocol/errors.js';
-import type { StartPosition } from '../protocol/frames.js';
+import type { StartPosition, SubscribeFrame } from '../protocol/frames.js';
 import type { EventStore } from './stores/event-store.js';
 import { headOf, positionIn, selects, type Selector } from './selector.js';
+
+/**
+ * What is wrong with a `subscribe` frame's start on its own (SPEC 6.4.3, 5.7): a `hot`
+ * subscription with a `from` other than `"end"`, or a `before` start, which only a backward read
+ * takes. Checked with the schema, before permissions and everything else (6.4.3's order).
+ */
+export function subscribeStartProblem(frame: SubscribeFrame): TauonError | undefined {
+  const from = frame.from;
+  if (from !== undefined && typeof from === 'object' && 'before' in from) {
+    return new TauonError('bad-frame', '"before" is only for backward reads: a subscription starts forward');
+  }
+  if (frame.mode === 'hot' && from !== undefined && from !== 'end') {
+    return new TauonError('bad-frame', 'a hot subscription starts at the head: "from" must be absent or "end"');
+  }
+  return undefined;
+}
 
 /**
  * Resolves a forward start position to the last position already behind the reader (the

@@ -19,8 +19,16 @@ export interface SubscriptionHost {
    * bytes instead of decoding and encoding.
    */
   readonly sendEncoded?: (sub: number, count: number, events: Uint8Array) => void;
-  /** Sends one `events` frame of the events of `runs`, one run after the other. */
+  /**
+   * Sends the events of `runs`, one run after the other, in one `events` frame, or in several
+   * when one would hold more than one event beyond `maxEventsFrameBytes` (SPEC 6.5.4).
+   */
   sendRuns(sub: number, runs: readonly EventRun[]): void;
+  /**
+   * The most bytes an `events` frame of more than one event may take (the server's
+   * maxFrameBytes, SPEC 6.5.4); `sendEncoded` frames are cut to it here. Absent: no bound.
+   */
+  readonly maxEventsFrameBytes?: number;
   /** The server's newest commits: live subscriptions are served from them. */
   readonly recent: RecentCommits;
   /**
@@ -194,7 +202,12 @@ export class Subscription {
       });
   }
 
-  /** Reads and sends pages until the credit runs out or the head is reached. */
+  /**
+   * Reads and sends pages until the credit runs out or the head is reached. Reaching the head
+   * takes no credit (SPEC 6.4.4): without credit, a subscription that still owes a `caught-up`
+   * (or, cold, a `complete`) looks one event ahead, passing over filtered-out events, and says
+   * it when there is nothing more. A live subscription at the head owes nothing and stops.
+   */
   private async readUntilBlocked(): Promise<void> {
     const { selector, predicate, mode, target } = this.spec;
     const store = this.host.store;
@@ -202,11 +215,16 @@ export class Subscription {
     // A page at a time the reads only wait for microtasks: without turns, a filter that matched
     // nothing in a million events held the event loop for the whole scan.
     const turns = new TurnBudget();
-    while (!this.closed && this.credit > 0) {
+    while (!this.closed) {
+      if (this.credit === 0 && (this.live ? !this.behind : this.knownToHaveMore())) break;
       await turns.yieldIfSpent();
       if (this.closed) return;
       if (this.connectionFull()) break;
       this.dirty = false;
+      if (mode === 'cold' && this.cursor >= target) {
+        this.complete();
+        return;
+      }
       if (this.sendRecent(SUBSCRIPTION_PAGE_SIZE)) {
         if (this.cursor >= this.knownHead) {
           // Caught up through the recent commits, which lack those held back from the fan-out:
@@ -217,24 +235,36 @@ export class Subscription {
         }
         continue;
       }
-      const limit = predicate === undefined ? Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit) : SUBSCRIPTION_PAGE_SIZE;
+      // Without credit, one event is read: whether there is any decides whether the head is reached.
+      const limit = predicate === undefined ? Math.max(1, Math.min(SUBSCRIPTION_PAGE_SIZE, this.credit)) : SUBSCRIPTION_PAGE_SIZE;
       // For a pattern, the store's head before the read bounds what the read can miss: every
       // event up to it is visible, so at the end of the read the cursor may move up to it.
       const headBefore = selector.kind === 'prefix' ? await store.headPosition(selector.prefix) : 0;
       const page = await sendPage(this.cursor + 1, limit);
       if (page === undefined) return;
-      const drained = page.consumed === page.length;
-      if (mode === 'cold' && drained && (page.reachedEnd || page.length < limit || this.cursor >= target)) {
+      // Events of the page left unconsumed wait for credit.
+      if (page.consumed < page.length) break;
+      if (mode === 'cold' && (page.reachedEnd || page.length < limit || this.cursor >= target)) {
         this.complete();
         return;
       }
-      if (drained && page.reachedEnd) {
+      if (page.reachedEnd) {
         if (selector.kind === 'prefix') this.cursor = Math.max(this.cursor, headBefore);
         this.reachedHead();
         if (!this.dirty) return;
       }
     }
     if (!this.closed && this.live) this.checkBehind();
+  }
+
+  /**
+   * Whether events to deliver are known to lie beyond the cursor without reading: in one
+   * stream without a filter, seqs are dense, so a cursor below the cold target or a committed seq
+   * has more. (A replay that runs out of credit then waits without reading one event ahead.)
+   */
+  private knownToHaveMore(): boolean {
+    if (this.spec.selector.kind !== 'stream' || this.spec.predicate !== undefined) return false;
+    return this.cursor < (this.spec.mode === 'cold' ? this.spec.target : this.knownHead);
   }
 
   /**
@@ -326,14 +356,16 @@ export class Subscription {
     const deliverable: StoredEvent[] = [];
     let consumed = 0;
     for (const event of page) {
-      if (deliverable.length === this.credit) break;
+      // Filtered-out events are examined without credit; the first deliverable one beyond it stops.
+      const passes = predicate === undefined || predicate(event);
+      if (passes && deliverable.length === this.credit) break;
       this.cursor = positionIn(selector, event);
       consumed += 1;
-      if (predicate === undefined || predicate(event)) deliverable.push(event);
+      if (passes) deliverable.push(event);
     }
     if (deliverable.length > 0) {
       this.credit -= deliverable.length;
-      this.host.send({ type: 'events', sub: this.sub, events: deliverable });
+      this.host.sendRuns(this.sub, [{ events: deliverable, start: 0, end: deliverable.length }]);
     }
     return { length: page.length, consumed, reachedEnd };
   }
@@ -357,18 +389,24 @@ export class Subscription {
     }
     if (read === undefined) return undefined;
     const { mode, target } = this.spec;
+    const maxBytes = this.host.maxEventsFrameBytes ?? Number.POSITIVE_INFINITY;
     return async (from, limit) => {
       const { positions, ends, bytes } = await read(from, limit);
       if (this.closed) return undefined;
       // Positions increase: in cold mode the events up to the target are a prefix of the page.
-      let count = positions.length;
-      if (mode === 'cold') while (count > 0 && positions[count - 1]! > target) count -= 1;
-      if (count > 0) {
-        this.cursor = positions[count - 1]!;
-        this.credit -= count;
-        sendEncoded(this.sub, count, bytes.subarray(0, ends[count - 1]));
+      let length = positions.length;
+      if (mode === 'cold') while (length > 0 && positions[length - 1]! > target) length -= 1;
+      // Without credit the page is one event read ahead, and stays unsent.
+      const count = Math.min(length, this.credit);
+      let sent = 0;
+      while (sent < count) {
+        const upTo = sent + eventsWithin(ends, sent, count, maxBytes);
+        this.cursor = positions[upTo - 1]!;
+        this.credit -= upTo - sent;
+        sendEncoded(this.sub, upTo - sent, bytes.subarray(sent === 0 ? 0 : ends[sent - 1], ends[upTo - 1]));
+        sent = upTo;
       }
-      return { length: count, consumed: count, reachedEnd: positions.length < limit };
+      return { length, consumed: count, reachedEnd: positions.length < limit };
     };
   }
 
@@ -413,4 +451,23 @@ export class Subscription {
     this.closed = true;
     this.host.ended(this);
   }
+}
+
+/**
+ * The most bytes an `events` frame adds around its encoded events: the map header, `type`,
+ * `sub` (up to a 64-bit uint) and the list header, in msgpack.
+ */
+export const EVENTS_FRAME_OVERHEAD = 48;
+
+/**
+ * How many of the encoded events from `from` (their ends in `ends`, before `to`) go into one
+ * frame within `maxBytes`: at least one, however large.
+ */
+export function eventsWithin(ends: ArrayLike<number>, from: number, to: number, maxBytes: number): number {
+  const start = from === 0 ? 0 : ends[from - 1]!;
+  const room = maxBytes - EVENTS_FRAME_OVERHEAD;
+  if (ends[to - 1]! - start <= room) return to - from;
+  let count = 1;
+  while (from + count < to && ends[from + count]! - start <= room) count += 1;
+  return count;
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../protocol/frames.js';
 import { RawPeer } from './raw-peer.js';
 import { describeWebSocketBinding } from './websocket-binding-suite.js';
 import type { ServerUnderTest } from './kit/server-under-test.js';
@@ -13,16 +12,6 @@ function freshStream(label: string, prefix = 'conf-'): string {
 
 function events(count: number, type = 'Tested', from = 1): { id: string; type: string; data: { n: number } }[] {
   return Array.from({ length: count }, (_, i) => ({ id: `${type}-${from + i}-${Math.random()}`, type, data: { n: from + i } }));
-}
-
-/** Collects `events` frames of one subscription until `count` events arrived. */
-async function collect(peer: RawPeer, sub: number, count: number, timeoutMs = 5000): Promise<StoredEvent[]> {
-  const got: StoredEvent[] = [];
-  while (got.length < count) {
-    const frame = await peer.expect('events', { sub }, timeoutMs);
-    got.push(...frame.events);
-  }
-  return got;
 }
 
 /**
@@ -90,137 +79,6 @@ export function describeLegacyCases(name: string, server: ServerUnderTest): void
         other.send({ type: 'ping', nonce: 4 });
         expect((await other.expect('pong')).nonce).toBe(4);
         other.close();
-      });
-    });
-
-    describe('subscribe', () => {
-      async function seeded(count: number) {
-        const peer = await open();
-        const stream = freshStream('sub');
-        const list = events(count);
-        const ack = await append(peer, stream, list);
-        if (ack.type !== 'appended') throw new Error('seed failed');
-        return { peer, stream, list };
-      }
-
-      it('cold: delivers history from each start position, then caught-up and complete', async () => {
-        const { peer, stream, list } = await seeded(10);
-        const cases: [unknown, number[]][] = [
-          ['start', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
-          ['end', []],
-          [{ after: 7 }, [8, 9, 10]],
-          [{ at: 7 }, [7, 8, 9, 10]],
-          [{ event: list[8]!.id }, [10]],
-          [{ time: 0 }, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
-          [{ time: Date.now() + 60_000 }, []],
-        ];
-        let sub = 100;
-        for (const [from, seqs] of cases) {
-          sub += 1;
-          peer.send({ type: 'subscribe', sub, stream, from, mode: 'cold', credit: 100 });
-          const got = seqs.length === 0 ? [] : await collect(peer, sub, seqs.length);
-          expect(got.map((event) => event.seq), JSON.stringify(from)).toEqual(seqs);
-          expect((await peer.expect('caught-up', { sub })).at).toBe(seqs.length === 0 ? (from === 'end' || typeof from === 'object' && from !== null && 'time' in from ? 10 : 0) : 10);
-          await peer.expect('complete', { sub });
-        }
-        peer.close();
-      });
-
-      it('answers a start event that does not exist with not-found', async () => {
-        const { peer, stream } = await seeded(1);
-        peer.send({ type: 'subscribe', sub: 1, stream, from: { event: 'no-such-id' }, mode: 'cold', credit: 10 });
-        expect((await peer.expect('error', { sub: 1 })).code).toBe('not-found');
-        peer.close();
-      });
-
-      it('hot: says caught-up at once, then delivers only what commits after', async () => {
-        const { peer, stream } = await seeded(3);
-        peer.send({ type: 'subscribe', sub: 1, stream, mode: 'hot', credit: 100 });
-        expect((await peer.expect('caught-up', { sub: 1 })).at).toBe(3);
-        await append(peer, stream, events(2, 'Tested', 4));
-        expect((await collect(peer, 1, 2)).map((event) => event.seq)).toEqual([4, 5]);
-        peer.close();
-      });
-
-      it('hot-cold: history, caught-up, then live, without gap or duplicate', async () => {
-        const { peer, stream } = await seeded(5);
-        peer.send({ type: 'subscribe', sub: 1, stream, from: { after: 2 }, mode: 'hot-cold', credit: 100 });
-        expect((await collect(peer, 1, 3)).map((event) => event.seq)).toEqual([3, 4, 5]);
-        expect((await peer.expect('caught-up', { sub: 1 })).at).toBe(5);
-        await append(peer, stream, events(3, 'Tested', 6));
-        expect((await collect(peer, 1, 3)).map((event) => event.seq)).toEqual([6, 7, 8]);
-        peer.close();
-      });
-
-      it('never sends more events than the credit granted', async () => {
-        const { peer, stream } = await seeded(50);
-        peer.send({ type: 'subscribe', sub: 1, stream, mode: 'hot-cold', credit: 5 });
-        expect((await collect(peer, 1, 5)).length).toBe(5);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(peer.pending().filter((frame) => frame.type === 'events')).toEqual([]);
-        peer.send({ type: 'credit', sub: 1, n: 12 });
-        const more = await collect(peer, 1, 12);
-        expect(more.map((event) => event.seq)).toEqual(Array.from({ length: 12 }, (_, i) => 6 + i));
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(peer.pending().filter((frame) => frame.type === 'events')).toEqual([]);
-        peer.close();
-      });
-
-      it('answers credit of zero or less with a protocol error', async () => {
-        const { peer, stream } = await seeded(1);
-        peer.send({ type: 'subscribe', sub: 1, stream, mode: 'hot-cold', credit: 0 });
-        peer.send({ type: 'credit', sub: 1, n: 0 });
-        expect((await peer.expect('error', { sub: 1 })).code).toBe('protocol');
-        peer.send({ type: 'credit', sub: 1, n: -3 });
-        expect((await peer.expect('error', { sub: 1 })).code).toBe('protocol');
-        peer.close();
-      });
-
-      it('stops delivery on unsubscribe, and a second unsubscribe is harmless', async () => {
-        const { peer, stream } = await seeded(1);
-        peer.send({ type: 'subscribe', sub: 1, stream, mode: 'hot-cold', credit: 100 });
-        await collect(peer, 1, 1);
-        peer.send({ type: 'unsubscribe', sub: 1 });
-        peer.send({ type: 'unsubscribe', sub: 1 });
-        await append(peer, stream, events(2, 'Tested', 2));
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(peer.pending().filter((frame) => frame.type === 'events')).toEqual([]);
-        peer.close();
-      });
-
-      it('filters by type and key exactly, and filtered events use no credit', async () => {
-        const peer = await open();
-        const stream = freshStream('filter');
-        await append(peer, stream, [
-          { type: 'A', key: 'x' },
-          { type: 'B', key: 'x' },
-          { type: 'A', key: 'y' },
-          { type: 'A', key: 'x' },
-        ]);
-        peer.send({ type: 'subscribe', sub: 1, stream, mode: 'cold', credit: 2, filter: { types: ['A'], keys: ['x'] } });
-        expect((await collect(peer, 1, 2)).map((event) => event.seq)).toEqual([1, 4]);
-        await peer.expect('complete', { sub: 1 });
-        peer.close();
-      });
-
-      it('follows a prefix pattern and $all in store-wide order', async () => {
-        const peer = await open();
-        const prefix = freshStream('pattern');
-        await append(peer, `${prefix}.a`, events(2));
-        await append(peer, `${prefix}-not`, events(1));
-        await append(peer, `${prefix}.b`, events(1));
-        peer.send({ type: 'subscribe', sub: 1, stream: `${prefix}.*`, mode: 'hot-cold', credit: 100 });
-        const got = await collect(peer, 1, 3);
-        expect(got.map((event) => event.stream)).toEqual([`${prefix}.a`, `${prefix}.a`, `${prefix}.b`]);
-        await peer.expect('caught-up', { sub: 1 });
-        await append(peer, `${prefix}.c`, events(1));
-        expect((await collect(peer, 1, 1))[0]!.stream).toBe(`${prefix}.c`);
-        peer.send({ type: 'subscribe', sub: 2, stream: '$all', from: { after: got[0]!.pos - 1 }, mode: 'cold', credit: 100 });
-        const all = await collect(peer, 2, 5);
-        const mine = all.filter((event) => event.stream.startsWith(prefix));
-        expect(mine.map((event) => event.stream)).toEqual([`${prefix}.a`, `${prefix}.a`, `${prefix}-not`, `${prefix}.b`, `${prefix}.c`]);
-        expect(all.map((event) => event.pos)).toEqual([...all.map((event) => event.pos)].sort((a, b) => a - b));
-        peer.close();
       });
     });
 
