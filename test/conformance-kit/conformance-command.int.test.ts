@@ -158,6 +158,6 @@ describe.skipIf(!rabbitMq)('tauon conformance over AMQP', () => {
     expect(ran.code, ran.stdout + ran.stderr).toBe(0);
     expect(ran.stdout).toContain('against amqp://127.0.0.1');
     expect(ran.stdout).toMatch(/^passed {2}§12 /m);
-    expect(ran.stdout).toMatch(/^[1-9]\d* passed, 0 failed, 0 skipped in /m);
+    expect(ran.stdout).toMatch(/^[1-9]\d* passed, 0 failed, \d+ skipped in /m);
   }, 120_000);
 });
