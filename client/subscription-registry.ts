@@ -81,7 +81,7 @@ export class SubscriptionRegistry {
         subscription.onComplete();
         return;
       case 'error':
-        subscription.onError(errorFromWire(frame.code, frame.message, frame.details));
+        subscription.onServerError(errorFromWire(frame.code, frame.message, frame.details));
         return;
     }
   }

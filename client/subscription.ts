@@ -58,6 +58,8 @@ export class Subscription {
   /** The `at` of the newest caught-up / fell-behind received: everything before it was sent. */
   private examinedAt: number | undefined;
   private caughtUp = false;
+  /** Whether a frame of the subscription came on the current session: the server started it there. */
+  private started = false;
   /** The credit window on the current session: `prefetch`, capped at its server's `maxCredit`. */
   private window: number;
   /** Credit the server holds on the current session: granted, minus the events received. */
@@ -95,6 +97,7 @@ export class Subscription {
   attach(sender: FrameSender): void {
     if (this.state !== 'open') return;
     this.sender = sender;
+    this.started = false;
     this.window = Math.max(1, Math.min(this.spec.prefetch, sender.limits.maxCredit));
     // What is still buffered from the last session counts against the new one's window.
     this.outstanding = Math.max(0, this.window - this.bufferedEvents);
@@ -123,6 +126,7 @@ export class Subscription {
   /** An `events` frame. */
   onEvents(events: readonly StoredEvent[]): void {
     if (this.state !== 'open') return;
+    this.started = true;
     // Each used credit, duplicates too; a server sending beyond its credit is not given more.
     this.outstanding = Math.max(0, this.outstanding - events.length);
     for (const event of events) {
@@ -139,6 +143,7 @@ export class Subscription {
   /** A `caught-up` frame. */
   onCaughtUp(at: number): void {
     if (this.state !== 'open') return;
+    this.started = true;
     this.caughtUp = true;
     this.examinedAt = Math.max(this.examinedAt ?? 0, at);
     this.buffer.push(new Signal('caught-up', at));
@@ -148,6 +153,7 @@ export class Subscription {
   /** A `fell-behind` frame. */
   onFellBehind(at: number): void {
     if (this.state !== 'open') return;
+    this.started = true;
     this.examinedAt = Math.max(this.examinedAt ?? 0, at);
     this.buffer.push(new Signal('fell-behind', at));
     this.drain();
@@ -159,7 +165,18 @@ export class Subscription {
     this.finish(new Signal('complete', 0));
   }
 
-  /** An `error` frame for this subscription, or the client giving up: the consumer errors after the buffered events. */
+  /**
+   * An `error` frame with this subscription's `sub` (SPEC 6.5.11). Before the subscription's first
+   * frame on this session it refuses the `subscribe`; after it, it answers a frame of ours other
+   * than the subscribe (this client sends credit only after a first frame), and only `internal`
+   * and `overloaded` end the subscription: the others leave it going.
+   */
+  onServerError(error: TauonError): void {
+    if (this.started && error.code !== 'internal' && error.code !== 'overloaded') return;
+    this.onError(error);
+  }
+
+  /** The subscription fails (a refusal, the server ending it, or the client giving up): the consumer errors after the buffered events. */
   onError(error: TauonError): void {
     if (this.state !== 'open') return;
     // Should the server still hold it, stop it sending; unsubscribe is idempotent.

@@ -663,6 +663,25 @@ describe('subscriptions', () => {
     expect(failure).toMatchObject({ code: 'not-found', message: 'no event nope' });
   });
 
+  it('keeps a started subscription going on errors that answer other frames, and ends it on internal (SPEC 6.5.11)', async () => {
+    const { client, peer } = await open();
+    const seen: number[] = [];
+    let failure: unknown;
+    client.subscribe('s').subscribe({ next: (event) => seen.push(event.seq), error: (error: unknown) => (failure = error) });
+    const frame = await peer.nextOf('subscribe');
+    peer.events(frame.sub, [stored(1)]);
+    for (const code of ['limit', 'protocol', 'bad-frame', 'forbidden'] as const) {
+      peer.send({ type: 'error', sub: frame.sub, code, message: `about a credit: ${code}` });
+    }
+    peer.events(frame.sub, [stored(2)]);
+    await settle();
+    expect(seen).toEqual([1, 2]);
+    expect(failure).toBeUndefined();
+    peer.send({ type: 'error', sub: frame.sub, code: 'internal', message: 'internal error, id 1' });
+    await settle();
+    expect(failure).toMatchObject({ code: 'internal' });
+  });
+
   it('feeds events and the caught-up / fell-behind signals in order', async () => {
     const { client, peer } = await open();
     const items: FeedItem[] = [];
