@@ -11,7 +11,7 @@
  * an extension type other than msgpack's timestamp (msgpackr would decode its own into a Set, an
  * Error, a BigInt, undefined..., which come back altered or cannot be encoded again: SPEC 4.2).
  */
-export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension';
+export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension' | 'key-not-string';
 
 /**
  * The first problem of the msgpack value in `bytes`, or undefined. Maps and arrays nested deeper
@@ -22,12 +22,16 @@ export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension';
  */
 export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProblem | undefined {
   const end = bytes.length;
-  // Items still to read in each open map or array (a map of n entries has 2n items).
+  // Items still to read in each open map or array (a map of n entries has 2n items), and
+  // whether each is a map (its item is a key when an even number of items is left).
   const open: number[] = [];
+  const isMap: boolean[] = [];
   let found: MsgpackProblem | undefined;
   let at = 0;
   while (at < end) {
     const token = bytes[at++]!;
+    const depthNow = open.length;
+    if (depthNow > 0 && isMap[depthNow - 1]! && open[depthNow - 1]! % 2 === 0 && !isStrToken(token)) found ??= 'key-not-string';
     let items = -1;
     let skip = 0;
     let text = -1;
@@ -77,6 +81,7 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
       if (open.length + 1 > maxDepth) return 'too-deep';
       if (items > 0) {
         open.push(items);
+        isMap.push(token <= 0x8f ? token >= 0x80 : token >= 0xde);
         continue;
       }
     }
@@ -89,11 +94,17 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
         break;
       }
       open.pop();
+      isMap.pop();
       depth -= 1;
     }
     if (depth === 0) return found;
   }
   return found;
+}
+
+/** True for the first byte of a msgpack str (fixstr, str 8, 16, 32). */
+function isStrToken(token: number): boolean {
+  return (token >= 0xa0 && token <= 0xbf) || token === 0xd9 || token === 0xda || token === 0xdb;
 }
 
 /** The msgpack timestamp (ext type -1, a Date) is msgpack's own and kept; any other extension is a problem. */

@@ -65,7 +65,8 @@ export const MAX_DECODED_DEPTH = 1000;
 /**
  * Decodes a frame a client sent, as {@link decodeFrame} does, and refuses msgpack that nests
  * deeper than {@link MAX_DECODED_DEPTH}, holds a str that is not UTF-8 (which the decoder would
- * silently read as U+FFFD) or an extension type with a {@link RefusedFrameError}. JSON text is checked as UTF-8 by its
+ * silently read as U+FFFD), a map key that is not a str (which it would turn into a string) or
+ * an extension type with a {@link RefusedFrameError}. JSON text is checked as UTF-8 by its
  * codec and parsed without recursion; its strings are checked by the schemas.
  * @throws BadFrameError when the bytes do not decode; RefusedFrameError as said.
  */
@@ -77,6 +78,7 @@ export function decodeClientFrame(codec: Codec, bytes: Uint8Array): unknown {
   }
   const value = decodeFrame(codec, bytes);
   if (problem === 'not-utf8') throw new RefusedFrameError('a string of the frame is not UTF-8', value);
+  if (problem === 'key-not-string') throw new RefusedFrameError('a map key of the frame is not a string (SPEC 4.1, 4.9)', value);
   if (problem === 'extension') throw new RefusedFrameError('the frame holds a msgpack extension type, which version 1 does not carry (SPEC 4.2)', value);
   return value;
 }
