@@ -29,7 +29,13 @@ for (const kind of TRANSPORTS) {
         ],
         jwt: { secret: JWT_SECRET },
       });
-      running = await startServer(kind, { limits: { maxFrameBytes: 64 * 1024 }, authenticate });
+      // Small limits and a short heartbeat, announced in welcome, so that the limit and
+      // keep-alive cases run quickly.
+      running = await startServer(kind, {
+        limits: { maxFrameBytes: 64 * 1024, maxEventsPerAppend: 1000, maxReadLimit: 250 },
+        heartbeatMs: 1000,
+        authenticate,
+      });
     });
     afterAll(() => running.close());
     describeServer(kind, {
