@@ -13,6 +13,8 @@ export function isJsonRepresentable(value: unknown): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
+    // A field whose value is undefined is left out, by both codecs: the sender's absent field.
+    case 'undefined':
       return true;
     case 'number':
       return Number.isFinite(value);

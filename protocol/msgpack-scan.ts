@@ -11,14 +11,15 @@
  * an extension type other than msgpack's timestamp (msgpackr would decode its own into a Set, an
  * Error, a BigInt, undefined..., which come back altered or cannot be encoded again: SPEC 4.2).
  */
-export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension' | 'key-not-string';
+export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension' | 'key-not-string' | 'undecodable';
 
 /**
  * The first problem of the msgpack value in `bytes`, or undefined. Maps and arrays nested deeper
  * than `maxDepth` are `too-deep`; a str whose bytes are not UTF-8 (RFC 3629: no surrogates, no
  * overlong forms) is `not-utf8`; an ext value is `extension`. `too-deep` comes first, since the
- * others are found by decoding the frame (to name its request). Bytes that are not msgpack at all
- * are left to the decoder to refuse (undefined).
+ * others are found by decoding the frame (to name its request). Bytes that are not msgpack (the
+ * never-used 0xc1, a value cut short) are `undecodable`; bytes left after the value are left to
+ * the decoder, which refuses them.
  */
 export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProblem | undefined {
   const end = bytes.length;
@@ -66,17 +67,17 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
         case 0xdd: items = uint(bytes, at, 4); at += 4; break;
         case 0xde: items = uint(bytes, at, 2) * 2; at += 2; break;
         case 0xdf: items = uint(bytes, at, 4) * 2; at += 4; break;
-        default: return undefined; // 0xc1 is never used: not msgpack, the decoder says so
+        default: return 'undecodable'; // 0xc1 is never used (msgpackr would read it as undefined)
       }
     }
     if (text >= 0) {
-      if (at + text > end) return undefined;
+      if (at + text > end) return 'undecodable';
       if (!isUtf8(bytes, at, at + text)) found ??= 'not-utf8';
       at += text;
     } else {
       at += skip;
     }
-    if (at > end) return undefined;
+    if (at > end) return 'undecodable';
     if (items >= 0) {
       if (open.length + 1 > maxDepth) return 'too-deep';
       if (items > 0) {
@@ -99,7 +100,8 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
     }
     if (depth === 0) return found;
   }
-  return found;
+  // The bytes ended inside a map or an array.
+  return 'undecodable';
 }
 
 /** True for the first byte of a msgpack str (fixstr, str 8, 16, 32). */

@@ -77,6 +77,7 @@ export function decodeClientFrame(codec: Codec, bytes: Uint8Array): unknown {
   if (problem === 'too-deep') {
     throw new RefusedFrameError(`frame nested deeper than ${MAX_DECODED_DEPTH} levels (event data may nest ${MAX_DATA_DEPTH})`, undefined);
   }
+  if (problem === 'undecodable') throw new BadFrameError('undecodable msgpack frame: bytes that are not msgpack, or a value cut short');
   // Before decoding: a key that is itself a map or an array does not decode as a plain object.
   if (problem === 'key-not-string') throw new RefusedFrameError('a map key of the frame is not a string (SPEC 4.1, 4.9)', fieldsOfMap(bytes));
   const value = decodeFrame(codec, bytes);
