@@ -74,7 +74,7 @@ describe('msgpackProblem', () => {
   });
 
   it('finds map keys that are not strs, at any depth, but not str keys nor array items', () => {
-    const packr = new Packr({ useRecords: false, mapsAsObjects: false } as ConstructorParameters<typeof Packr>[0]);
+    const packr = new Packr({ useRecords: false, mapsAsObjects: false });
     for (const key of [1, -1, 1.5, true, null, [1], new Map([['a', 1]]), new Uint8Array([1])]) {
       expect(msgpackProblem(packr.pack(new Map<unknown, unknown>([['type', 'x'], [key, 1]])), 10)).toBe('key-not-string');
       expect(msgpackProblem(packr.pack({ type: 'x', data: [1, { a: new Map<unknown, unknown>([[key, 'v']]) }] }), 10)).toBe('key-not-string');

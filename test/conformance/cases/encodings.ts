@@ -14,7 +14,7 @@ import type { RawPeer } from '../raw-peer.js';
 
 const utf8 = new TextEncoder();
 /** msgpack with maps as Maps, for keys that are not strings; plain maps otherwise. */
-const mapPackr = new Packr({ useRecords: false, mapsAsObjects: false, variableMapSize: true } as ConstructorParameters<typeof Packr>[0]);
+const mapPackr = new Packr({ useRecords: false, mapsAsObjects: false, variableMapSize: true });
 
 /** A frame for an assertion message: bigints and bytes shown, never a throw. */
 function show(value: unknown): string {
@@ -54,7 +54,7 @@ async function stillOpen(kit: KitContext, peer: RawPeer, what: string): Promise<
   try {
     await kit.roundTrip(peer);
   } catch (error) {
-    throw new Error(`${what}: the session MUST stay open and serve the next frame (${(error as Error).message})`);
+    throw new Error(`${what}: the session MUST stay open and serve the next frame (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -62,7 +62,7 @@ async function stillOpen(kit: KitContext, peer: RawPeer, what: string): Promise<
 async function readBack(kit: KitContext, peer: RawPeer, stream: string): Promise<Record<string, unknown>[]> {
   const page = await kit.ask(peer, { type: 'read', stream });
   assert.equal(page.type, 'page', `read of ${stream}: ${show(page)}`);
-  return (page as Extract<ServerFrame, { type: 'page' }>).events as unknown as Record<string, unknown>[];
+  return (page).events;
 }
 
 /** Appends one raw frame (bytes) as request `id` and expects bad-frame naming it, then that the stream is still empty. */
@@ -300,7 +300,7 @@ export const ENCODINGS_CASES: readonly ConformanceCase[] = [
         assert.equal(ack.type, 'appended', `${codec}: unknown fields are ignored: ${JSON.stringify(ack)}`);
         const page = await kit.ask(peer, { type: 'read', stream, filter: { types: ['T'], colors: ['red'] }, later: true });
         assert.equal(page.type, 'page', `${codec}: ${JSON.stringify(page)}`);
-        const [event] = (page as Extract<ServerFrame, { type: 'page' }>).events;
+        const [event] = (page).events;
         assert.ok(event !== undefined, `${codec}: the event is read back`);
         assert.equal('color' in event, false, `${codec}: an unknown field of an event is not stored: ${JSON.stringify(event)}`);
         assert.equal(event.seq, 1, `${codec}: seq is the server's, not the sender's: ${JSON.stringify(event)}`);

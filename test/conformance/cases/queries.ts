@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { PageFrame, ServerFrame, StreamListFrame } from '../../../protocol/frames.js';
+import type { PageFrame, StreamListFrame } from '../../../protocol/frames.js';
 import type { ConformanceCase } from '../kit/case.js';
 import type { KitContext } from '../kit/context.js';
 import type { RawPeer } from '../raw-peer.js';
@@ -10,7 +10,7 @@ import type { RawPeer } from '../raw-peer.js';
 async function page(kit: KitContext, peer: RawPeer, frame: Record<string, unknown>): Promise<PageFrame> {
   const answer = await kit.ask(peer, { type: 'read', ...frame });
   assert.equal(answer.type, 'page', `read ${JSON.stringify(frame)}: a page, got ${JSON.stringify(answer)}`);
-  return answer as PageFrame;
+  return answer;
 }
 
 /** The seqs of a page's events. */
@@ -22,7 +22,7 @@ function seqs(answer: PageFrame): number[] {
 async function list(kit: KitContext, peer: RawPeer, frame: Record<string, unknown>): Promise<StreamListFrame> {
   const answer = await kit.ask(peer, { type: 'streams', ...frame });
   assert.equal(answer.type, 'stream-list', `streams ${JSON.stringify(frame)}: a stream-list, got ${JSON.stringify(answer)}`);
-  return answer as StreamListFrame;
+  return answer;
 }
 
 /** Checks a read against the seqs it must return and its `next`. */
@@ -193,7 +193,7 @@ export const QUERIES_CASES: readonly ConformanceCase[] = [
       ]);
       const answer = await kit.ask(peer, { type: 'surface', stream });
       assert.equal(answer.type, 'page', JSON.stringify(answer));
-      const surface = answer as PageFrame;
+      const surface = answer;
       assert.deepEqual(surface.events.map((event) => [event.seq, event.key, event.data]), [[2, 'b', 2], [3, 'a', 3], [5, 'c', 5]], 'the newest of each key, in seq order');
       assert.equal(surface.next, null, 'a surface page has next null');
       const empty = await kit.ask(peer, { type: 'surface', stream: kit.stream('none') });
@@ -271,7 +271,7 @@ export const QUERIES_CASES: readonly ConformanceCase[] = [
       const { events } = await kit.seeded(peer, 2);
       const answer = await kit.ask(peer, { type: 'info' });
       assert.equal(answer.type, 'server-info', JSON.stringify(answer));
-      const info = answer as Extract<ServerFrame, { type: 'server-info' }>;
+      const info = answer;
       assert.equal(info.server, kit.welcome.server, 'server as in welcome');
       assert.equal(info.version, 1, 'the version of this connection');
       assert.ok(info.versions.includes(1), 'versions lists 1');
