@@ -459,4 +459,49 @@ export const ENCODINGS_CASES: readonly ConformanceCase[] = [
       await unrepresentable(kit, big, (got) => got === big);
     },
   },
+  {
+    section: '7',
+    title: 'an unknown frame type, or a frame of the server side, is unknown-frame naming the request, and the session stays open',
+    async run(kit) {
+      for (const codec of ['msgpack', 'json'] as const) {
+        const peer = await kit.open({ codec });
+        for (const type of ['teleport', 'welcome', 'page', 'Ping']) {
+          const answer = await kit.ask(peer, { type });
+          assert.equal(answer.type === 'error' && answer.code, 'unknown-frame', `${codec}: a frame of type ${type}: ${JSON.stringify(answer)}`);
+        }
+        peer.send({ type: 'teleport' });
+        await expectAnonymousError(peer, 'unknown-frame', `${codec}: an unknown frame without id`);
+        await stillOpen(kit, peer, `${codec}: after unknown frames`);
+      }
+    },
+  },
+  {
+    section: '7',
+    title: 'missing and mistyped fields are bad-frame echoing the id or sub, and the session stays open',
+    async run(kit) {
+      for (const codec of ['msgpack', 'json'] as const) {
+        const peer = await kit.open({ codec });
+        const stream = kit.stream('fields');
+        const frames: Record<string, unknown>[] = [
+          { type: 'append', events: [{ type: 'X' }] },
+          { type: 'append', stream, events: [{ data: 'no type' }], newChain: true },
+          { type: 'append', stream, events: [], newChain: true },
+          { type: 'read', stream: 42 },
+          { type: 'read', stream, direction: 'sideways' },
+          { type: 'streams', limit: 'ten' },
+          { type: 'invalidate', stream, tx: 0 },
+        ];
+        for (const frame of frames) {
+          const answer = await kit.ask(peer, frame);
+          assert.equal(answer.type === 'error' && answer.code, 'bad-frame', `${codec}: ${JSON.stringify(frame)}: ${JSON.stringify(answer)}`);
+        }
+        const sub = peer.id();
+        peer.send({ type: 'subscribe', sub, stream, mode: 'sideways', credit: 1 });
+        assert.equal((await peer.expect('error', { sub })).code, 'bad-frame', `${codec}: a subscribe with a bad mode names its sub`);
+        peer.send({ type: 'read', id: -4, stream: 42 });
+        await expectAnonymousError(peer, 'bad-frame', `${codec}: an id that is not a uint is not echoed`);
+        await stillOpen(kit, peer, `${codec}: after bad frames`);
+      }
+    },
+  },
 ];
