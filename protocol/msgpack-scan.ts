@@ -23,16 +23,16 @@ export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension' | 'key-not-st
  */
 export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProblem | undefined {
   const end = bytes.length;
-  // Items still to read in each open map or array (a map of n entries has 2n items), and
-  // whether each is a map (its item is a key when an even number of items is left).
+  // Items still to read in each open array, and in each open map as a negative count (a map of
+  // n entries has -2n items): a map's next item is a key when an even number is left.
   const open: number[] = [];
-  const isMap: boolean[] = [];
+  // Whether the next token is a map key (kept as a flag: a look at `open` per token costs more).
+  let keyNext = false;
   let found: MsgpackProblem | undefined;
   let at = 0;
   while (at < end) {
     const token = bytes[at++]!;
-    const depthNow = open.length;
-    if (depthNow > 0 && isMap[depthNow - 1]! && open[depthNow - 1]! % 2 === 0 && !isStrToken(token)) found ??= 'key-not-string';
+    if (keyNext && !isStrToken(token)) found ??= 'key-not-string';
     let items = -1;
     let skip = 0;
     let text = -1;
@@ -81,21 +81,23 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
     if (items >= 0) {
       if (open.length + 1 > maxDepth) return 'too-deep';
       if (items > 0) {
-        open.push(items);
-        isMap.push(token <= 0x8f ? token >= 0x80 : token >= 0xde);
+        const isMap = token <= 0x8f ? token >= 0x80 : token >= 0xde;
+        open.push(isMap ? -items : items);
+        keyNext = isMap;
         continue;
       }
     }
     // A whole value was read: it is one item of the innermost open container, which may end with it.
     let depth = open.length;
     while (depth > 0) {
-      const left = open[depth - 1]! - 1;
-      if (left > 0) {
+      const items = open[depth - 1]!;
+      const left = items > 0 ? items - 1 : items + 1;
+      if (left !== 0) {
         open[depth - 1] = left;
+        keyNext = left < 0 && left % 2 === 0;
         break;
       }
       open.pop();
-      isMap.pop();
       depth -= 1;
     }
     if (depth === 0) return found;
