@@ -11,10 +11,10 @@ import { TauonError } from './errors.js';
 /** True when `value` is made of what JSON carries: null, booleans, finite numbers, strings, arrays and plain maps. */
 export function isJsonRepresentable(value: unknown): boolean {
   switch (typeof value) {
-    case 'string':
-    case 'boolean':
     // A field whose value is undefined is left out, by both codecs: the sender's absent field.
     case 'undefined':
+    case 'string':
+    case 'boolean':
       return true;
     case 'number':
       return Number.isFinite(value);
