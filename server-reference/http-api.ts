@@ -1,6 +1,6 @@
-import { assertEventsJsonRepresentable } from '../protocol/json-representable.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TauonError } from '../protocol/errors.js';
+import { assertEventsJsonRepresentable } from '../protocol/json-representable.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
