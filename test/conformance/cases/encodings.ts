@@ -504,4 +504,29 @@ export const ENCODINGS_CASES: readonly ConformanceCase[] = [
       }
     },
   },
+  {
+    section: '4.3',
+    title: 'JSON text frames throughout a session: append, read, subscribe, credit, streams, info',
+    async run(kit) {
+      const peer = await kit.open({ codec: 'json' });
+      const stream = kit.stream('json');
+      const send = (text: string) => sendText(peer, text);
+      send(`{"type":"append","id":1,"stream":"${stream}","events":[{"id":"${kit.eventId()}","type":"T","data":{"a":[1,2.5,"x",null,true]}},{"id":"${kit.eventId()}","type":"T","key":"k","meta":{"m":"v"}}]}`);
+      const ack = await peer.expect('appended', { id: 1 });
+      assert.deepEqual(ack.seqs, [1, 2], JSON.stringify(ack));
+      send(`{"type":"read","id":2,"stream":"${stream}","limit":1}`);
+      const read = await peer.expect('page', { id: 2 });
+      assert.deepEqual([read.events[0]?.data, read.next], [{ a: [1, 2.5, 'x', null, true] }, { after: 1 }], 'data as sent');
+      send(`{"type":"subscribe","sub":3,"stream":"${stream}","mode":"hot-cold","credit":1}`);
+      assert.deepEqual((await kit.collect(peer, 3, 1)).map((event) => event.seq), [1], 'one event on credit 1');
+      send('{"type":"credit","sub":3,"n":5}');
+      assert.equal((await kit.collect(peer, 3, 1))[0]?.meta?.['m'], 'v', 'the rest on more credit');
+      await peer.expect('caught-up', { sub: 3 });
+      send(`{"type":"streams","id":4,"prefix":"${stream}"}`);
+      assert.deepEqual((await peer.expect('stream-list', { id: 4 })).streams.map((s) => s.head), [2], 'streams');
+      send('{"type":"info","id":5}');
+      assert.equal((await peer.expect('server-info', { id: 5 })).version, 1, 'info');
+      assert.deepEqual(peer.invalid, [], 'every frame the server sent is valid JSON of the schemas');
+    },
+  },
 ];

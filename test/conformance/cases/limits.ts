@@ -160,4 +160,15 @@ export const LIMITS_CASES: readonly ConformanceCase[] = [
       assert.notEqual(answer.next, null, 'with a next');
     },
   },
+  {
+    section: '8',
+    title: 'a first frame above maxFrameBytes: too-large in msgpack, close 1009, before any welcome',
+    async run(kit) {
+      const peer = await kit.connect('msgpack');
+      peer.sendBytes(frameOfSize('msgpack', kit.hello(), kit.limits.maxFrameBytes + 1));
+      const closed = await peer.waitClosed(10_000);
+      assert.equal(closed.code, 1009, `close 1009, got ${closed.code}`);
+      assert.deepEqual(peer.received.map((frame) => frame.type === 'error' && frame.code), ['too-large'], `only the too-large error: ${JSON.stringify(peer.received)}`);
+    },
+  },
 ];

@@ -284,4 +284,34 @@ export const QUERIES_CASES: readonly ConformanceCase[] = [
       assert.ok(again.type === 'server-info' && again.head >= info.head, 'over JSON too, and the head never goes back');
     },
   },
+  {
+    section: '6.4.6',
+    title: 'a read of $all or * gives every stream in pos order, positions and next in pos',
+    async run(kit) {
+      const peer = await kit.open();
+      const a = await kit.appendOk(peer, kit.stream('all-a'), kit.events(2));
+      const b = await kit.appendOk(peer, kit.stream('all-b'), kit.events(1));
+      const from = { after: a.positions[0]! - 1 };
+      for (const stream of ['$all', '*']) {
+        const got = await page(kit, peer, { stream, from, limit: 2 });
+        assert.deepEqual(got.events.map((event) => event.pos), a.positions, `${stream}: from the first event, in pos order`);
+        assert.deepEqual(got.next, { after: a.positions[1] }, `${stream}: next is a pos`);
+        const rest = await page(kit, peer, { stream, from: got.next, limit: 1 });
+        assert.ok(rest.events[0] !== undefined && rest.events[0].pos >= b.positions[0]!, `${stream}: the next page goes on after it`);
+      }
+    },
+  },
+  {
+    section: '6.4.9',
+    title: 'streams with a prefix or after over 256 code points, or a limit of 0, is bad-frame',
+    async run(kit) {
+      const peer = await kit.open();
+      for (const frame of [{ prefix: 'x'.repeat(257) }, { after: '😀'.repeat(257) }, { limit: 0 }, { limit: -1 }]) {
+        const answer = await kit.ask(peer, { type: 'streams', ...frame });
+        assert.equal(answer.type === 'error' && answer.code, 'bad-frame', `streams ${JSON.stringify(frame).slice(0, 80)}: ${JSON.stringify(answer).slice(0, 200)}`);
+      }
+      const fits = await list(kit, peer, { prefix: '😀'.repeat(256), after: '😀'.repeat(256) });
+      assert.deepEqual(fits.streams, [], '256 code points (1024 bytes) are allowed');
+    },
+  },
 ];
