@@ -1,14 +1,19 @@
 import { describe, it } from 'vitest';
 import type { WelcomeFrame } from '../../protocol/frames.js';
-import { DEFAULT_LIMITS, DEFAULT_HEARTBEAT_MS } from '../../server-reference/limits.js';
 import { WEBSOCKET_UPGRADE_CASES } from './cases/websocket.js';
 import { caseName } from './kit/case.js';
 import { runCase } from './kit/run-cases.js';
 
 export { DISALLOWED_ORIGIN } from './cases/websocket.js';
 
-/** The upgrade cases open no Tauon connection: a welcome of protocol defaults bounds their time. */
-const UPGRADE_WELCOME: WelcomeFrame = { type: 'welcome', version: 1, server: 'upgrade-cases', heartbeat: DEFAULT_HEARTBEAT_MS, limits: DEFAULT_LIMITS };
+/** The upgrade cases open no Tauon connection: a welcome of the protocol's defaults (SPEC 8, 9) bounds their time. */
+const UPGRADE_WELCOME: WelcomeFrame = {
+  type: 'welcome',
+  version: 1,
+  server: 'upgrade-cases',
+  heartbeat: 10_000,
+  limits: { maxFrameBytes: 1_048_576, maxEventsPerAppend: 10_000, maxSubscriptions: 1000, maxCredit: 100_000, maxReadLimit: 1000 },
+};
 
 /**
  * The cases of the WebSocket binding (protocol/SPEC.md, 15.1) about the upgrade itself, as a
