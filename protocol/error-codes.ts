@@ -31,6 +31,11 @@ export const ERROR_CODES = [
   'protocol',
   /** The server failed; the request may or may not have been applied. */
   'internal',
+  /**
+   * The answer holds event data the connection's codec cannot carry (binary, a timestamp or an
+   * integer beyond 2^53 - 1, for a JSON client); `details` names the first such event.
+   */
+  'unrepresentable',
   /** The connection closed before an answer came (raised on the client only, never sent). */
   'closed',
   /** The client gave up waiting for an answer (raised on the client only, never sent). */

@@ -23,6 +23,11 @@ export function unpackPlain(bytes: Uint8Array): unknown {
   return mayHoldProtoKey(bytes) ? plainObjectsOf(mapUnpackr.unpack(bytes)) : unpackr.unpack(bytes);
 }
 
+/** Decodes one msgpack value with every map as a Map, whatever its keys (for frames refused for a key that is not a string). */
+export function unpackWithMaps(bytes: Uint8Array): unknown {
+  return mapUnpackr.unpack(bytes);
+}
+
 /** Decodes a sequence of msgpack values as {@link unpackPlain} decodes one. */
 export function unpackMultiplePlain(bytes: Uint8Array): unknown[] {
   if (!mayHoldProtoKey(bytes)) return unpackr.unpackMultiple(bytes) as unknown[];

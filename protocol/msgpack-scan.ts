@@ -11,23 +11,28 @@
  * an extension type other than msgpack's timestamp (msgpackr would decode its own into a Set, an
  * Error, a BigInt, undefined..., which come back altered or cannot be encoded again: SPEC 4.2).
  */
-export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension';
+export type MsgpackProblem = 'too-deep' | 'not-utf8' | 'extension' | 'key-not-string' | 'undecodable';
 
 /**
  * The first problem of the msgpack value in `bytes`, or undefined. Maps and arrays nested deeper
  * than `maxDepth` are `too-deep`; a str whose bytes are not UTF-8 (RFC 3629: no surrogates, no
  * overlong forms) is `not-utf8`; an ext value is `extension`. `too-deep` comes first, since the
- * others are found by decoding the frame (to name its request). Bytes that are not msgpack at all
- * are left to the decoder to refuse (undefined).
+ * others are found by decoding the frame (to name its request). Bytes that are not msgpack (the
+ * never-used 0xc1, a value cut short) are `undecodable`; bytes left after the value are left to
+ * the decoder, which refuses them.
  */
 export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProblem | undefined {
   const end = bytes.length;
-  // Items still to read in each open map or array (a map of n entries has 2n items).
+  // Items still to read in each open array, and in each open map as a negative count (a map of
+  // n entries has -2n items): a map's next item is a key when an even number is left.
   const open: number[] = [];
+  // Whether the next token is a map key (kept as a flag: a look at `open` per token costs more).
+  let keyNext = false;
   let found: MsgpackProblem | undefined;
   let at = 0;
   while (at < end) {
     const token = bytes[at++]!;
+    if (keyNext && !isStrToken(token)) found ??= 'key-not-string';
     let items = -1;
     let skip = 0;
     let text = -1;
@@ -62,30 +67,34 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
         case 0xdd: items = uint(bytes, at, 4); at += 4; break;
         case 0xde: items = uint(bytes, at, 2) * 2; at += 2; break;
         case 0xdf: items = uint(bytes, at, 4) * 2; at += 4; break;
-        default: return undefined; // 0xc1 is never used: not msgpack, the decoder says so
+        default: return 'undecodable'; // 0xc1 is never used (msgpackr would read it as undefined)
       }
     }
     if (text >= 0) {
-      if (at + text > end) return undefined;
+      if (at + text > end) return 'undecodable';
       if (!isUtf8(bytes, at, at + text)) found ??= 'not-utf8';
       at += text;
     } else {
       at += skip;
     }
-    if (at > end) return undefined;
+    if (at > end) return 'undecodable';
     if (items >= 0) {
       if (open.length + 1 > maxDepth) return 'too-deep';
       if (items > 0) {
-        open.push(items);
+        const isMap = token <= 0x8f ? token >= 0x80 : token >= 0xde;
+        open.push(isMap ? -items : items);
+        keyNext = isMap;
         continue;
       }
     }
     // A whole value was read: it is one item of the innermost open container, which may end with it.
     let depth = open.length;
     while (depth > 0) {
-      const left = open[depth - 1]! - 1;
-      if (left > 0) {
+      const items = open[depth - 1]!;
+      const left = items > 0 ? items - 1 : items + 1;
+      if (left !== 0) {
         open[depth - 1] = left;
+        keyNext = left < 0 && left % 2 === 0;
         break;
       }
       open.pop();
@@ -93,7 +102,13 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): MsgpackProb
     }
     if (depth === 0) return found;
   }
-  return found;
+  // The bytes ended inside a map or an array.
+  return 'undecodable';
+}
+
+/** True for the first byte of a msgpack str (fixstr, str 8, 16, 32). */
+function isStrToken(token: number): boolean {
+  return (token >= 0xa0 && token <= 0xbf) || token === 0xd9 || token === 0xda || token === 0xdb;
 }
 
 /** The msgpack timestamp (ext type -1, a Date) is msgpack's own and kept; any other extension is a problem. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TauonError } from '../protocol/errors.js';
+import { assertEventsJsonRepresentable } from '../protocol/json-representable.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
@@ -109,6 +110,8 @@ async function answer(server: TauonServer, candidate: Record<string, unknown>, p
   if (result.type === 'error') {
     throw new TauonError(result.code, result.message, { details: result.details });
   }
+  // A JSON answer never alters what JSON cannot carry: unrepresentable (406) names the event.
+  if (result.type === 'page') assertEventsJsonRepresentable(result.events);
   const { id: _id, ...body } = result as ServerFrame & { id?: number };
   return [frame.type === 'append' ? 201 : 200, body];
 }

@@ -16,6 +16,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   limit: 429,
   overloaded: 503,
   internal: 500,
+  // The client takes JSON, which cannot carry what is stored: not acceptable in that form.
+  unrepresentable: 406,
   closed: 503,
   timeout: 504,
   'store-changed': 409,

@@ -7,6 +7,7 @@ import type {
   StoredEvent,
   StreamListFrame,
   StreamsFrame,
+  StreamSummary,
   SurfaceFrame,
 } from '../protocol/frames.js';
 import { SUPPORTED_VERSIONS, PROTOCOL_VERSION } from '../protocol/version.js';
@@ -21,14 +22,21 @@ export const DEFAULT_PAGE_LIMIT = 100;
 /** A filtered read looks at most this many store pages to fill one page. */
 const MAX_FILTERED_PAGES = 10;
 
-/** Answers `read`: one page of events in either direction, with where the next page starts. */
+/**
+ * Answers `read`: one page of events in either direction, with where the next page starts.
+ * `next` is exact (SPEC 6.4.6): null when the read examined the selection up to its end (forward,
+ * the head at the time of the read; backward, its first event), else the last position examined.
+ * Each store page asks for one event more than the page can take, so that a page that ends
+ * exactly at the end of the selection knows it; a read that stops on its page budget looks one
+ * event further.
+ */
 export async function readPage(store: EventStore, limits: ServerLimits, frame: ReadFrame): Promise<PageFrame> {
   const selector = parseSelector(frame.stream);
   const direction = frame.direction ?? 'forward';
   const limit = Math.min(frame.limit ?? DEFAULT_PAGE_LIMIT, limits.maxReadLimit);
   const predicate = compileFilter(frame.filter);
   const events: StoredEvent[] = [];
-  // `cursor` is the last position examined; a page ends full, or exhausted at an end of the log.
+  // `cursor` is the last position examined; `from` the next one to read.
   let cursor: number;
   let from: number;
   if (direction === 'forward') {
@@ -38,12 +46,14 @@ export async function readPage(store: EventStore, limits: ServerLimits, frame: R
     from = await resolveBackwardStart(store, selector, frame.from ?? 'end');
     cursor = from + 1;
   }
-  let exhausted = from < 1;
+  // Whether the selection holds events past `cursor`: unknown until a read says.
+  let more: boolean | undefined = from < 1 ? false : undefined;
   // The store reads its pages in short turns; between them the read lets others in as well.
   const turns = new TurnBudget();
-  for (let pages = 0; pages < MAX_FILTERED_PAGES && !exhausted && events.length < limit; pages += 1) {
+  for (let pages = 0; pages < MAX_FILTERED_PAGES && more === undefined; pages += 1) {
     await turns.yieldIfSpent();
-    const batch = await readSelected(store, selector, from, direction, limit);
+    const asked = limit + 1;
+    const batch = await readSelected(store, selector, from, direction, asked);
     let examined = 0;
     for (const event of batch) {
       if (events.length === limit) break;
@@ -51,11 +61,13 @@ export async function readPage(store: EventStore, limits: ServerLimits, frame: R
       examined += 1;
       if (predicate === undefined || predicate(event)) events.push(event);
     }
-    exhausted = batch.length < limit && examined === batch.length;
     from = direction === 'forward' ? cursor + 1 : cursor - 1;
-    if (from < 1) exhausted = true;
+    // An event left unexamined follows; a short batch, all examined, reached the end.
+    if (examined < batch.length) more = true;
+    else if (batch.length < asked || from < 1) more = false;
   }
-  const next: PageFrame['next'] = exhausted ? null : direction === 'forward' ? { after: cursor } : { before: cursor };
+  if (more === undefined) more = (await readSelected(store, selector, from, direction, 1)).length > 0;
+  const next: PageFrame['next'] = !more ? null : direction === 'forward' ? { after: cursor } : { before: cursor };
   return { type: 'page', id: frame.id, events, next };
 }
 
@@ -64,12 +76,20 @@ export async function surfacePage(store: EventStore, frame: SurfaceFrame): Promi
   return { type: 'page', id: frame.id, events: await store.surface(frame.stream), next: null };
 }
 
-/** Answers `streams`: one page of stream summaries in name order. */
+/**
+ * Answers `streams`: one page of stream summaries in name order. `next` is exact (SPEC 6.4.9):
+ * the store is asked for one stream more than the page takes, and `next` is null when none follows.
+ */
 export async function streamList(store: EventStore, limits: ServerLimits, frame: StreamsFrame): Promise<StreamListFrame> {
   const limit = Math.min(frame.limit ?? DEFAULT_PAGE_LIMIT, limits.maxReadLimit);
-  const streams = await store.listStreams(frame.prefix ?? '', frame.after, limit);
-  const last = streams[streams.length - 1];
-  return { type: 'stream-list', id: frame.id, streams, next: streams.length === limit && last !== undefined ? last.stream : null };
+  return streamListPage(frame.id, await store.listStreams(frame.prefix ?? '', frame.after, limit + 1), limit);
+}
+
+/** The `stream-list` of the first `limit` of `found` (in name order), naming the last as `next` only when more were found. */
+export function streamListPage(id: number, found: readonly StreamSummary[], limit: number): StreamListFrame {
+  const streams = found.slice(0, limit);
+  const next = found.length > limit ? streams[streams.length - 1]!.stream : null;
+  return { type: 'stream-list', id, streams, next };
 }
 
 /** What `info` answers: who the server is, what it speaks and stores, and its limits. */

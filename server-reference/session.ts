@@ -412,7 +412,10 @@ export class Session {
           behindThreshold: this.host.behindThreshold,
           recent: this.host.recent,
           releaseHeldCommits: () => this.host.releaseHeldCommits(),
-          send: (out) => this.send(out),
+          // Nothing more of a subscription that ended on an encode failure (unrepresentable).
+          send: (out) => {
+            if (this.subscriptions.get(frame.sub) === subscription) this.send(out);
+          },
           sendRuns: (sub, runs) => this.sendEventRuns(sub, runs),
           maxEventsFrameBytes: limits.maxFrameBytes,
           ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
@@ -499,9 +502,15 @@ export class Session {
       bytes = encode(codec);
     } catch (error) {
       // Stored data the client's codec cannot carry (a 64-bit integer or binary for a JSON
-      // client): that request fails, the session and the server go on.
+      // client): that request fails with `unrepresentable` naming the event, and a subscription
+      // ends (SPEC 4.9); the session and the server go on.
       if (about.type === 'error') return;
       const { id, sub } = about;
+      if (error instanceof TauonError && error.code === 'unrepresentable') {
+        this.sendBytes(codec.encode(errorFrameOf(error, { ...(id === undefined ? {} : { id }), ...(sub === undefined ? {} : { sub }) })));
+        if (sub !== undefined) this.unsubscribe(sub);
+        return;
+      }
       const failure = this.host.errors.expose(
         new TauonError('internal', `the answer cannot be encoded as ${codec.name}`, { cause: error }),
         `encode ${about.type ?? 'events'}`,

@@ -1,5 +1,5 @@
 import type { ServerLimits, StreamListFrame, StreamsFrame, StreamSummary } from '../../protocol/frames.js';
-import { DEFAULT_PAGE_LIMIT, streamList } from '../queries.js';
+import { DEFAULT_PAGE_LIMIT, streamList, streamListPage } from '../queries.js';
 import type { EventStore } from '../stores/event-store.js';
 import { compareNames } from '../stores/name-order.js';
 import type { Permissions } from './permissions.js';
@@ -22,19 +22,19 @@ export async function readableStreamList(
   const after = frame.after;
   const { prefixes, streams } = permissions.read.under(prefix);
   const found: StreamSummary[] = [];
-  for (const granted of prefixes) found.push(...(await store.listStreams(granted, after, limit)));
-  // Granted names in order; only the first `limit` that exist can make it onto the page.
+  // One more than the page takes, so that `next` is null exactly when no readable stream follows.
+  const wanted = limit + 1;
+  for (const granted of prefixes) found.push(...(await store.listStreams(granted, after, wanted)));
+  // Granted names in order; only the first `wanted` that exist can make it onto the page.
   const names = streams.filter((name) => after === undefined || compareNames(name, after) > 0).sort(compareNames);
   let existing = 0;
   for (const name of names) {
-    if (existing === limit) break;
+    if (existing === wanted) break;
     const summary = await store.streamInfo(name);
     if (summary === undefined) continue;
     found.push(summary);
     existing += 1;
   }
   found.sort((a, b) => compareNames(a.stream, b.stream));
-  const page = found.slice(0, limit);
-  const last = page[page.length - 1];
-  return { type: 'stream-list', id: frame.id, streams: page, next: page.length === limit && last !== undefined ? last.stream : null };
+  return streamListPage(frame.id, found, limit);
 }

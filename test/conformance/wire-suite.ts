@@ -4,7 +4,6 @@ import { WIRE_CASES } from './cases/index.js';
 import { caseName } from './kit/case.js';
 import { readWelcome, runCase, unmetNeeds } from './kit/run-cases.js';
 import type { ServerUnderTest } from './kit/server-under-test.js';
-import { describeLegacyCases } from './legacy-wire-suite.js';
 
 export { CONFORMANCE_AUTH_PATTERN, type AuthUnderTest, type ServerUnderTest } from './kit/server-under-test.js';
 
@@ -28,5 +27,4 @@ export function describeServer(name: string, server: ServerUnderTest): void {
       define(caseName(testCase), () => runCase(testCase, server, welcome), (testCase.timeoutMs ?? 10_000) + 120_000);
     }
   });
-  describeLegacyCases(name, server);
 }

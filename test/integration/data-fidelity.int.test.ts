@@ -207,6 +207,33 @@ describe('data fidelity over HTTP', () => {
   });
 });
 
+describe('data JSON cannot carry, over HTTP (SPEC 4.9)', () => {
+  it('answers a page holding a bin, a timestamp or a 64-bit integer 406 unrepresentable naming the event, and reads on after it', async () => {
+    const server = new TauonServer({ store: new MemoryStore() });
+    const http = createServer(createHttpApi(server));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      for (const [index, value] of [new Uint8Array([1, 2]), new Date(5), 2n ** 60n].entries()) {
+        const stream = `odd-${index}`;
+        const events = [{ id: `${stream}-1`, type: 'T', data: { value } }, { id: `${stream}-2`, type: 'T', data: 2 }];
+        const [outcome] = await server.store.append([{ stream, events, expected: 'any', dedupe: false }]);
+        expect(outcome?.ok).toBe(true);
+        const answer = await sendHttp(`${base}/streams/${stream}/events`);
+        expect(answer.status, stream).toBe(406);
+        const error = (JSON.parse(answer.body) as { error: { code: string; details: unknown } }).error;
+        expect(error).toMatchObject({ code: 'unrepresentable', details: { stream, seq: 1 } });
+        const after = await sendHttp(`${base}/streams/${stream}/events?from=after:1`);
+        expect((JSON.parse(after.body) as { events: { data: unknown }[] }).events.map((event) => event.data)).toEqual([2]);
+      }
+    } finally {
+      await server.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server.store.close();
+    }
+  });
+});
+
 describe('codecs', () => {
   it('decode a __proto__ key as an own property in both codecs', () => {
     for (const name of ['msgpack', 'json'] as const) {

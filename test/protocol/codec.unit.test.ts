@@ -190,3 +190,37 @@ describe('the msgpack codec', () => {
     expect(parseClientFrame(decodeFrame(msgpackCodec, int64))).toEqual({ type: 'ping', nonce: 7 });
   });
 });
+
+describe('the JSON codec and data JSON cannot carry (SPEC 4.9)', () => {
+  const event = (data: unknown, seq = 2) => ({ id: 'e', type: 'T', stream: 's', seq, pos: 40 + seq, tx: 1, recorded: 1, data });
+
+  it('refuses binary, timestamps, bigints and numbers that are not finite with unrepresentable naming the first such event', () => {
+    for (const value of [new Uint8Array([1]), Buffer.from([1]), new Date(5), 2n ** 60n, Number.NaN, Number.POSITIVE_INFINITY, new Map([['a', 1]])]) {
+      for (const frame of [{ type: 'page', id: 1, events: [event(1, 1), event({ deep: [{ value }] }), event(value, 3)], next: null }, [event([value])]]) {
+        let thrown: unknown;
+        try {
+          jsonCodec.encode(frame);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(TauonError);
+        expect((thrown as TauonError).code).toBe('unrepresentable');
+        expect((thrown as TauonError).details).toEqual({ stream: 's', seq: 2, pos: 42 });
+      }
+    }
+  });
+
+  it('encodes what JSON carries, a key __proto__ and an absent field included, and msgpack carries the rest', () => {
+    const data = JSON.parse('{"__proto__":{"a":[1,2.5,"x",null,true,false]},"b":{}}') as unknown;
+    expect(JSON.parse(new TextDecoder().decode(jsonCodec.encode({ type: 'events', sub: 1, events: [event(data)] })))).toEqual({ type: 'events', sub: 1, events: [event(data)] });
+    expect(() => jsonCodec.encode({ type: 'events', sub: 1, events: [event({ a: undefined })] })).not.toThrow();
+    const odd = { type: 'page', id: 1, events: [event({ b: new Uint8Array([1]), t: new Date(5), n: 2n ** 60n })], next: null };
+    const back = (msgpackCodec.decode(msgpackCodec.encode(odd)) as { events: { data: { b: Uint8Array; t: Date; n: bigint } }[] }).events[0]!.data;
+    expect([[...back.b], back.t.getTime(), back.n]).toEqual([[1], 5, 2n ** 60n]);
+  });
+
+  it('refuses a later JSON frame that starts with a byte order mark, and takes whitespace before {', () => {
+    expect(() => decodeFrame(jsonCodec, new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{"type":"ping"}')]))).toThrow(BadFrameError);
+    expect(decodeFrame(jsonCodec, utf8(' \r\n\t{"type":"ping"} '))).toEqual({ type: 'ping' });
+  });
+});

@@ -65,9 +65,20 @@ describe('msgpackProblem', () => {
     expect(msgpackProblem(new Uint8Array([0x92, 0xd4, 0x00, 0x00, 0x91, 0x91, 0xc0]), 2)).toBe('too-deep');
   });
 
-  it('leaves bytes that are not msgpack to the decoder', () => {
-    expect(msgpackProblem(new Uint8Array([0xc1]), 10)).toBeUndefined();
-    expect(msgpackProblem(new Uint8Array([0x82, 0xa1]), 10)).toBeUndefined();
-    expect(msgpackProblem(new Uint8Array([0xd9, 0x05, 0x41]), 10)).toBeUndefined();
+  it('finds bytes that are not msgpack undecodable: 0xc1 (which msgpackr reads as undefined) and values cut short', () => {
+    expect(msgpackProblem(new Uint8Array([0xc1]), 10)).toBe('undecodable');
+    expect(msgpackProblem(new Uint8Array([0x81, 0xa1, 0x61, 0xc1]), 10)).toBe('undecodable');
+    expect(msgpackProblem(new Uint8Array([0x82, 0xa1]), 10)).toBe('undecodable');
+    expect(msgpackProblem(new Uint8Array([0xd9, 0x05, 0x41]), 10)).toBe('undecodable');
+    expect(msgpackProblem(new Uint8Array([0x92, 0x01]), 10)).toBe('undecodable');
+  });
+
+  it('finds map keys that are not strs, at any depth, but not str keys nor array items', () => {
+    const packr = new Packr({ useRecords: false, mapsAsObjects: false });
+    for (const key of [1, -1, 1.5, true, null, [1], new Map([['a', 1]]), new Uint8Array([1])]) {
+      expect(msgpackProblem(packr.pack(new Map<unknown, unknown>([['type', 'x'], [key, 1]])), 10)).toBe('key-not-string');
+      expect(msgpackProblem(packr.pack({ type: 'x', data: [1, { a: new Map<unknown, unknown>([[key, 'v']]) }] }), 10)).toBe('key-not-string');
+    }
+    expect(msgpackProblem(packr.pack({ type: 'x', data: [1, true, null, { a: [{ b: 2 }] }], n: 5 }), 10)).toBeUndefined();
   });
 });
