@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from './error-codes.js';
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED } from './data-limits.js';
 
 /*
@@ -135,6 +135,16 @@ export type SubscriptionMode = z.infer<typeof SubscriptionMode>;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 
+/**
+ * The `code` of a received `error` or `reject`: any string of 1 to 256, since a later revision may
+ * add codes and a receiver MUST accept one it does not know (SPEC 7). Typed as the codes this
+ * version knows; compare, never switch exhaustively.
+ */
+export const ReceivedErrorCode = z.custom<ErrorCode>(
+  (value) => typeof value === 'string' && value.length >= 1 && value.length <= 256,
+  'an error code is a string of 1 to 256',
+);
+
 /** Limits the server enforces, announced in `welcome` and `server-info`. */
 export const ServerLimits = z.object({
   /** Largest encoded frame the server accepts, in bytes. */
@@ -240,7 +250,7 @@ export const WelcomeFrame = z.object({
 
 export const RejectFrame = z.object({
   type: z.literal('reject'),
-  code: ErrorCodeSchema,
+  code: ReceivedErrorCode,
   message: z.string(),
   versions: z.array(positive),
 });
@@ -319,7 +329,7 @@ export const ErrorFrame = z.object({
   type: z.literal('error'),
   id: uint.optional(),
   sub: uint.optional(),
-  code: ErrorCodeSchema,
+  code: ReceivedErrorCode,
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
 });

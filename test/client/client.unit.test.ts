@@ -827,6 +827,17 @@ describe('requests', () => {
     expect(await info).toEqual(body);
   });
 
+  it('fails a request with an error code it does not know, as the server sent it', async () => {
+    const { client, peer } = await open();
+    const info = outcome(client.info());
+    const frame = await peer.nextOf('info');
+    peer.send({ type: 'error', id: frame.id, code: 'some-future-code', message: 'not yet known' });
+    const { error } = await info;
+    expect(error).toBeInstanceOf(TauonError);
+    expect(error).toMatchObject({ code: 'some-future-code', message: 'not yet known' });
+    expect(client.status.state).toBe('connected');
+  });
+
   it('rejects a request with the error the server sent', async () => {
     const { client, peer } = await open();
     const read = outcome(client.read('s', { from: { event: 'x' } }));

@@ -535,6 +535,11 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
     },
   },
   {
+    name: 'error: a code this version does not know (a receiver takes it, SPEC 7)',
+    direction: 'server',
+    frame: { type: 'error', id: 4, code: 'some-future-code', message: 'a later revision added this code' },
+  },
+  {
     name: 'error: of a subscription',
     direction: 'server',
     frame: { type: 'error', sub: 7, code: 'not-found', message: 'no event with id "0b6f7a52-2c1e-4b8e-9a57-2f0d3c1e9b11" in the selected stream' },
@@ -667,7 +672,7 @@ export function buildInvalidVectors(): InvalidVector[] {
   badClientJson('streams: prefix as a number', { type: 'streams', id: 1, prefix: 1 });
   badClientJson('ping: nonce null', { type: 'ping', nonce: null });
   badClientJson('ping: nonce as a fraction', { type: 'ping', nonce: 0.5 });
-  add('error: code not in the list', 'server', 'json', json({ type: 'error', code: 'teapot', message: 'no' }), 'bad-frame');
+  add('error: empty code', 'server', 'json', json({ type: 'error', code: '', message: 'no' }), 'bad-frame');
   add('error: details not a map', 'server', 'json', json({ type: 'error', code: 'internal', message: 'no', details: 'x' }), 'bad-frame');
   add('welcome: heartbeat 0', 'server', 'json', json({ type: 'welcome', version: 1, server: 's', heartbeat: 0, limits: LIMITS }), 'bad-frame');
   add('welcome: empty server', 'server', 'json', json({ type: 'welcome', version: 1, server: '', heartbeat: 10_000, limits: LIMITS }), 'bad-frame');

@@ -192,4 +192,12 @@ describe('error codes', () => {
     }
     expect(ErrorCodeSchema.safeParse('Bad-Frame').success).toBe(false);
   });
+
+  it('take a code this version does not know in a received error or reject (SPEC 7: a later revision may add one)', () => {
+    expect(parseServerFrame({ type: 'error', id: 3, code: 'some-future-code', message: 'm' })).toMatchObject({ code: 'some-future-code' });
+    expect(parseServerFrame({ type: 'reject', code: 'some-future-code', message: '', versions: [1] })).toMatchObject({ code: 'some-future-code' });
+    for (const code of ['', 'x'.repeat(257), 7]) {
+      expect(() => parseServerFrame({ type: 'error', code, message: 'm' }), JSON.stringify(code)).toThrow();
+    }
+  });
 });
