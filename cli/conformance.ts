@@ -9,7 +9,7 @@ import { trustedCa } from './trusted-ca.js';
 
 export const CONFORMANCE_USAGE =
   'tauon conformance URL [--token T] [--only SECTION]... [--service NAME] [--ca FILE]\n' +
-  '    [--reader-token T --writer-token T [--expiring-token-command CMD]] [--list]';
+  '    [--reader-token T --writer-token T [--expiring-token-command CMD]] [--max-connections N] [--list]';
 
 /** `tauon conformance --help`: what the command does and what each flag gives the kit. */
 export const CONFORMANCE_HELP = `usage: ${CONFORMANCE_USAGE}
@@ -33,6 +33,9 @@ section, then "N passed, N failed, N skipped". Exits 1 when a case failed, 2 on 
                       a shell command that prints a fresh token that may read and write
                       everything and expires 1 to 3 seconds later (such as a JWT with that exp):
                       the token expiry case runs then.
+  --max-connections N the most connections the server serves at once (it is not announced):
+                      the kit opens N and one more, which must be refused overloaded (SPEC 8).
+                      Give it only for a small N, on a server nobody else uses meanwhile.
   --service NAME      the service queue of an amqp:// server.
   --ca FILE           the CA to trust for wss:// and amqps:// (default: TAUON_CA).
   --list              prints the cases (section and title) without connecting.
@@ -85,11 +88,17 @@ export async function serverUnderTestOf(url: string, values: Record<string, stri
   if (typeof expiringCommand === 'string' && typeof reader !== 'string') {
     throw new UsageError('--expiring-token-command needs --reader-token and --writer-token');
   }
+  const maxConnections = values['max-connections'];
+  const bound = typeof maxConnections === 'string' ? Number(maxConnections) : undefined;
+  if (bound !== undefined && (!Number.isSafeInteger(bound) || bound < 1 || bound > 10_000)) {
+    throw new UsageError('--max-connections must be a whole number from 1 to 10000');
+  }
   return {
     connect: () => transport.connect(),
     ...(token === undefined ? {} : { token }),
     // The upgrade's cases (origins, path) need the WebSocket URL itself.
     ...(/^wss?:\/\//i.test(url) ? { webSocketUrl: () => url } : {}),
+    ...(bound === undefined ? {} : { maxConnections: bound }),
     ...(typeof reader === 'string' && typeof writer === 'string'
       ? {
           auth: {
@@ -124,6 +133,7 @@ export async function conformance(args: readonly string[], out: (line: string) =
     'reader-token': { type: 'string' },
     'writer-token': { type: 'string' },
     'expiring-token-command': { type: 'string' },
+    'max-connections': { type: 'string' },
     list: { type: 'boolean' },
   });
   const only = (values['only'] as unknown as string[] | undefined) ?? [];

@@ -41,7 +41,7 @@ describe('tauon conformance', () => {
     dir = await tempDir('conformance-command');
     const config = {
       stores: { main: { kind: 'lmdb', path: './data' } },
-      listen: { host: '127.0.0.1', port: 0 },
+      listen: { host: '127.0.0.1', port: 0, maxConnections: QUICK_KIT_OPTIONS.maxConnections },
       protocol: { heartbeatMs: QUICK_KIT_OPTIONS.heartbeatMs, limits: QUICK_KIT_OPTIONS.limits },
       auth: {
         tokens: [
@@ -59,6 +59,7 @@ describe('tauon conformance', () => {
       '--reader-token', READER,
       '--writer-token', WRITER,
       '--expiring-token-command', `${process.execPath} ${join(dir.path, 'expiring-token.mjs')}`,
+      '--max-connections', String(QUICK_KIT_OPTIONS.maxConnections),
     ];
     serve = await startServe(['--config', join(dir.path, 'tauon.config.json')], 30_000, { env });
   }, 60_000);

@@ -8,5 +8,6 @@ import type { TauonServerOptions } from '../../server-reference/server.js';
  */
 export const QUICK_KIT_OPTIONS = {
   heartbeatMs: 400,
+  maxConnections: 24,
   limits: { maxFrameBytes: 64 * 1024, maxEventsPerAppend: 100, maxSubscriptions: 16, maxCredit: 1000, maxReadLimit: 100 },
 } satisfies Partial<TauonServerOptions>;

@@ -39,6 +39,7 @@ for (const kind of TRANSPORTS) {
       ...(kind === 'ws' ? { webSocketUrl: () => running.transport.description } : {}),
       token: ADMIN,
       auth: { reader: READER, writer: WRITER, expiring },
+      maxConnections: QUICK_KIT_OPTIONS.maxConnections,
     });
   });
 }

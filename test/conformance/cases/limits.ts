@@ -171,4 +171,38 @@ export const LIMITS_CASES: readonly ConformanceCase[] = [
       assert.deepEqual(peer.received.map((frame) => frame.type === 'error' && frame.code), ['too-large'], `only the too-large error: ${JSON.stringify(peer.received)}`);
     },
   },
+  {
+    section: '8',
+    title: 'one connection more than the server serves is answered reject overloaded, then close 4001, and a connection is served again once others closed',
+    needs: ['max-connections'],
+    timeoutMs: 30_000,
+    async run(kit) {
+      const bound = kit.server.maxConnections!;
+      const served: RawPeer[] = [];
+      let refused: { peer: RawPeer; frame: unknown } | undefined;
+      // Connections of the cases before may still be closing and count a moment: a few more tries.
+      for (let n = 0; n < bound + 4 && refused === undefined; n++) {
+        const peer = await kit.connect();
+        peer.send(kit.hello());
+        const answer = await peer.next((frame) => frame.type === 'welcome' || frame.type === 'reject');
+        if (answer.type === 'reject') refused = { peer, frame: answer };
+        else served.push(peer);
+      }
+      assert.ok(refused !== undefined, `${bound + 4} connections were all welcomed; at most ${bound} may be`);
+      assert.ok(served.length <= bound, `${served.length} connections were served at once; at most ${bound} may be`);
+      assert.equal((refused.frame as { code?: unknown }).code, 'overloaded', `the one too many: ${JSON.stringify(refused.frame)}`);
+      assert.equal((await refused.peer.waitClosed()).code, 4001, 'a reject is followed by close 4001');
+      for (const peer of served) peer.close();
+      // Closing takes a moment to reach the server: bounded retries.
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const peer = await kit.connect();
+        peer.send(kit.hello());
+        const answer = await peer.next((frame) => frame.type === 'welcome' || frame.type === 'reject');
+        if (answer.type === 'welcome') return;
+        assert.ok(Date.now() < deadline, `still refused 5 s after the other connections closed: ${JSON.stringify(answer)}`);
+        await kit.sleep(100);
+      }
+    },
+  },
 ];

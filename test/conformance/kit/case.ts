@@ -9,7 +9,9 @@ export type CaseNeed =
   /** The server's WebSocket URL (ServerUnderTest.webSocketUrl). */
   | 'websocket'
   /** A server that authenticates: it refuses a hello without a token. */
-  | 'authenticates';
+  | 'authenticates'
+  /** The most connections the server serves at once (ServerUnderTest.maxConnections). */
+  | 'max-connections';
 
 /**
  * One case of the wire conformance kit: a rule of protocol/SPEC.md, proved against a running

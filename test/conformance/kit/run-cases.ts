@@ -38,6 +38,8 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest): 
         return server.webSocketUrl === undefined;
       case 'authenticates':
         return server.token === undefined;
+      case 'max-connections':
+        return server.maxConnections === undefined;
     }
   });
 }

@@ -17,6 +17,11 @@ export interface ServerUnderTest {
    * be given too, and may read and write `$all`.
    */
   auth?: AuthUnderTest;
+  /**
+   * The most connections the server serves at once, when it bounds them (SPEC 8) and the bound is
+   * small enough to reach (the kit opens that many and one more): the `overloaded` case runs then.
+   */
+  maxConnections?: number;
 }
 
 /** The pattern the tokens of {@link AuthUnderTest} are granted: `tauon-conf-auth.*`. */
