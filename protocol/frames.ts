@@ -138,12 +138,10 @@ export const ErrorCodeSchema = z.enum(ERROR_CODES);
 /**
  * The `code` of a received `error` or `reject`: any string of 1 to 256, since a later revision may
  * add codes and a receiver MUST accept one it does not know (SPEC 7). Typed as the codes this
- * version knows; compare, never switch exhaustively.
+ * version knows (a plain string schema, so that tools that read schemas see a string); compare,
+ * never switch exhaustively.
  */
-export const ReceivedErrorCode = z.custom<ErrorCode>(
-  (value) => typeof value === 'string' && value.length >= 1 && value.length <= 256,
-  'an error code is a string of 1 to 256',
-);
+export const ReceivedErrorCode = z.string().min(1).max(256) as unknown as z.ZodType<ErrorCode, string>;
 
 /** Limits the server enforces, announced in `welcome` and `server-info`. */
 export const ServerLimits = z.object({
