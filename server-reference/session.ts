@@ -516,6 +516,10 @@ export class Session {
         `encode ${about.type ?? 'events'}`,
       );
       bytes = codec.encode(errorFrameOf(failure, { ...(id === undefined ? {} : { id }), ...(sub === undefined ? {} : { sub }) }));
+      this.sendBytes(bytes);
+      // An error with `sub` from the server ends the subscription (SPEC 6.5.11): nothing more of it.
+      if (sub !== undefined) this.unsubscribe(sub);
+      return;
     }
     this.sendBytes(bytes);
   }

@@ -4,7 +4,7 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../client/index.js';
 import { TauonError } from '../../protocol/errors.js';
-import type { StoredEvent } from '../../protocol/frames.js';
+import type { StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import { createHttpApi } from '../../server-reference/http-api.js';
 import type { InternalErrorRecord } from '../../server-reference/internal-errors.js';
 import { TauonServer } from '../../server-reference/server.js';
@@ -40,6 +40,13 @@ class FaultyStore extends MemoryStore {
       }
     }
     return super.append(requests, hooks);
+  }
+
+  // A boom stream says it holds an event, so that a cold subscription reads it (and overflows)
+  // rather than completing at once on an empty stream.
+  override streamInfo(stream: string): Promise<StreamSummary | undefined> {
+    if (stream.startsWith('boom')) return Promise.resolve({ stream, head: 1, count: 1, tx: 1, lastPos: 1, lastRecorded: 0 });
+    return super.streamInfo(stream);
   }
 
   override surface(stream: string): Promise<StoredEvent[]> {
