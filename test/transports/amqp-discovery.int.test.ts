@@ -56,6 +56,9 @@ describe('discovery messages', () => {
     const announcement = announced('alpha', 2000);
     expect(parseDiscoveryMessage(encodeAnnouncement(announcement))).toEqual({ kind: 'announce', announcement });
     expect(parseDiscoveryMessage(encodeGoodbye('x1'))).toEqual({ kind: 'goodbye', id: 'x1' });
+    expect(parseDiscoveryMessage(encodeGoodbye('x1', 'p-7'))).toEqual({ kind: 'goodbye', id: 'x1', instance: 'p-7' });
+    const withInstance = { ...announcement, instance: 'p-7' };
+    expect(parseDiscoveryMessage(encodeAnnouncement(withInstance))).toEqual({ kind: 'announce', announcement: withInstance });
     const later = { kind: 'announce', ...announcement, region: 'eu' };
     expect(parseDiscoveryMessage(encode(later))).toEqual({ kind: 'announce', announcement });
   });
@@ -217,6 +220,27 @@ describe.skipIf(!hasRabbit)('discovery on RabbitMQ', () => {
     await server.stop();
 
     await waitFor('the goodbye to remove it', () => dir.servers().length === 0, 5_000);
+  });
+
+  it('lists servers that share an id (the servers of one store) apart, and a goodbye drops only its own', async () => {
+    const exchange = uniqueExchange();
+    const { directory: dir } = directory(exchange);
+    await dir.start();
+    const shared = described('alpha');
+    const first = announcer(exchange, shared, 60_000);
+    const second = announcer(exchange, shared, 60_000);
+    await first.start();
+    await second.start();
+    await waitFor('both servers to be listed', () => dir.servers().length === 2);
+    const instances = dir.servers().map((server) => server.instance);
+    expect(new Set(instances).size, 'each announcer names its own instance').toBe(2);
+    expect(ids(dir.servers())).toEqual([shared.id, shared.id]);
+
+    await first.stop();
+
+    await waitFor('the goodbye to remove the first only', () => dir.servers().length === 1, 5_000);
+    await sleep(200);
+    expect(dir.servers()).toHaveLength(1);
   });
 
   it('changes$ emits the list on each change, in order, and not on mere re-announcements', async () => {

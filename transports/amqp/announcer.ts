@@ -1,4 +1,5 @@
 import type { Channel, Options } from 'amqplib';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BadFrameError, TauonError } from '../../protocol/errors.js';
 import {
@@ -81,6 +82,8 @@ export class ServerAnnouncer {
   private stopped: Promise<void> | undefined;
   /** The id of the last announcement sent: the one the goodbye names. */
   private announcedId: string | undefined;
+  /** This announcer's process among servers that may share an id (a store's servers do): the directory's key. */
+  private readonly instance = randomUUID();
 
   /**
    * @throws RangeError when `intervalMs` is not an integer from 10 ms to one hour.
@@ -152,7 +155,7 @@ export class ServerAnnouncer {
     const id = this.announcedId;
     this.channel = undefined;
     await this.link?.close((channel) => {
-      if (id !== undefined) channel.publish(this.exchange, '', encodeGoodbye(id), PUBLISH_OPTIONS);
+      if (id !== undefined) channel.publish(this.exchange, '', encodeGoodbye(id, this.instance), PUBLISH_OPTIONS);
     });
   }
 
@@ -173,6 +176,7 @@ export class ServerAnnouncer {
   /** The announcement to send now, checked against the schema directories check it with. */
   private compose(): ServerAnnouncement {
     const parsed = ServerAnnouncementSchema.safeParse({
+      instance: this.instance,
       ...this.options.announcement(),
       intervalMs: this.intervalMs,
       announcedAt: Date.now(),

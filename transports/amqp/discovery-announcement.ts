@@ -40,8 +40,14 @@ const epochMillis = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const ServerAnnouncementSchema = z.object({
   /** A human-readable name; several servers of one deployment may share it. */
   name: text,
-  /** Unique per running server: the key a directory keeps entries by. */
+  /** The server id of `welcome`; servers of one store may share it (SPEC 6.5.1). */
   id: text,
+  /**
+   * Unique per running server process (the announcer makes one): the key a directory keeps
+   * entries by, so that servers sharing an id are listed apart. Absent from older announcers,
+   * whose `id` is then the key.
+   */
+  instance: text.optional(),
   /** The service queue clients connect to, to reach this server. */
   service: text,
   /** The protocol version the server prefers. */
@@ -60,8 +66,10 @@ export const ServerAnnouncementSchema = z.object({
 export interface ServerAnnouncement {
   /** A human-readable name; several servers of one deployment may share it. */
   name: string;
-  /** Unique per running server: the key a directory keeps entries by. */
+  /** The server id of `welcome`; servers of one store may share it (SPEC 6.5.1). */
   id: string;
+  /** Unique per running server process: the key a directory keeps entries by (its `id` when absent). */
+  instance?: string;
   /** The service queue clients connect to, to reach this server. */
   service: string;
   /** The protocol version the server prefers. */
@@ -80,7 +88,7 @@ export interface ServerAnnouncement {
 const AnnounceMessageSchema = ServerAnnouncementSchema.extend({ kind: z.literal('announce') });
 
 /** A server saying it is leaving, so that directories drop it at once instead of expiring it. */
-const GoodbyeMessageSchema = z.object({ kind: z.literal('goodbye'), id: text });
+const GoodbyeMessageSchema = z.object({ kind: z.literal('goodbye'), id: text, instance: text.optional() });
 
 /** Every message of the discovery exchange, told apart by `kind`. */
 export const DiscoveryMessageSchema = z.discriminatedUnion('kind', [AnnounceMessageSchema, GoodbyeMessageSchema]);
@@ -88,16 +96,21 @@ export const DiscoveryMessageSchema = z.discriminatedUnion('kind', [AnnounceMess
 /** One message of the discovery exchange, as {@link parseDiscoveryMessage} returns it. */
 export type DiscoveryMessage =
   | { readonly kind: 'announce'; readonly announcement: ServerAnnouncement }
-  | { readonly kind: 'goodbye'; readonly id: string };
+  | { readonly kind: 'goodbye'; readonly id: string; readonly instance?: string };
 
 /** The body of an announcement message. */
 export function encodeAnnouncement(announcement: ServerAnnouncement): Buffer {
   return Buffer.from(JSON.stringify({ kind: 'announce', ...announcement }), 'utf8');
 }
 
-/** The body of a goodbye message for the server `id`. */
-export function encodeGoodbye(id: string): Buffer {
-  return Buffer.from(JSON.stringify({ kind: 'goodbye', id }), 'utf8');
+/** The body of a goodbye message for the server `id` (and its `instance`, when it announced one). */
+export function encodeGoodbye(id: string, instance?: string): Buffer {
+  return Buffer.from(JSON.stringify({ kind: 'goodbye', id, ...(instance === undefined ? {} : { instance }) }), 'utf8');
+}
+
+/** The key a directory keeps a server by: its instance, or its id when it announced none. */
+export function directoryKey(message: { readonly id: string; readonly instance?: string | undefined }): string {
+  return message.instance === undefined ? `id:${message.id}` : `instance:${message.instance}`;
 }
 
 /**
@@ -115,7 +128,10 @@ export function parseDiscoveryMessage(body: Uint8Array): DiscoveryMessage | unde
   }
   const parsed = DiscoveryMessageSchema.safeParse(json);
   if (!parsed.success) return undefined;
-  if (parsed.data.kind === 'goodbye') return { kind: 'goodbye', id: parsed.data.id };
+  if (parsed.data.kind === 'goodbye') {
+    const { id, instance } = parsed.data;
+    return { kind: 'goodbye', id, ...(instance === undefined ? {} : { instance }) };
+  }
   const { kind: _kind, ...announcement } = parsed.data;
   return { kind: 'announce', announcement };
 }

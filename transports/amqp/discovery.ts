@@ -5,6 +5,7 @@ import {
   DEFAULT_ANNOUNCE_INTERVAL_MS,
   DEFAULT_DISCOVERY_EXCHANGE,
   EXPIRY_INTERVALS,
+  directoryKey,
   parseDiscoveryMessage,
   type ServerAnnouncement,
 } from './discovery-announcement.js';
@@ -102,7 +103,7 @@ export class ServerDirectory {
     return [...this.entries.values()]
       .filter((entry) => entry.expiresAt > now)
       .map((entry) => copyOf(entry.announcement))
-      .sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
+      .sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id) || compare(a.instance ?? '', b.instance ?? ''));
   }
 
   /**
@@ -163,14 +164,15 @@ export class ServerDirectory {
       return;
     }
     if (parsed.kind === 'goodbye') {
-      if (this.entries.delete(parsed.id)) this.changed();
+      if (this.entries.delete(directoryKey(parsed))) this.changed();
       return;
     }
     const { announcement } = parsed;
-    const known = this.entries.get(announcement.id);
+    const key = directoryKey(announcement);
+    const known = this.entries.get(key);
     if (known === undefined && this.entries.size >= MAX_DIRECTORY_ENTRIES) return;
     const expiresAt = performance.now() + EXPIRY_INTERVALS * announcement.intervalMs;
-    this.entries.set(announcement.id, { announcement, expiresAt });
+    this.entries.set(key, { announcement, expiresAt });
     this.scheduleExpiry(expiresAt);
     if (known === undefined || !sameServer(known.announcement, announcement)) this.changed();
   }
@@ -265,6 +267,7 @@ export async function discoverServers(url: string, options: DiscoverServersOptio
 function sameServer(a: ServerAnnouncement, b: ServerAnnouncement): boolean {
   return (
     a.id === b.id &&
+    a.instance === b.instance &&
     a.name === b.name &&
     a.service === b.service &&
     a.protocolVersion === b.protocolVersion &&
