@@ -167,12 +167,12 @@ export class Subscription {
 
   /**
    * An `error` frame with this subscription's `sub` (SPEC 6.5.11). Before the subscription's first
-   * frame on this session it refuses the `subscribe`; after it, it answers a frame of ours other
-   * than the subscribe (this client sends credit only after a first frame), and only `internal`
-   * and `overloaded` end the subscription: the others leave it going.
+   * frame on this session it refuses the `subscribe`; after it, `bad-frame`, `forbidden`,
+   * `protocol` and `limit` answer a frame of ours other than the subscribe (this client sends
+   * credit only after a first frame) and leave it going, and any other code ends it.
    */
   onServerError(error: TauonError): void {
-    if (this.started && error.code !== 'internal' && error.code !== 'overloaded') return;
+    if (this.started && ANSWERS_TO_OTHER_FRAMES.has(error.code)) return;
     this.onError(error);
   }
 
@@ -266,3 +266,6 @@ export class Subscription {
     this.sender.send({ type: 'credit', sub: this.sub, n });
   }
 }
+
+/** The codes of an error with `sub` that answers a frame other than the subscribe, after which a started subscription goes on (SPEC 6.5.11). */
+const ANSWERS_TO_OTHER_FRAMES: ReadonlySet<string> = new Set(['bad-frame', 'forbidden', 'protocol', 'limit']);

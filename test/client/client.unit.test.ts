@@ -682,6 +682,20 @@ describe('subscriptions', () => {
     expect(failure).toMatchObject({ code: 'internal' });
   });
 
+  it('ends a started subscription on unrepresentable, and on a code it does not know (SPEC 4.9, 6.5.11)', async () => {
+    const { client, peer } = await open();
+    for (const code of ['unrepresentable', 'some-future-code']) {
+      let failure: unknown;
+      client.subscribe(`s-${code}`).subscribe({ error: (error: unknown) => (failure = error) });
+      const frame = await peer.nextOf('subscribe');
+      peer.events(frame.sub, [stored(1)]);
+      peer.send({ type: 'error', sub: frame.sub, code, message: code });
+      await settle();
+      expect(failure, code).toMatchObject({ code });
+      expect((await peer.nextOf('unsubscribe')).sub).toBe(frame.sub);
+    }
+  });
+
   it('feeds events and the caught-up / fell-behind signals in order', async () => {
     const { client, peer } = await open();
     const items: FeedItem[] = [];
