@@ -36,6 +36,15 @@ export const ERROR_CODES = [
    * integer beyond 2^53 - 1, for a JSON client); `details` names the first such event.
    */
   'unrepresentable',
+  /**
+   * An `ack`, `nack` or `release` names a partition and generation the member no longer holds
+   * (its lease expired, or the partition moved): nothing of it was recorded (SPEC 17.7).
+   */
+  'fenced',
+  /** A `consume` names a group that exists with another selector, filter or partition count (SPEC 17.3). */
+  'group-mismatch',
+  /** The server knows the frame but cannot serve it: its store keeps no consumer groups (SPEC 17.1). */
+  'unsupported',
   /** The connection closed before an answer came (raised on the client only, never sent). */
   'closed',
   /** The client gave up waiting for an answer (raised on the client only, never sent). */

@@ -226,6 +226,79 @@ export const StreamsFrame = z.object({
 
 export const InfoFrame = z.object({ type: z.literal('info'), id: uint });
 
+// ---- consumer groups (SPEC 17), served where `welcome.features` has "groups" ----
+
+/** A consumer group's name: 1 to 200 characters, no `*`, not starting with `$`. */
+export const GroupName = text.min(1).max(200).regex(/^[^$*][^*]*$/, 'a group name has no "*" and does not start with "$"');
+
+/** The most partitions a group may have. */
+export const MAX_GROUP_PARTITIONS = 1024;
+
+/** Joins the group `group` as a member and opens subscription `sub` on its deliveries. */
+export const ConsumeFrame = z.object({
+  type: z.literal('consume'),
+  sub: uint,
+  group: GroupName,
+  /** What the group consumes; fixed when the group is made, and a later consume must name the same. */
+  stream: StreamSelector,
+  filter: EventFilter.optional(),
+  /** How many partitions events are spread over (by key); fixed when the group is made. @default 16 */
+  partitions: z.number().int().min(1).max(MAX_GROUP_PARTITIONS).optional(),
+  /** Where a new group starts: every event of the selector, or only those after its head. @default 'start' */
+  from: z.enum(['start', 'end']).optional(),
+  /** The initial credit, as `subscribe`'s. */
+  credit: uint,
+  /** The member's identity, kept across reconnects; the server makes one when absent. */
+  member: name.optional(),
+  /** Most events delivered to this member and not yet acknowledged. @default 1000 */
+  maxUnacked: positive.max(100_000).optional(),
+  /** An event not acknowledged this long after its delivery is delivered again. @default 30000 */
+  ackTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  /** After this many deliveries without an ack an event is parked. @default 10 */
+  maxDeliveries: z.number().int().min(1).max(1000).optional(),
+  /** A member silent this long loses its partitions. @default 10000 */
+  leaseMs: z.number().int().min(500).max(600_000).optional(),
+});
+
+/** Acknowledges events of one partition, by position (`pos`), cumulatively (`upTo`), or both. */
+export const AckFrame = z
+  .object({
+    type: z.literal('ack'),
+    sub: uint,
+    part: uint,
+    gen: positive,
+    /** Positions of events delivered (seqs for a stream selector, store-wide pos otherwise). */
+    pos: z.array(positive).min(1).max(10_000).optional(),
+    /** Every event of the partition delivered so far at or below this position. */
+    upTo: positive.optional(),
+  })
+  .refine((frame) => frame.pos !== undefined || frame.upTo !== undefined, 'an ack names pos, upTo or both');
+
+/** Gives one delivered event back: delivered again after `retryMs`, or parked with `park` as the reason. */
+export const NackFrame = z
+  .object({
+    type: z.literal('nack'),
+    sub: uint,
+    part: uint,
+    gen: positive,
+    pos: positive,
+    /** Deliver it again no sooner than this; absent (and no `park`): the server's backoff. */
+    retryMs: z.number().int().min(0).max(3_600_000).optional(),
+    /** Park it now, with this reason. */
+    park: text.min(1).max(1024).optional(),
+  })
+  .refine((frame) => frame.retryMs === undefined || frame.park === undefined, 'a nack has retryMs or park, not both');
+
+/** The member gives a partition up: what of it is not acknowledged goes to the next owner. */
+export const ReleaseFrame = z.object({ type: z.literal('release'), sub: uint, part: uint, gen: positive });
+
+/** Lists the consumer groups. */
+export const GroupsFrame = z.object({ type: z.literal('groups'), id: uint });
+/** Describes one group: members, partitions, checkpoints, lag, parked events. */
+export const GroupFrame = z.object({ type: z.literal('group'), id: uint, group: GroupName });
+/** Delivers the group's parked events to it again. */
+export const ReplayParkedFrame = z.object({ type: z.literal('replay-parked'), id: uint, group: GroupName });
+
 /** Keep-alive, sent by either side; the peer answers `pong` with the same nonce. */
 export const PingFrame = z.object({ type: z.literal('ping'), nonce: uint.optional() });
 export const PongFrame = z.object({ type: z.literal('pong'), nonce: uint.optional() });
@@ -244,6 +317,8 @@ export const WelcomeFrame = z.object({
    * any server of that store; another store has another. Absent from servers that predate it.
    */
   store: z.string().min(1).max(256).optional(),
+  /** Optional parts of the protocol the server serves, such as `"groups"` (SPEC 17). */
+  features: z.array(z.string().min(1).max(64)).max(64).optional(),
 });
 
 export const RejectFrame = z.object({
@@ -268,6 +343,82 @@ export const AppendedFrame = z.object({
 });
 
 export const EventsFrame = z.object({ type: z.literal('events'), sub: uint, events: z.array(StoredEvent).min(1) });
+
+/** One partition of the member, held at generation `gen`; `revoking` while the group wants it back. */
+export const AssignedPartition = z.object({ part: uint, gen: positive, revoking: z.boolean().optional() });
+export type AssignedPartition = z.infer<typeof AssignedPartition>;
+
+/** The member's partitions now: the first frame of a consume, then again whenever they change. */
+export const AssignedFrame = z.object({
+  type: z.literal('assigned'),
+  sub: uint,
+  member: name,
+  parts: z.array(AssignedPartition),
+});
+
+/** Events of one partition for a group member, in order; `deliveries` counts each one's deliveries. */
+export const DeliverFrame = z.object({
+  type: z.literal('deliver'),
+  sub: uint,
+  part: uint,
+  gen: positive,
+  events: z.array(StoredEvent).min(1),
+  deliveries: z.array(positive),
+});
+
+/** One partition of a group as `group-info` describes it. */
+export const GroupPartitionInfo = z.object({
+  part: uint,
+  /** The member holding it, or null while it is free. */
+  owner: z.string().nullable(),
+  gen: uint,
+  revoking: z.boolean().optional(),
+  /** Every event of the partition at or below this position is acknowledged or parked. */
+  checkpoint: uint,
+  /** The selector's head position. */
+  head: uint,
+  /** head - checkpoint, in positions (an upper bound of the events left). */
+  lag: uint,
+  /** Events of the partition parked now. */
+  parked: uint,
+});
+export type GroupPartitionInfo = z.infer<typeof GroupPartitionInfo>;
+
+export const GroupMemberInfo = z.object({
+  member: z.string(),
+  /** When its lease ends unless renewed, by the clock of the server that renewed it. */
+  expires: epochMillis,
+  /** The partitions it holds. */
+  parts: z.array(uint),
+});
+export type GroupMemberInfo = z.infer<typeof GroupMemberInfo>;
+
+/** A group in brief, as `group-list` gives it. */
+export const GroupSummary = z.object({
+  group: z.string(),
+  stream: z.string(),
+  filter: EventFilter.optional(),
+  partitions: positive,
+  members: uint,
+  /** The sum of the partitions' lag. */
+  lag: uint,
+  parked: uint,
+});
+export type GroupSummary = z.infer<typeof GroupSummary>;
+
+/** A group in full. */
+export const GroupInfo = GroupSummary.extend({
+  created: epochMillis,
+  head: uint,
+  memberList: z.array(GroupMemberInfo),
+  partitionList: z.array(GroupPartitionInfo),
+});
+export type GroupInfo = z.infer<typeof GroupInfo>;
+
+export const GroupListFrame = z.object({ type: z.literal('group-list'), id: uint, groups: z.array(GroupSummary) });
+export const GroupInfoFrame = z.object({ type: z.literal('group-info'), id: uint, group: GroupInfo });
+/** A replay of parked events began: `parked` events were parked when it was asked for. */
+export const ReplayingFrame = z.object({ type: z.literal('replaying'), id: uint, group: z.string(), parked: uint });
 
 /** The subscription reached the head. `at` is the last position it has examined (0 if none). */
 export const CaughtUpFrame = z.object({ type: z.literal('caught-up'), sub: uint, at: uint });
@@ -320,6 +471,10 @@ export const ServerInfoFrame = z.object({
   head: uint,
   /** The store's identity, as in `welcome`. */
   store: z.string().min(1).max(256).optional(),
+  /** As in `welcome`. */
+  features: z.array(z.string().min(1).max(64)).max(64).optional(),
+  /** How many consumer groups the store keeps, where it keeps them. */
+  groups: uint.optional(),
 });
 
 /** A request (`id`) or a subscription (`sub`) failed; a subscription error ends the subscription. */
@@ -344,6 +499,13 @@ export const ClientFrame = z.discriminatedUnion('type', [
   InvalidateFrame,
   StreamsFrame,
   InfoFrame,
+  ConsumeFrame,
+  AckFrame,
+  NackFrame,
+  ReleaseFrame,
+  GroupsFrame,
+  GroupFrame,
+  ReplayParkedFrame,
   PingFrame,
   PongFrame,
 ]);
@@ -360,6 +522,11 @@ export const ServerFrame = z.discriminatedUnion('type', [
   PageFrame,
   StreamListFrame,
   ServerInfoFrame,
+  AssignedFrame,
+  DeliverFrame,
+  GroupListFrame,
+  GroupInfoFrame,
+  ReplayingFrame,
   ErrorFrame,
   PingFrame,
   PongFrame,
@@ -394,6 +561,18 @@ export type PageFrame = z.infer<typeof PageFrame>;
 export type StreamListFrame = z.infer<typeof StreamListFrame>;
 export type ServerInfoFrame = z.infer<typeof ServerInfoFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type ConsumeFrame = z.infer<typeof ConsumeFrame>;
+export type AckFrame = z.infer<typeof AckFrame>;
+export type NackFrame = z.infer<typeof NackFrame>;
+export type ReleaseFrame = z.infer<typeof ReleaseFrame>;
+export type GroupsFrame = z.infer<typeof GroupsFrame>;
+export type GroupFrame = z.infer<typeof GroupFrame>;
+export type ReplayParkedFrame = z.infer<typeof ReplayParkedFrame>;
+export type AssignedFrame = z.infer<typeof AssignedFrame>;
+export type DeliverFrame = z.infer<typeof DeliverFrame>;
+export type GroupListFrame = z.infer<typeof GroupListFrame>;
+export type GroupInfoFrame = z.infer<typeof GroupInfoFrame>;
+export type ReplayingFrame = z.infer<typeof ReplayingFrame>;
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type Frame = z.infer<typeof Frame>;

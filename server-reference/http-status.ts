@@ -21,4 +21,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   closed: 503,
   timeout: 504,
   'store-changed': 409,
+  fenced: 409,
+  'group-mismatch': 409,
+  // The store behind this server keeps no consumer groups.
+  unsupported: 501,
 };

@@ -1,5 +1,6 @@
 import type { TauonError } from '../../protocol/errors.js';
 import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import type { GroupStore } from '../groups/group-store.js';
 
 /**
  * The EventStore interface: what a store must do so that the session engine can serve protocol
@@ -97,6 +98,12 @@ export interface EventStore {
    * order. Returns a function that removes the listener.
    */
   onCommit(listener: (events: readonly StoredEvent[]) => void): () => void;
+
+  /**
+   * Optional: where the store keeps consumer groups' coordination state (SPEC 17). A server
+   * serves consumer groups only on a store that has it.
+   */
+  readonly groups?: GroupStore;
 
   /** Releases the store's resources. Further calls fail. */
   close(): Promise<void>;
