@@ -5,6 +5,7 @@ import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
+import { answerGroupRoute, type GroupQueries } from './http-groups.js';
 import type { TauonServer } from './server.js';
 
 /**
@@ -18,6 +19,8 @@ import type { TauonServer } from './server.js';
  *   (`from`: start, end, or a number meaning "at"; `after:N`, `before:N`, `event:ID`, `time:MS`)
  * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
+ * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
+ *   (see {@link answerGroupRoute}); 501 `unsupported` when the store keeps none
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
  * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
@@ -62,6 +65,11 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   const { permissions } = await server.authenticateToken(token);
   const query = url.searchParams;
   if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 }, permissions);
+  if (parts[0] === 'groups') {
+    // A POST without a body still declares JSON: a page of another origin must ask first (a preflight).
+    if (method === 'POST') await readJson(request, server.limits.maxFrameBytes, { emptyAllowed: true });
+    return answerGroupRoute((server as TauonServer & { groups?: GroupQueries }).groups, method, parts.slice(1), permissions);
+  }
   if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
   if (method === 'GET' && parts.length === 1) {
     return answer(server, {
@@ -150,7 +158,8 @@ export function startParam(text: string | null): unknown {
   return text;
 }
 
-async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** Reads a JSON body (UTF-8, at most maxBytes); with `emptyAllowed`, no body at all is undefined. */
+async function readJson(request: IncomingMessage, maxBytes: number, options: { emptyAllowed?: boolean } = {}): Promise<unknown> {
   requireJsonBody(request);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -160,6 +169,7 @@ async function readJson(request: IncomingMessage, maxBytes: number): Promise<unk
     if (size > maxBytes) throw new TauonError('too-large', `a request body is at most ${maxBytes} bytes (maxFrameBytes)`);
     chunks.push(buffer);
   }
+  if (size === 0 && options.emptyAllowed === true) return undefined;
   try {
     // Fatal: bytes that are not UTF-8 are refused, never stored as U+FFFD.
     return JSON.parse(UTF8.decode(Buffer.concat(chunks)));
