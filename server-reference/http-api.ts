@@ -5,7 +5,7 @@ import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
-import { answerGroupRoute, type GroupQueries } from './http-groups.js';
+import { groupRoute } from './http-groups.js';
 import type { TauonServer } from './server.js';
 
 /**
@@ -20,7 +20,7 @@ import type { TauonServer } from './server.js';
  * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
- *   (see {@link answerGroupRoute}); 501 `unsupported` when the store keeps none
+ *   (see {@link groupRoute}); 501 `unsupported` when the store keeps none
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
  * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
@@ -66,9 +66,10 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   const query = url.searchParams;
   if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 }, permissions);
   if (parts[0] === 'groups') {
+    const route = groupRoute(method, parts.slice(1));
     // A POST without a body still declares JSON: a page of another origin must ask first (a preflight).
     if (method === 'POST') await readJson(request, server.limits.maxFrameBytes, { emptyAllowed: true });
-    return answerGroupRoute((server as TauonServer & { groups?: GroupQueries }).groups, method, parts.slice(1), permissions);
+    return [200, route.body(await ask(server, route.frame, permissions))];
   }
   if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
   if (method === 'GET' && parts.length === 1) {
@@ -113,6 +114,13 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
 
 /** Validates the request as the protocol frame it stands for, then lets the engine answer it. */
 async function answer(server: TauonServer, candidate: Record<string, unknown>, permissions: Permissions): Promise<[number, unknown]> {
+  const result = await ask(server, candidate, permissions);
+  const { id: _id, ...body } = result as ServerFrame & { id?: number };
+  return [result.type === 'appended' ? 201 : 200, body];
+}
+
+/** Validates the request as the protocol frame it stands for; resolves with the engine's answer, or throws its error. */
+async function ask(server: TauonServer, candidate: Record<string, unknown>, permissions: Permissions): Promise<ServerFrame> {
   const frame: ClientFrame = parseClientFrame(candidate);
   const result: ServerFrame = await server.request(frame, permissions);
   if (result.type === 'error') {
@@ -120,8 +128,7 @@ async function answer(server: TauonServer, candidate: Record<string, unknown>, p
   }
   // A JSON answer never alters what JSON cannot carry: unrepresentable (406) names the event.
   if (result.type === 'page') assertEventsJsonRepresentable(result.events);
-  const { id: _id, ...body } = result as ServerFrame & { id?: number };
-  return [frame.type === 'append' ? 201 : 200, body];
+  return result;
 }
 
 /** A path segment decoded; bad percent-encoding (or bytes that are not UTF-8) is the client's error: 400. */

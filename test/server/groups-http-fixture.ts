@@ -75,13 +75,14 @@ export async function append(peer: RawPeer, stream: string, events: object[]): P
 
 /**
  * Joins `group` as member `member` with subscription `sub` and waits for `assigned`; resolves
- * with the partitions (and generations) it holds.
+ * with the partitions (and generations) it holds. The lease is a minute: a raw peer sends
+ * nothing of its own between the test's frames (a client pings every quarter of its lease).
  */
 export async function join(
   peer: RawPeer,
   consume: { sub: number; group: string; stream: string; member: string; partitions?: number; from?: 'start' | 'end' },
 ): Promise<{ part: number; gen: number }[]> {
-  peer.send({ type: 'consume', credit: 1000, ...consume });
+  peer.send({ type: 'consume', credit: 1000, leaseMs: 60_000, ...consume });
   const answer = await peer.next((frame) => 'sub' in frame && frame.sub === consume.sub);
   if (answer.type !== 'assigned') throw new Error(`consume of ${consume.group} answered ${JSON.stringify(answer)}`);
   return answer.parts;
@@ -118,12 +119,13 @@ export async function work(
   return parked;
 }
 
-/** Asks until `check` holds of the answer (every 50 ms, at most `timeoutMs`); resolves with the last answer. */
+/** Asks until `check` holds of the answer (every 50 ms, at most `timeoutMs`) and resolves with it; rejects naming the last answer. */
 export async function eventually<T>(ask: () => Promise<T>, check: (answer: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await ask();
-    if (check(answer) || Date.now() > deadline) return answer;
+    if (check(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs} ms: ${JSON.stringify(answer).slice(0, 500)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

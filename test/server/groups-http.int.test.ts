@@ -105,7 +105,7 @@ describe('the HTTP API of consumer groups', () => {
     expect(await list(WRITER)).toEqual([]);
   });
 
-  it('describes one group (its name percent-encoded): members with their partitions, and each partition', async () => {
+  it('describes one group (its name percent-encoded): members with their partitions, and each partition; 403 without read on its selector', async () => {
     const billing = await info('billing');
     expect(billing).toMatchObject({ group: 'billing', stream: 'orders.*', partitions: 4, members: 1, parked: 1 });
     expect(billing.memberList).toEqual([expect.objectContaining({ member: 'm-1', parts: [0, 1, 2, 3] })]);
@@ -120,16 +120,16 @@ describe('the HTTP API of consumer groups', () => {
     expect(billing.partitionList.reduce((sum, part) => sum + part.parked, 0)).toBe(1);
 
     const audit = await call('GET', `/groups/${encodeURIComponent(AUDIT)}`, READER);
-    // The reader may not read secret.*: the same answer as for a group that does not exist.
-    expect(audit.status).toBe(404);
-    expect(audit.body).toMatchObject({ error: { code: 'not-found', message: `no group "${AUDIT}"` } });
+    // The reader may not read secret.*: refused as a read of it would be.
+    expect(audit.status).toBe(403);
+    expect(audit.body).toMatchObject({ error: { code: 'forbidden', details: { permission: 'read', selector: 'secret.*' } } });
     expect((await info(AUDIT)).memberList).toEqual([]);
   });
 
   it('answers 404 for a group or a route that does not exist, 400 for a name no group may have', async () => {
     expect(await call('GET', '/groups/nope', ADMIN)).toEqual({
       status: 404,
-      body: { error: { code: 'not-found', message: 'no group "nope"', details: { group: 'nope' } } },
+      body: { error: { code: 'not-found', message: 'no consumer group "nope"' } },
     });
     expect((await call('GET', '/groups/billing/members', ADMIN)).status).toBe(404);
     expect((await call('POST', '/groups/billing', ADMIN)).status).toBe(404);
