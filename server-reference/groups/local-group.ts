@@ -3,6 +3,7 @@ import type { AckFrame, NackFrame, ReleaseFrame, StoredEvent } from '../../proto
 import { compileFilter, type EventPredicate } from '../event-filter.js';
 import type { InternalErrors } from '../internal-errors.js';
 import { parseSelector, positionIn, readSelected, type Selector } from '../selector.js';
+import { deepEqual } from '../stores/deep-equal.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { DeliveryBook, Outstanding } from './delivery-book.js';
 import type { GroupState, GroupStore, ParkedEvent, VersionedGroupState } from './group-store.js';
@@ -198,7 +199,8 @@ export class LocalGroup {
       if (loaded === undefined) throw new TauonError('not-found', `group "${this.name}" was deleted`);
       const view = this.view(Date.now(), loaded.state);
       const next = nextGroupState(loaded.state, view);
-      if (JSON.stringify(next) === JSON.stringify(loaded.state)) {
+      // Compared by value: a store may hand the document back with its keys in another order (jsonb).
+      if (deepEqual(next, loaded.state)) {
         this.adopt(loaded.state, view);
         return;
       }
