@@ -79,6 +79,11 @@ export class LocalGroup {
     return this.ended;
   }
 
+  /** Members in the group's document (on every server), as last read. */
+  get memberCount(): number {
+    return Object.keys(this.state.members).length;
+  }
+
   /** A unique start time for a new membership here (GroupMember.joined). */
   nextJoined(): number {
     this.lastJoined = Math.max(Date.now(), this.lastJoined + 1);
@@ -217,7 +222,7 @@ export class LocalGroup {
     const alive = new Map<string, LiveMember>();
     for (const member of this.members.values()) {
       const lastHeard = member.link.lastHeard();
-      if (!member.left && now - lastHeard < member.settings.leaseMs) {
+      if (!member.left && !member.superseded && now - lastHeard < member.settings.leaseMs) {
         alive.set(member.id, { leaseMs: member.settings.leaseMs, lastHeard, joined: member.joined });
       }
     }
@@ -250,6 +255,10 @@ export class LocalGroup {
   private reconcile(): void {
     if (this.ended) return;
     const state = this.state;
+    for (const member of this.members.values()) {
+      const record = state.members[member.id];
+      if (record !== undefined && record.joined > member.joined && record.host !== this.host.instance) member.superseded = true;
+    }
     for (const runner of [...this.runners.values()]) {
       if (!this.documentGrants(runner.member, runner.part, runner.gen)) this.stopRunner(runner, false);
       else runner.revoking = state.parts[runner.part]!.revoking;
