@@ -567,7 +567,11 @@ export class LocalGroup {
     }
     for (const member of this.members.values()) this.deliver(member);
     this.ticks += 1;
-    if (this.ticks % SYNC_EVERY_TICKS === 0) void this.sync();
+    if (this.ticks % SYNC_EVERY_TICKS === 0) {
+      void this.sync();
+      // Reading goes on after a failed read, or a commit notice that did not come.
+      void this.pump();
+    }
   }
 }
 
