@@ -23,6 +23,20 @@ function partitionOf(event: Pick<StoredEvent, 'key' | 'stream'>, partitions: num
   return fnv1a32(event.key ?? event.stream) % partitions;
 }
 
+/** Keys of every partition of `partitions`, `each` of each (k0, k1, ... as FNV-1a spreads them). */
+function keysOver(partitions: number, each: number): string[] {
+  const keys: string[] = [];
+  const counts = new Array<number>(partitions).fill(0);
+  for (let i = 0; keys.length < partitions * each; i += 1) {
+    const part = fnv1a32(`k${i}`) % partitions;
+    if (counts[part]! < each) {
+      counts[part]! += 1;
+      keys.push(`k${i}`);
+    }
+  }
+  return keys;
+}
+
 /** A consume's fields beyond sub, group and stream. */
 interface ConsumeOptions {
   credit?: number;
@@ -147,6 +161,16 @@ async function appendKeyed(kit: KitContext, peer: RawPeer, stream: string, keys:
     seqs.push(...ack.seqs);
   }
   return seqs;
+}
+
+/** The `assigned` frames of a subscription that arrived and are not yet taken. */
+function pendingAssigned(peer: RawPeer, sub: number): AssignedFrame[] {
+  return peer.pending().filter((frame): frame is AssignedFrame => frame.type === 'assigned' && frame.sub === sub);
+}
+
+/** Opens a plain hot subscription (SPEC 6.4.3). */
+function subscribeTo(peer: RawPeer, sub: number, stream: string): void {
+  peer.send({ type: 'subscribe', sub, stream, mode: 'hot', credit: 10 });
 }
 
 /** Expects an `error` with this sub and code, and returns it. */
@@ -305,6 +329,64 @@ export const GROUPS_CASES: readonly ConformanceCase[] = [
       const keeps = (frame: AssignedFrame) => frame.parts.length === 1 && frame.parts[0]!.revoking !== true;
       const ofA = keeps(revoked) ? revoked : await assignedUntil(a, 1, keeps, 'with its one partition, not revoking');
       assert.notEqual(ofA.parts[0]!.part, moved, 'SPEC 17.6: A keeps the other one');
+    },
+  },
+  {
+    section: '17.6',
+    title: 'a revoking partition stays with its owner until it releases it; then the next owner gets what was not acknowledged',
+    needs,
+    async run(kit) {
+      const stream = kit.stream('revoke');
+      const group = groupName(kit);
+      const a = await kit.open();
+      const b = await kit.open();
+      const keys = keysOver(2, 3);
+      const seqs = await appendKeyed(kit, a, stream, keys);
+      const held = await consumeAll(kit, a, 1, group, stream, { partitions: 2, member: `a-${kit.run}`, ackTimeoutMs: 60_000 });
+      await delivered(a, 1, seqs.length);
+      consume(kit, b, 1, group, stream, { partitions: 2, member: `b-${kit.run}`, ackTimeoutMs: 60_000 });
+      const revoked = await assignedUntil(a, 1, (frame) => frame.parts.some((part) => part.revoking === true), 'with a partition revoking');
+      assert.equal(revoked.parts.length, 2, `SPEC 17.6: a revoking partition is still held; got ${JSON.stringify(revoked)}`);
+      const revoking = revoked.parts.find((part) => part.revoking === true)!;
+      assert.equal(revoking.gen, held.get(revoking.part), 'SPEC 17.6: at the same generation');
+      await assertNoDelivery(kit, b, 1, 'SPEC 17.6: nothing of a partition its owner has not released goes to another member');
+      const ofBBefore = pendingAssigned(b, 1);
+      assert.ok(ofBBefore.every((frame) => frame.parts.length === 0), `SPEC 17.6: B holds nothing while A holds both; got ${JSON.stringify(ofBBefore)}`);
+      a.send({ type: 'release', sub: 1, part: revoking.part, gen: revoking.gen });
+      const ofB = await assignedUntil(b, 1, (frame) => frame.parts.length === 1, 'with the released partition');
+      assert.equal(ofB.parts[0]!.part, revoking.part, 'SPEC 17.7: the released partition goes to B');
+      assert.ok(ofB.parts[0]!.gen > revoking.gen, 'SPEC 17.5: at a new generation');
+      const mine = seqs.filter((_, i) => partitionOf({ key: keys[i], stream }, 2) === revoking.part);
+      const got = flatten(await delivered(b, 1, mine.length));
+      assert.deepEqual(got.map((one) => one.event.seq), mine, 'SPEC 17.7: what A had not acknowledged goes to B, in order');
+      a.send({ type: 'ack', sub: 1, part: revoking.part, gen: revoking.gen, pos: mine });
+      await subError(a, 1, 'fenced', 'SPEC 17.7: an ack of a released partition');
+    },
+  },
+  {
+    section: '17.7',
+    title: 'ack, nack and release naming a sub that is no open group subscription are fenced with their part and gen',
+    needs,
+    async run(kit) {
+      const peer = await kit.open();
+      const stream = kit.stream('nosub');
+      const frames = [
+        { type: 'ack', sub: 40, part: 0, gen: 1, upTo: 5 },
+        { type: 'nack', sub: 41, part: 2, gen: 3, pos: 5 },
+        { type: 'release', sub: 42, part: 1, gen: 7 },
+      ];
+      for (const frame of frames) {
+        peer.send(frame);
+        const error = await subError(peer, frame.sub, 'fenced', `SPEC 17.7: ${frame.type} of a sub never opened`);
+        assert.deepEqual({ part: error.details?.['part'], gen: error.details?.['gen'] }, { part: frame.part, gen: frame.gen }, `SPEC 17.7: details {part, gen}; got ${JSON.stringify(error)}`);
+      }
+      subscribeTo(peer, 43, stream);
+      await peer.expect('caught-up', { sub: 43 });
+      peer.send({ type: 'ack', sub: 43, part: 0, gen: 1, upTo: 1 });
+      await subError(peer, 43, 'fenced', 'SPEC 17.7: an ack of a plain subscription');
+      const [seq] = await appendKeyed(kit, peer, stream, ['k']);
+      const events = await peer.expect('events', { sub: 43 });
+      assert.equal(events.events[0]!.seq, seq, 'the plain subscription goes on');
     },
   },
   {
