@@ -1,6 +1,7 @@
 import { TauonError } from '../../protocol/errors.js';
 import type { ConsumeFrame, EventFilter } from '../../protocol/frames.js';
 import { headOf, type Selector } from '../selector.js';
+import { deepEqual } from '../stores/deep-equal.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { GroupState, GroupStore, VersionedGroupState } from './group-store.js';
 
@@ -50,9 +51,9 @@ export async function loadOrCreateGroup(
 /** Why a consume does not match the group, or undefined when it does. */
 function mismatchOf(state: GroupState, frame: Pick<ConsumeFrame, 'stream' | 'filter' | 'partitions'>): string | undefined {
   if (state.stream !== frame.stream) return `consumes ${JSON.stringify(state.stream)}, not ${JSON.stringify(frame.stream)}`;
-  const stored = JSON.stringify(state.filter);
-  const asked = JSON.stringify(frame.filter === undefined ? null : canonicalFilter(frame.filter));
-  if (stored !== asked) return `has the filter ${stored}, not ${asked}`;
+  const asked = frame.filter === undefined ? null : canonicalFilter(frame.filter);
+  // By value: a store may hand the document back with its keys in another order (jsonb).
+  if (!deepEqual(state.filter, asked)) return `has the filter ${JSON.stringify(state.filter)}, not ${JSON.stringify(asked)}`;
   if (frame.partitions !== undefined && frame.partitions !== state.partitions) {
     return `has ${state.partitions} partitions, not ${frame.partitions}`;
   }

@@ -3,6 +3,7 @@ import type { AckFrame, NackFrame, ReleaseFrame, StoredEvent } from '../../proto
 import { compileFilter, type EventPredicate } from '../event-filter.js';
 import type { InternalErrors } from '../internal-errors.js';
 import { parseSelector, positionIn, readSelected, type Selector } from '../selector.js';
+import { deepEqual } from '../stores/deep-equal.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { DeliveryBook, Outstanding } from './delivery-book.js';
 import type { GroupState, GroupStore, ParkedEvent, VersionedGroupState } from './group-store.js';
@@ -76,6 +77,11 @@ export class LocalGroup {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** Members in the group's document (on every server), as last read. */
+  get memberCount(): number {
+    return Object.keys(this.state.members).length;
   }
 
   /** A unique start time for a new membership here (GroupMember.joined). */
@@ -198,7 +204,8 @@ export class LocalGroup {
       if (loaded === undefined) throw new TauonError('not-found', `group "${this.name}" was deleted`);
       const view = this.view(Date.now(), loaded.state);
       const next = nextGroupState(loaded.state, view);
-      if (JSON.stringify(next) === JSON.stringify(loaded.state)) {
+      // Compared by value: a store may hand the document back with its keys in another order (jsonb).
+      if (deepEqual(next, loaded.state)) {
         this.adopt(loaded.state, view);
         return;
       }
@@ -215,7 +222,7 @@ export class LocalGroup {
     const alive = new Map<string, LiveMember>();
     for (const member of this.members.values()) {
       const lastHeard = member.link.lastHeard();
-      if (!member.left && now - lastHeard < member.settings.leaseMs) {
+      if (!member.left && !member.superseded && now - lastHeard < member.settings.leaseMs) {
         alive.set(member.id, { leaseMs: member.settings.leaseMs, lastHeard, joined: member.joined });
       }
     }
@@ -248,6 +255,10 @@ export class LocalGroup {
   private reconcile(): void {
     if (this.ended) return;
     const state = this.state;
+    for (const member of this.members.values()) {
+      const record = state.members[member.id];
+      if (record !== undefined && record.joined > member.joined && record.host !== this.host.instance) member.superseded = true;
+    }
     for (const runner of [...this.runners.values()]) {
       if (!this.documentGrants(runner.member, runner.part, runner.gen)) this.stopRunner(runner, false);
       else runner.revoking = state.parts[runner.part]!.revoking;
