@@ -365,6 +365,29 @@ export const GROUPS_CASES: readonly ConformanceCase[] = [
   },
   {
     section: '17.7',
+    title: 'an ack with neither pos nor upTo, or a nack with both retryMs and park, is bad-frame with its sub, and changes nothing',
+    needs,
+    async run(kit) {
+      const peer = await kit.open();
+      const stream = kit.stream('badack');
+      const seqs = await appendKeyed(kit, peer, stream, ['k', 'k']);
+      const group = groupName(kit);
+      const gens = await consumeAll(kit, peer, 1, group, stream, { partitions: 1, ackTimeoutMs: 60_000 });
+      await delivered(peer, 1, 2);
+      const gen = gens.get(0);
+      peer.send({ type: 'ack', sub: 1, part: 0, gen });
+      await subError(peer, 1, 'bad-frame', 'SPEC 17.7: an ack names pos, upTo or both');
+      peer.send({ type: 'nack', sub: 1, part: 0, gen, pos: seqs[0], retryMs: 0, park: 'both' });
+      await subError(peer, 1, 'bad-frame', 'SPEC 17.7: a nack has retryMs or park, not both');
+      await assertNoDelivery(kit, peer, 1, 'SPEC 17.7: the refused nack delivers nothing again');
+      const info = await groupInfo(kit, peer, group);
+      assert.equal(info.parked, 0, 'SPEC 17.7: the refused nack parks nothing');
+      peer.send({ type: 'ack', sub: 1, part: 0, gen, upTo: seqs[1] });
+      await groupInfoUntil(kit, peer, group, (candidate) => candidate.partitionList[0]!.checkpoint === seqs[1], 'the checkpoint at the head: the subscription went on');
+    },
+  },
+  {
+    section: '17.7',
     title: 'ack, nack and release naming a sub that is no open group subscription are fenced with their part and gen',
     needs,
     async run(kit) {
