@@ -120,10 +120,9 @@ export class LocalGroup {
     if (runner === undefined) return;
     const now = Date.now();
     for (const position of frame.pos ?? []) this.settle(runner, position, now);
-    if (frame.upTo !== undefined) {
-      for (const entry of runner.replays.upTo(frame.upTo)) this.settle(runner, entry.position, now);
-      for (const entry of runner.book.upTo(frame.upTo)) this.settle(runner, entry.position, now);
-    }
+    // Cumulative acks cover the partition's own order only: replayed parked events lie below it
+    // and come out of that order, so they are acknowledged by position (SPEC 17.7).
+    if (frame.upTo !== undefined) for (const entry of runner.book.upTo(frame.upTo)) this.settle(runner, entry.position, now);
     this.afterSettling(runner);
   }
 
@@ -568,7 +567,11 @@ export class LocalGroup {
     }
     for (const member of this.members.values()) this.deliver(member);
     this.ticks += 1;
-    if (this.ticks % SYNC_EVERY_TICKS === 0) void this.sync();
+    if (this.ticks % SYNC_EVERY_TICKS === 0) {
+      void this.sync();
+      // Reading goes on after a failed read, or a commit notice that did not come.
+      void this.pump();
+    }
   }
 }
 
