@@ -199,6 +199,53 @@ export const GROUPS_CASES: readonly ConformanceCase[] = [
     },
   },
   {
+    section: '17.2',
+    title: 'a group made with from "end" starts after the head: its checkpoints are the head, and only later events come',
+    needs,
+    async run(kit) {
+      const peer = await kit.open();
+      const stream = kit.stream('fromend');
+      const old = await appendKeyed(kit, peer, stream, ['a', 'b', 'c']);
+      const group = groupName(kit);
+      await consumeAll(kit, peer, 1, group, stream, { partitions: 2, from: 'end' });
+      const info = await groupInfo(kit, peer, group);
+      assert.ok(info.partitionList.every((part) => part.checkpoint === old.at(-1)), `SPEC 17.2: from "end": every checkpoint is the head (${old.at(-1)}); got ${JSON.stringify(info.partitionList)}`);
+      await assertNoDelivery(kit, peer, 1, 'SPEC 17.2: nothing of the past');
+      const later = await appendKeyed(kit, peer, stream, ['a', 'd']);
+      const got = flatten(await delivered(peer, 1, 2));
+      assert.deepEqual(got.map((one) => one.event.seq).sort((x, y) => x - y), later, 'SPEC 17.2: the events committed after the group was made');
+    },
+  },
+  {
+    section: '17.2',
+    title: 'events the filter drops are not delivered, and count as done for the checkpoints',
+    needs,
+    async run(kit) {
+      const peer = await kit.open();
+      const prefix = `${kit.stream('filt')}.`;
+      const group = groupName(kit);
+      const gens = await consumeAll(kit, peer, 1, group, `${prefix}*`, { partitions: 2, filter: { types: ['Wanted'] } });
+      const wanted: number[] = [];
+      let last = 0;
+      for (const [i, type] of ['Wanted', 'Other', 'Wanted', 'Other', 'Other'].entries()) {
+        const ack = await kit.appendOk(peer, `${prefix}${i % 2}`, [{ id: kit.eventId('filt'), type, key: `k${i}` }]);
+        if (type === 'Wanted') wanted.push(ack.positions[0]!);
+        last = ack.positions[0]!;
+      }
+      const got = flatten(await delivered(peer, 1, wanted.length));
+      assert.deepEqual(got.map((one) => one.event.pos).sort((x, y) => x - y), wanted, 'SPEC 17.2: only the events that pass the filter, by pos');
+      await assertNoDelivery(kit, peer, 1, 'SPEC 5.9: filtered-out events are not delivered');
+      for (const one of got) peer.send({ type: 'ack', sub: 1, part: one.part, gen: gens.get(one.part), pos: [one.event.pos] });
+      await groupInfoUntil(
+        kit,
+        peer,
+        group,
+        (candidate) => candidate.partitionList.every((part) => part.checkpoint >= last),
+        `every checkpoint at or past the pattern's last event (pos ${last}), filtered-out events done (SPEC 17.11)`,
+      );
+    },
+  },
+  {
     section: '17.3',
     title: 'consume is answered assigned first, naming the member given, or one the server made',
     needs,
@@ -648,6 +695,28 @@ export const GROUPS_CASES: readonly ConformanceCase[] = [
       const rest = flatten(await delivered(again, 1, 5));
       assert.deepEqual(rest.map((one) => one.event.seq), seqs.slice(5), 'SPEC 17.11: from just after the checkpoint, nothing acknowledged again and nothing skipped');
       assert.ok(rest.every((one) => one.deliveries === 1));
+    },
+  },
+  {
+    section: '17.12',
+    title: 'a pattern group done with its events has lag 0, also when other streams moved the store head on',
+    needs,
+    async run(kit) {
+      const peer = await kit.open();
+      const prefix = `${kit.stream('lag')}.`;
+      const group = groupName(kit);
+      const gens = await consumeAll(kit, peer, 1, group, `${prefix}*`, { partitions: 1 });
+      const ack = await kit.appendOk(peer, `${prefix}a`, kit.events(2));
+      await kit.appendOk(peer, kit.stream('elsewhere'), kit.events(1));
+      await delivered(peer, 1, 2);
+      peer.send({ type: 'ack', sub: 1, part: 0, gen: gens.get(0), upTo: ack.positions[1] });
+      await groupInfoUntil(
+        kit,
+        peer,
+        group,
+        (candidate) => candidate.lag === 0 && candidate.partitionList[0]!.checkpoint >= candidate.head,
+        'lag 0: the checkpoint at the store head, the last position examined (SPEC 17.11: other streams count as examined, as for caught-up.at, 6.5.5)',
+      );
     },
   },
   {
