@@ -19,7 +19,7 @@ export const DISCOVER_USAGE = 'tauon discover [--url AMQP-URL] [--ca FILE] [--wa
  * queue; over TLS it trusts the CA of `--ca` or `TAUON_CA` when one is given. The AMQP transport
  * (and amqplib, an optional dependency) is loaded for amqp URLs only.
  */
-async function transportFor(values: Record<string, string | boolean | undefined>): Promise<ClientTransport> {
+export async function transportFor(values: Record<string, string | boolean | undefined>): Promise<ClientTransport> {
   const url = stringFlag(values, 'url', DEFAULT_URL);
   const ca = trustedCa(values, url);
   const tls = ca === undefined ? {} : { ca };

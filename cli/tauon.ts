@@ -13,6 +13,7 @@ import {
   TOKEN_USAGE,
 } from './client-commands.js';
 import { conformance, CONFORMANCE_HELP, CONFORMANCE_USAGE } from './conformance.js';
+import { groups, GROUPS_HELP, GROUPS_USAGE } from './groups-command.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { packageVersion } from './version.js';
 
@@ -22,6 +23,7 @@ const USAGE = [
   `  ${EMIT_USAGE}`,
   `  ${TAIL_USAGE}`,
   `  ${STREAMS_USAGE}`,
+  `  ${GROUPS_USAGE}`,
   TOKEN_USAGE,
   `  ${DISCOVER_USAGE}`,
   `  ${CONFORMANCE_USAGE}`,
@@ -36,12 +38,13 @@ const COMMANDS: Record<string, Command> = {
   emit,
   tail,
   streams,
+  groups,
   discover,
   conformance,
 };
 
 /** Commands with a `--help` of their own, longer than their line of the usage. */
-const HELP: Record<string, string> = { conformance: CONFORMANCE_HELP };
+const HELP: Record<string, string> = { conformance: CONFORMANCE_HELP, groups: GROUPS_HELP };
 
 /**
  * The `tauon` command line. Exit codes: 0 done, 1 the server or connection failed (the error's

@@ -5,6 +5,7 @@ import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
+import { groupRoute } from './http-groups.js';
 import type { TauonServer } from './server.js';
 
 /**
@@ -18,6 +19,8 @@ import type { TauonServer } from './server.js';
  *   (`from`: start, end, or a number meaning "at"; `after:N`, `before:N`, `event:ID`, `time:MS`)
  * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
+ * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
+ *   (see {@link groupRoute}); 501 `unsupported` when the store keeps none
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
  * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
@@ -62,6 +65,12 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   const { permissions } = await server.authenticateToken(token);
   const query = url.searchParams;
   if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 }, permissions);
+  if (parts[0] === 'groups') {
+    const route = groupRoute(method, parts.slice(1));
+    // A POST without a body still declares JSON: a page of another origin must ask first (a preflight).
+    if (method === 'POST') await readJson(request, server.limits.maxFrameBytes, { emptyAllowed: true });
+    return [200, route.body(await ask(server, route.frame, permissions))];
+  }
   if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
   if (method === 'GET' && parts.length === 1) {
     return answer(server, {
@@ -105,6 +114,13 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
 
 /** Validates the request as the protocol frame it stands for, then lets the engine answer it. */
 async function answer(server: TauonServer, candidate: Record<string, unknown>, permissions: Permissions): Promise<[number, unknown]> {
+  const result = await ask(server, candidate, permissions);
+  const { id: _id, ...body } = result as ServerFrame & { id?: number };
+  return [result.type === 'appended' ? 201 : 200, body];
+}
+
+/** Validates the request as the protocol frame it stands for; resolves with the engine's answer, or throws its error. */
+async function ask(server: TauonServer, candidate: Record<string, unknown>, permissions: Permissions): Promise<ServerFrame> {
   const frame: ClientFrame = parseClientFrame(candidate);
   const result: ServerFrame = await server.request(frame, permissions);
   if (result.type === 'error') {
@@ -112,8 +128,7 @@ async function answer(server: TauonServer, candidate: Record<string, unknown>, p
   }
   // A JSON answer never alters what JSON cannot carry: unrepresentable (406) names the event.
   if (result.type === 'page') assertEventsJsonRepresentable(result.events);
-  const { id: _id, ...body } = result as ServerFrame & { id?: number };
-  return [frame.type === 'append' ? 201 : 200, body];
+  return result;
 }
 
 /** A path segment decoded; bad percent-encoding (or bytes that are not UTF-8) is the client's error: 400. */
@@ -150,7 +165,8 @@ export function startParam(text: string | null): unknown {
   return text;
 }
 
-async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** Reads a JSON body (UTF-8, at most maxBytes); with `emptyAllowed`, no body at all is undefined. */
+async function readJson(request: IncomingMessage, maxBytes: number, options: { emptyAllowed?: boolean } = {}): Promise<unknown> {
   requireJsonBody(request);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -160,6 +176,7 @@ async function readJson(request: IncomingMessage, maxBytes: number): Promise<unk
     if (size > maxBytes) throw new TauonError('too-large', `a request body is at most ${maxBytes} bytes (maxFrameBytes)`);
     chunks.push(buffer);
   }
+  if (size === 0 && options.emptyAllowed === true) return undefined;
   try {
     // Fatal: bytes that are not UTF-8 are refused, never stored as U+FFFD.
     return JSON.parse(UTF8.decode(Buffer.concat(chunks)));
