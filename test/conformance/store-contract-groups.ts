@@ -306,3 +306,110 @@ export function describeGroupStoreContract(current: () => EventStore): void {
     });
   });
 }
+
+/** Options of {@link describeSharedGroupStore}. */
+export interface SharedGroupStoreOptions {
+  /** Skip the suite and say why (for example, the database is not running). @default false */
+  readonly skip?: string | false;
+  /** Timeout of each case in ms. @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * For a store that several servers open at once (one PostgreSQL schema, one JetStream): two
+ * instances of one store, made by `openTwo` (and closed here after each case), must see one
+ * group state: of saves racing through both with the same expected revision exactly one wins,
+ * and each instance then loads the winner's document.
+ */
+export function describeSharedGroupStore(name: string, openTwo: () => Promise<readonly [EventStore, EventStore]>, options: SharedGroupStoreOptions = {}): void {
+  const title = options.skip ? `GroupStore shared by two servers: ${name} (skipped: ${options.skip})` : `GroupStore shared by two servers: ${name}`;
+  describe.skipIf(Boolean(options.skip))(title, { timeout: options.timeoutMs ?? 30_000 }, () => {
+    async function withTwo(run: (a: GroupStore, b: GroupStore) => Promise<void>): Promise<void> {
+      const [first, second] = await openTwo();
+      try {
+        expect(first.groups, 'both instances have groups').toBeDefined();
+        expect(second.groups, 'both instances have groups').toBeDefined();
+        await run(first.groups!, second.groups!);
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+      }
+    }
+
+    /** Of the answers, the indexes that won (resolved with a revision). */
+    const winnersOf = (answers: readonly (string | undefined)[]): number[] => answers.flatMap((answer, i) => (answer === undefined ? [] : [i]));
+
+    it('a group made through one is loaded, listed and updated through the other; a stale revision is refused on both', async () => {
+      await withTwo(async (a, b) => {
+        const name = 'shared.group one';
+        const r1 = (await a.save(name, sampleGroupState(4, 1), undefined))!;
+        expect(await b.load(name), 'the other server loads the document and its revision').toEqual({ state: sampleGroupState(4, 1), revision: r1 });
+        expect(await b.list(), 'the other server lists it').toEqual([name]);
+        expect(await b.save(name, sampleGroupState(4, 2), undefined), 'a create through the other server is refused').toBeUndefined();
+        const r2 = await b.save(name, sampleGroupState(4, 3), r1);
+        expect(r2, 'an update through the other server with the current revision').toBeDefined();
+        expect(await a.save(name, sampleGroupState(4, 4), r1), 'the first server now holds a stale revision').toBeUndefined();
+        expect(await a.load(name), "the first server loads the other's write").toEqual({ state: sampleGroupState(4, 3), revision: r2 });
+        await a.park(name, sampleParked(7, 1));
+        expect(await b.parked(name, 0, 10), 'parked events are shared').toEqual([sampleParked(7, 1)]);
+        expect(await b.unpark(name, 7), 'and unparked through the other').toBe(true);
+        expect(await a.parked(name, 0, 10), 'gone for both').toEqual([]);
+      });
+    });
+
+    it(`${RACERS} creates racing through two servers: exactly one wins, and both load its document`, async () => {
+      await withTwo(async (a, b) => {
+        const states = Array.from({ length: RACERS }, (_, i) => sampleGroupState(8, i + 1));
+        const answers = await Promise.all(states.map((state, i) => (i % 2 === 0 ? a : b).save('race', state, undefined)));
+        const winners = winnersOf(answers);
+        expect(winners.length, `exactly one create wins (got ${winners.length})`).toBe(1);
+        const expected = { state: states[winners[0]!], revision: answers[winners[0]!] };
+        expect(await a.load('race'), "the first server loads the winner's document").toEqual(expected);
+        expect(await b.load('race'), "the second server loads the winner's document").toEqual(expected);
+      });
+    });
+
+    it(`${RACERS} saves racing through two servers with the same expected revision, round after round: exactly one wins each round`, async () => {
+      await withTwo(async (a, b) => {
+        let revision = (await a.save('race', sampleGroupState(8, 0), undefined))!;
+        for (let round = 0; round < 5; round++) {
+          const states = Array.from({ length: RACERS }, (_, i) => sampleGroupState(8, 10 * (round + 1) + i));
+          const answers = await Promise.all(states.map((state, i) => ((i + round) % 2 === 0 ? a : b).save('race', state, revision)));
+          const winners = winnersOf(answers);
+          expect(winners.length, `round ${round}: exactly one save wins (got ${winners.length})`).toBe(1);
+          const expected = { state: states[winners[0]!], revision: answers[winners[0]!] };
+          expect(await a.load('race'), `round ${round}: the first server loads the winner's document`).toEqual(expected);
+          expect(await b.load('race'), `round ${round}: the second server loads the winner's document`).toEqual(expected);
+          revision = answers[winners[0]!]!;
+        }
+      });
+    });
+
+    it('read-modify-write loops on both servers lose no update (each increments a counter of its own partition)', async () => {
+      await withTwo(async (a, b) => {
+        await a.save('counter', sampleGroupState(2, 0, { lastGen: 0 }), undefined);
+        const increments = 10;
+        /** Adds 1 to lastGen and to partition `part`'s checkpoint, retrying on a lost race (bounded). */
+        const increment = async (groups: GroupStore, part: number): Promise<void> => {
+          for (let attempt = 0; attempt < 200; attempt++) {
+            const current = (await groups.load('counter'))!;
+            const parts = current.state.parts.map((p, i) => (i === part ? { ...p, checkpoint: p.checkpoint + 1 } : p));
+            if ((await groups.save('counter', { ...current.state, lastGen: current.state.lastGen + 1, parts }, current.revision)) !== undefined) return;
+          }
+          throw new Error('200 lost races in a row');
+        };
+        const start = (await a.load('counter'))!.state.parts.map((p) => p.checkpoint);
+        await Promise.all([
+          (async () => {
+            for (let i = 0; i < increments; i++) await increment(a, 0);
+          })(),
+          (async () => {
+            for (let i = 0; i < increments; i++) await increment(b, 1);
+          })(),
+        ]);
+        const end = (await b.load('counter'))!.state;
+        expect(end.lastGen, 'every increment of both servers counted once').toBe(2 * increments);
+        expect(end.parts.map((p, i) => p.checkpoint - start[i]!), 'each server its own increments').toEqual([increments, increments]);
+      });
+    });
+  });
+}
