@@ -6,7 +6,7 @@ import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EventStore } from '../event-store.js';
 import { CommitListeners } from '../commit-listeners.js';
 import type { IdClaims } from './claims.js';
-import type { JetStreamGroupStore } from './jetstream-group-store.js';
+import type { GroupStore } from '../../groups/group-store.js';
 import { WriteHeads } from './heads.js';
 import { DecodedCache } from './decoded-cache.js';
 import { messageOfPosition, positionOf, readHeader, type DecodedMessage, type MessageHeader } from './message.js';
@@ -159,8 +159,8 @@ export class JetStreamStore implements EventStore {
   private readonly located = new Map<string, { jsSeq: number; firstSeq: number; lastSeq: number }>();
   private readonly decoded = new DecodedCache(DECODED_EVENTS_KEPT);
   private closing: Promise<void> | undefined;
-  /** Consumer groups' coordination state, in the bucket `<stream>_groups` (SPEC 17). */
-  readonly groups: JetStreamGroupStore;
+  /** Consumer groups' coordination state, in the bucket `<stream>_groups` (SPEC 17; JetStreamGroupStore). */
+  readonly groups: GroupStore;
 
   private constructor(
     nats: NatsDriver,

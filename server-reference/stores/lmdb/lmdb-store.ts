@@ -16,6 +16,7 @@ import { visitRangeInTurns, type TurnRange } from './range-in-turns.js';
 import { TurnBudget } from '../../short-turns.js';
 import { isStoreId, newStoreId } from '../store-identity.js';
 import { LmdbGroupStore, type LmdbGroupDatabases } from './lmdb-group-store.js';
+import type { GroupStore } from '../../groups/group-store.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {
@@ -125,8 +126,12 @@ export class LmdbStore implements EventStore {
   private commitOrder: Promise<void> = Promise.resolve();
   private readonly turns: TurnCommits;
   private closing: Promise<void> | undefined;
-  /** Consumer groups' coordination state, in the same environment (SPEC 17). */
-  readonly groups: LmdbGroupStore;
+  /**
+   * Consumer groups' coordination state, in the same environment (SPEC 17). Typed as the
+   * interface: the declarations of the store name no type of the lmdb package.
+   */
+  readonly groups: GroupStore;
+  private readonly groupStore: LmdbGroupStore;
 
   /**
    * The heads the append call in progress moved, put once at its end instead of once per
@@ -156,7 +161,8 @@ export class LmdbStore implements EventStore {
   ) {
     this.plainIdBound = largestPlainId(ids);
     this.turns = new TurnCommits(root);
-    this.groups = new LmdbGroupStore(this.turns, groupDatabases, () => this.assertOpen());
+    this.groupStore = new LmdbGroupStore(this.turns, groupDatabases, () => this.assertOpen());
+    this.groups = this.groupStore;
   }
 
   /**
@@ -420,7 +426,7 @@ export class LmdbStore implements EventStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.commitOrder;
-      await this.groups.idle();
+      await this.groupStore.idle();
       this.listeners.clear();
       await this.root.close();
     })();

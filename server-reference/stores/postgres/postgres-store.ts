@@ -18,6 +18,7 @@ import { importDriver } from '../../../transports/optional-driver.js';
 import { withDefaultUser } from './default-user.js';
 import { mapInTurns } from '../../short-turns.js';
 import { PostgresGroupStore } from './postgres-group-store.js';
+import type { GroupStore } from '../../groups/group-store.js';
 
 /** The parts of the store that need pg (pg-driver.ts), loaded by {@link PostgresStore.open}. */
 type PgDriver = typeof import('./pg-driver.js');
@@ -124,8 +125,8 @@ export class PostgresStore implements EventStore {
   /** The highest position notified before the feed existed. */
   private notifiedEarly = 0;
   private readonly sql: ReturnType<typeof statements>;
-  /** Consumer groups' coordination state, in the schema's tables (SPEC 17). */
-  readonly groups: PostgresGroupStore;
+  /** Consumer groups' coordination state, in the schema's tables (SPEC 17; PostgresGroupStore). */
+  readonly groups: GroupStore;
 
   private constructor(
     private readonly pg: PgDriver,
