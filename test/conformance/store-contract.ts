@@ -9,6 +9,7 @@ import type {
   EventStore,
   EventStoreFactory,
 } from '../../server-reference/stores/event-store.js';
+import { describeGroupStoreContract } from './store-contract-groups.js';
 
 /** Options of {@link describeEventStore}. */
 export interface EventStoreContractOptions {
@@ -1149,5 +1150,7 @@ export function describeEventStore(
         }
       });
     });
+
+    describeGroupStoreContract(() => store);
   });
 }

@@ -44,7 +44,15 @@ describe.skipIf(!available)('postgres store: schema and migrations', () => {
     const schema = schemas.fresh();
     const store = await PostgresStore.open(POSTGRES_URL, { schema });
     await store.close();
-    expect(await tablesOf(schema), 'the tables of the store').toEqual(['events', 'meta', 'schema_version', 'streams', 'surface']);
+    expect(await tablesOf(schema), 'the tables of the store').toEqual([
+      'consumer_groups',
+      'events',
+      'meta',
+      'parked_events',
+      'schema_version',
+      'streams',
+      'surface',
+    ]);
     expect(await versionsOf(schema), 'schema_version lists every migration applied').toEqual(MIGRATIONS.map((m) => m.version));
   });
 

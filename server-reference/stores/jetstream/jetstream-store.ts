@@ -6,6 +6,7 @@ import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EventStore } from '../event-store.js';
 import { CommitListeners } from '../commit-listeners.js';
 import type { IdClaims } from './claims.js';
+import type { GroupStore } from '../../groups/group-store.js';
 import { WriteHeads } from './heads.js';
 import { DecodedCache } from './decoded-cache.js';
 import { messageOfPosition, positionOf, readHeader, type DecodedMessage, type MessageHeader } from './message.js';
@@ -35,7 +36,8 @@ function loadNatsDriver(): Promise<NatsDriver> {
 export interface JetStreamStoreOptions {
   /**
    * The JetStream stream that holds the events (created when missing). Letters, digits, `-`
-   * and `_`. The KV bucket of event ids is named after it: `<stream>_ids`.
+   * and `_`. The KV buckets of event ids and of consumer groups are named after it: `<stream>_ids`
+   * and `<stream>_groups`.
    * @default 'TAUON'
    */
   readonly stream?: string;
@@ -135,6 +137,8 @@ const STREAM_NAME_IN_USE = 10058;
  *   which no event id's key can be (an id's key has `=` only before two hex digits, or alone).
  * - onCommit follows the JetStream stream with an ordered consumer, so every server hears every
  *   commit, its own and the other servers', once, in position order.
+ * - Consumer groups' coordination state is in a KV bucket of its own, `<stream>_groups`
+ *   (JetStreamGroupStore, `groups`), shared by every server.
  *
  * @example
  * const store = await JetStreamStore.open('nats://127.0.0.1:4222', { stream: 'ORDERS', subjectPrefix: 'orders' });
@@ -155,6 +159,8 @@ export class JetStreamStore implements EventStore {
   private readonly located = new Map<string, { jsSeq: number; firstSeq: number; lastSeq: number }>();
   private readonly decoded = new DecodedCache(DECODED_EVENTS_KEPT);
   private closing: Promise<void> | undefined;
+  /** Consumer groups' coordination state, in the bucket `<stream>_groups` (SPEC 17; JetStreamGroupStore). */
+  readonly groups: GroupStore;
 
   private constructor(
     nats: NatsDriver,
@@ -168,8 +174,12 @@ export class JetStreamStore implements EventStore {
     lastSeq: number,
     options: Required<JetStreamStoreOptions>,
     id: string,
+    groupsKv: KV,
   ) {
     this.id = id;
+    this.groups = new nats.JetStreamGroupStore(groupsKv, () => {
+      if (this.closing !== undefined) throw closedError();
+    });
     this.heads = new WriteHeads(reader, subjectPrefix, options.cachedStreams);
     this.claims = new nats.IdClaims(kv, reader, subjectPrefix, this.decoded);
     this.tail = new nats.CommitTail(js, consumerJsm, reader, `${subjectPrefix}.>`, lastSeq, (raw) => this.dispatch(raw));
@@ -211,12 +221,19 @@ export class JetStreamStore implements EventStore {
       const js = nats.jetstream(nc, { timeout: settings.publishTimeoutMs });
       const jsm = await nats.jetstreamManager(nc, { timeout: settings.publishTimeoutMs });
       const info = await ensureStream(nats, jsm, settings);
-      const kv = await ensureBucket(nats, js, settings);
+      const kv = await ensureBucket(nats, js, settings, bucketOf(settings.stream), `Tauon event-id claims of the event store ${settings.stream}`);
+      const groupsKv = await ensureBucket(
+        nats,
+        js,
+        settings,
+        groupBucketOf(settings.stream),
+        `Tauon consumer groups of the event store ${settings.stream}`,
+      );
       const id = await keepStoreId(kv);
       // Scans give up on a consumer that is slow to be created (see JetStreamReader.scan).
       const consumerJsm = await nats.jetstreamManager(nc, { timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false });
       const reader = new nats.JetStreamReader(js, jsm, settings.stream, consumerJsm);
-      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings, id);
+      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings, id, groupsKv);
     } catch (error) {
       await nc?.close().catch(() => undefined);
       if (error instanceof TauonError) throw error;
@@ -227,7 +244,7 @@ export class JetStreamStore implements EventStore {
   }
 
   /**
-   * Deletes a store's JetStream stream and KV bucket: every event in it. For tests and for
+   * Deletes a store's JetStream stream and KV buckets: every event and consumer group in it. For tests and for
    * tearing a deployment down; nothing else uses it.
    */
   static async destroy(url: string, options: Pick<JetStreamStoreOptions, 'stream'> = {}): Promise<void> {
@@ -236,7 +253,7 @@ export class JetStreamStore implements EventStore {
     const nc = await nats.connect({ servers: serversOf(url), noAsyncTraces: true });
     try {
       const jsm = await nats.jetstreamManager(nc);
-      for (const name of [stream, `KV_${bucketOf(stream)}`]) {
+      for (const name of [stream, `KV_${bucketOf(stream)}`, `KV_${groupBucketOf(stream)}`]) {
         await jsm.streams.delete(name).catch((error: unknown) => {
           if (!(error instanceof nats.JetStreamApiError && error.status === 404)) throw error;
         });
@@ -567,6 +584,11 @@ function bucketOf(stream: string): string {
   return `${stream}_ids`;
 }
 
+/** The KV bucket of a store's consumer groups. */
+function groupBucketOf(stream: string): string {
+  return `${stream}_groups`;
+}
+
 async function ensureStream(nats: NatsDriver, jsm: JetStreamManager, settings: Required<JetStreamStoreOptions>): Promise<StreamInfo> {
   const subjects = `${settings.subjectPrefix}.>`;
   let info: StreamInfo;
@@ -596,17 +618,22 @@ async function ensureStream(nats: NatsDriver, jsm: JetStreamManager, settings: R
   return info;
 }
 
-async function ensureBucket(nats: NatsDriver, js: JetStreamClient, settings: Required<JetStreamStoreOptions>): Promise<KV> {
+async function ensureBucket(
+  nats: NatsDriver,
+  js: JetStreamClient,
+  settings: Required<JetStreamStoreOptions>,
+  bucket: string,
+  description: string,
+): Promise<KV> {
   const kvm = new nats.Kvm(js);
-  const bucket = bucketOf(settings.stream);
   try {
     return await kvm.create(bucket, {
       history: 1,
       replicas: settings.replicas,
       storage: nats.StorageType.File,
-      // Reads of claims go to the stream leader, which has every acknowledged claim.
+      // Reads go to the stream leader, which has every acknowledged write.
       allow_direct: false,
-      description: `Tauon event-id claims of the event store ${settings.stream}`,
+      description,
     });
   } catch (error) {
     // The bucket exists with another configuration (replicas, say): use it as it is.

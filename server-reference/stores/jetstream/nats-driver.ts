@@ -8,6 +8,7 @@ export { connect } from '@nats-io/transport-node';
 export { jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 export { Kvm } from '@nats-io/kv';
 export { IdClaims } from './claims.js';
+export { JetStreamGroupStore } from './jetstream-group-store.js';
 export { JetStreamReader } from './reader.js';
 export { CommitTail } from './tail.js';
 export { JetStreamWriter } from './writer.js';

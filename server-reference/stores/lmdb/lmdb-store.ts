@@ -15,6 +15,8 @@ import { prepareDataDirectory } from './data-directory.js';
 import { visitRangeInTurns, type TurnRange } from './range-in-turns.js';
 import { TurnBudget } from '../../short-turns.js';
 import { isStoreId, newStoreId } from '../store-identity.js';
+import { LmdbGroupStore, type LmdbGroupDatabases } from './lmdb-group-store.js';
+import type { GroupStore } from '../../groups/group-store.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {
@@ -83,7 +85,10 @@ const PLAIN_ID_SCAN = 10_000;
  * - `heads`: stream -> {head, tx, lastPos, lastRecorded}
  * - `surface`: [stream, key] -> pos of the key's newest event
  * - `meta`: the store's own facts; `store` -> its identity (EventStore.id), made by the first
- *   open of the directory (of a directory written before identities too)
+ *   open of the directory (of a directory written before identities too); `group-revision` ->
+ *   the last revision of a consumer group's document
+ * - `groups`, `group-parked`, `group-parked-parts`: consumer groups' documents and parked
+ *   events (LmdbGroupStore, `groups`)
  *
  * Each `append()` call runs as one LMDB child transaction (all its requests, never one per
  * event), and the calls made during one turn of the event loop are committed as one
@@ -121,6 +126,12 @@ export class LmdbStore implements EventStore {
   private commitOrder: Promise<void> = Promise.resolve();
   private readonly turns: TurnCommits;
   private closing: Promise<void> | undefined;
+  /**
+   * Consumer groups' coordination state, in the same environment (SPEC 17). Typed as the
+   * interface: the declarations of the store name no type of the lmdb package.
+   */
+  readonly groups: GroupStore;
+  private readonly groupStore: LmdbGroupStore;
 
   /**
    * The heads the append call in progress moved, put once at its end instead of once per
@@ -146,9 +157,12 @@ export class LmdbStore implements EventStore {
     private readonly clock: StoreClock,
     /** The identity kept in the `meta` database. */
     readonly id: string,
+    groupDatabases: LmdbGroupDatabases,
   ) {
     this.plainIdBound = largestPlainId(ids);
     this.turns = new TurnCommits(root);
+    this.groupStore = new LmdbGroupStore(this.turns, groupDatabases, () => this.assertOpen());
+    this.groups = this.groupStore;
   }
 
   /**
@@ -166,7 +180,7 @@ export class LmdbStore implements EventStore {
         // A directory even when its name has a dot (lmdb-js would take it for a file name),
         // except a store an earlier version wrote as a file there.
         noSubdir: layout === 'file',
-        maxDbs: 8,
+        maxDbs: 12,
         // Keys up to 4026 bytes (the default page allows 1978), so that [stream, key] of two
         // 256-character names always fits.
         pageSize: 8192,
@@ -195,10 +209,28 @@ export class LmdbStore implements EventStore {
       const ids = root.openDB<number, string>(withEncoder('ids'));
       const heads = root.openDB<HeadRecord, string>(withEncoder('heads'));
       const surfaceIndex = root.openDB<number, [string, string]>(withEncoder('surface'));
-      const id = storeIdentity(root, root.openDB<string, string>(withEncoder('meta')));
+      const meta = root.openDB<string, string>(withEncoder('meta'));
+      const id = storeIdentity(root, meta);
+      const groupDatabases: LmdbGroupDatabases = {
+        documents: root.openDB(withEncoder('groups')),
+        parked: root.openDB(withEncoder('group-parked')),
+        parkedParts: root.openDB(withEncoder('group-parked-parts')),
+        meta,
+      };
       let lastRecorded = 0;
       for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
-      return new LmdbStore(root, events, rawEvents, new StreamExtents(extentsDb), ids, heads, surfaceIndex, new StoreClock(lastRecorded), id);
+      return new LmdbStore(
+        root,
+        events,
+        rawEvents,
+        new StreamExtents(extentsDb),
+        ids,
+        heads,
+        surfaceIndex,
+        new StoreClock(lastRecorded),
+        id,
+        groupDatabases,
+      );
     } catch (error) {
       throw new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error });
     }
@@ -390,10 +422,11 @@ export class LmdbStore implements EventStore {
     return this.listeners.add(listener);
   }
 
-  /** Waits for the appends in flight, then closes the database. Calling it again is harmless. */
+  /** Waits for the appends and group writes in flight, then closes the database. Calling it again is harmless. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.commitOrder;
+      await this.groupStore.idle();
       this.listeners.clear();
       await this.root.close();
     })();

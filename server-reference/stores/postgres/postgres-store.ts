@@ -17,6 +17,8 @@ import { newStoreId } from '../store-identity.js';
 import { importDriver } from '../../../transports/optional-driver.js';
 import { withDefaultUser } from './default-user.js';
 import { mapInTurns } from '../../short-turns.js';
+import { PostgresGroupStore } from './postgres-group-store.js';
+import type { GroupStore } from '../../groups/group-store.js';
 
 /** The parts of the store that need pg (pg-driver.ts), loaded by {@link PostgresStore.open}. */
 type PgDriver = typeof import('./pg-driver.js');
@@ -79,7 +81,8 @@ function numericTypes({ types }: PgDriver): CustomTypesConfig {
  *
  * Tables (see postgres-schema.ts; created and migrated on first use): `events` (one row per
  * event, the event itself as msgpack in `body`), `streams` (one row per stream) and `surface`
- * (newest event per key).
+ * (newest event per key); `consumer_groups` and `parked_events` for consumer groups (`groups`,
+ * PostgresGroupStore: servers on one schema share its groups).
  *
  * Appends: the `append()` calls made while a transaction is in flight are written together in
  * the next one (group commit), each call planned on its own, so that a call whose planning
@@ -122,6 +125,8 @@ export class PostgresStore implements EventStore {
   /** The highest position notified before the feed existed. */
   private notifiedEarly = 0;
   private readonly sql: ReturnType<typeof statements>;
+  /** Consumer groups' coordination state, in the schema's tables (SPEC 17; PostgresGroupStore). */
+  readonly groups: GroupStore;
 
   private constructor(
     private readonly pg: PgDriver,
@@ -130,6 +135,9 @@ export class PostgresStore implements EventStore {
     readonly schema: string,
   ) {
     this.sql = statements(quoteIdentifier(schema));
+    this.groups = new PostgresGroupStore(reads, schema, () => {
+      if (this.closing !== undefined) throw closedError();
+    });
   }
 
   /**

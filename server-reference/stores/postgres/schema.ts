@@ -32,6 +32,10 @@ export interface Migration {
  * - `meta` (2): the store's own facts, one row per key; `store` holds its identity
  *   (EventStore.id), written by the first open after the table exists (`keepStoreId`).
  *
+ * - `consumer_groups` (3): one row per consumer group, its document (JSON text) and revision
+ *   (from the sequence `group_revision`); `parked_events`: the groups' parked events, by group
+ *   and position (see PostgresGroupStore).
+ *
  * Names are stored as `nameToColumn` writes them, in the "C" collation (UTF-8 byte order).
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -70,6 +74,26 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: 'meta table (the store identity)',
     statements: (schema) => [`CREATE TABLE ${schema}.meta (key text PRIMARY KEY, value text NOT NULL)`],
+  },
+  {
+    version: 3,
+    description: 'consumer groups and their parked events',
+    statements: (schema) => [
+      `CREATE SEQUENCE ${schema}.group_revision`,
+      `CREATE TABLE ${schema}.consumer_groups (
+        name text COLLATE "C" PRIMARY KEY,
+        rev bigint NOT NULL,
+        state text NOT NULL
+      )`,
+      `CREATE TABLE ${schema}.parked_events (
+        group_name text COLLATE "C" NOT NULL,
+        pos bigint NOT NULL,
+        part integer NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (group_name, pos)
+      )`,
+      `CREATE INDEX parked_events_part ON ${schema}.parked_events (group_name, part, pos)`,
+    ],
   },
 ];
 

@@ -1,6 +1,7 @@
 import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
+import type { GroupStore } from '../../groups/group-store.js';
 import { compareNames } from '../name-order.js';
 import { derivedStoreId } from '../store-identity.js';
 
@@ -44,6 +45,9 @@ export interface RoutingStoreOptions {
  *   store's commits in its own order. `headPosition()` without a prefix (for `info`) answers the
  *   fallback store's head; with a prefix it answers the head of the one store under the prefix.
  * - A store should hold only the streams routed to it: changing the routes does not move events.
+ * - Consumer groups (`groups`) are the fallback's: every group's state is kept there, whatever
+ *   its selector, so a group has one home however the routes change. A fallback without groups
+ *   means a routing store without groups, even when a route's store has them.
  *
  * @example
  * const store = new RoutingStore({
@@ -69,6 +73,9 @@ export class RoutingStore implements EventStore {
   private readonly labels: ReadonlyMap<EventStore, string>;
   private closing: Promise<void> | undefined;
 
+  /** The fallback's consumer groups (SPEC 17), or none when it has none. */
+  readonly groups?: GroupStore;
+
   /** Present when every store behind this one has it (see EventStore.readStreamEncoded). */
   readonly readStreamEncoded?: (stream: string, from: number, limit: number) => Promise<EncodedEvents>;
   /** Present when every store behind this one has it; refused like `readAll` when `$all` spans stores. */
@@ -93,6 +100,7 @@ export class RoutingStore implements EventStore {
       .sort((a, b) => compareNames(a.prefix, b.prefix))
       .map((route): [string, string] => [route.prefix, route.store.id]);
     this.id = derivedStoreId([['', options.fallback.id], ...routed]);
+    if (options.fallback.groups !== undefined) this.groups = options.fallback.groups;
     if (this.stores.every((store) => store.readStreamEncoded !== undefined)) {
       this.readStreamEncoded = (stream, from, limit) => this.call(() => this.storeFor(stream).readStreamEncoded!(stream, from, limit));
     }
