@@ -268,7 +268,7 @@ export class TauonServer {
     this.closed = true;
     await Promise.all(this.transports.map((transport) => transport.close()));
     for (const session of [...this.sessions]) session.close();
-    this.groups?.close();
+    await this.groups?.close();
     await this.directWrites.whenIdle();
     this.stopCommits();
     this.pacer.stop();

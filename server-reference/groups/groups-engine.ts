@@ -161,11 +161,14 @@ export class GroupsEngine implements GroupHost {
     return (await this.groups.list()).length;
   }
 
-  /** Stops every group here (the server is closing); members are gone with their sessions. */
-  close(): void {
+  /**
+   * Stops every group here (the server is closing, its sessions closed), once each has written
+   * its members' leaving: the store must stay open until this resolves.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.stopCommits();
-    for (const group of [...this.open.values()]) group.end();
+    await Promise.all([...this.open.values()].map((group) => group.close()));
   }
 }
 

@@ -57,7 +57,7 @@ export function nextGroupState(state: GroupState, view: LocalView): GroupState {
     if (report !== undefined && holds(next, report) && report.checkpoint > next.checkpoint) next = { ...next, checkpoint: report.checkpoint };
     const replayed = view.replayed.get(index);
     if (replayed !== undefined && holds(next, replayed) && replayed.replay > next.replayed) next = { ...next, replayed: replayed.replay };
-    if (next.owner !== null && (members[next.owner] === undefined || replaced(state.members[next.owner], members[next.owner]))) {
+    if (next.owner !== null && (memberRecord(members, next.owner) === undefined || replaced(memberRecord(state.members, next.owner), memberRecord(members, next.owner)))) {
       next = { ...next, owner: null, revoking: false };
     }
     return next;
@@ -68,7 +68,8 @@ export function nextGroupState(state: GroupState, view: LocalView): GroupState {
 
 /** The members after this server's renewals and departures, and without lapsed leases. */
 function renewMembers(state: GroupState, view: LocalView): Record<string, GroupMember> {
-  const members: Record<string, GroupMember> = {};
+  // No prototype: a member id may be any name, "__proto__" too.
+  const members = Object.create(null) as Record<string, GroupMember>;
   for (const [id, member] of Object.entries(state.members)) {
     if (member.host === view.host && !view.alive.has(id)) continue;
     // Its own members a server knows first-hand; another server's get a margin for clock skew.
@@ -77,7 +78,7 @@ function renewMembers(state: GroupState, view: LocalView): Record<string, GroupM
     members[id] = member;
   }
   for (const [id, live] of view.alive) {
-    const current = members[id];
+    const current = memberRecord(members, id);
     const expires = live.lastHeard + live.leaseMs;
     const same = current !== undefined && current.host === view.host && current.joined === live.joined;
     // Renewed when a third of the lease has passed since the last renewal: writes stay rare.
@@ -85,6 +86,11 @@ function renewMembers(state: GroupState, view: LocalView): Record<string, GroupM
     members[id] = { expires, leaseMs: live.leaseMs, host: view.host, joined: live.joined };
   }
   return members;
+}
+
+/** A member's record by id, own properties only (an id may be "__proto__"). */
+export function memberRecord(members: Readonly<Record<string, GroupMember>>, id: string): GroupMember | undefined {
+  return Object.hasOwn(members, id) ? members[id] : undefined;
 }
 
 /** True when the member's entry is another membership than before (it joined anew, here or elsewhere). */

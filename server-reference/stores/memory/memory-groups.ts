@@ -8,6 +8,8 @@ import { compareNames } from '../name-order.js';
 export class MemoryGroupStore implements GroupStore {
   private readonly documents = new Map<string, { json: string; revision: number }>();
   private readonly parkedByGroup = new Map<string, Map<number, string>>();
+  /** One counter for every group: a revision is never handed out twice, not even across a delete. */
+  private lastRevision = 0;
   private closed = false;
 
   load(group: string): Promise<VersionedGroupState | undefined> {
@@ -21,7 +23,7 @@ export class MemoryGroupStore implements GroupStore {
     return this.run(() => {
       const found = this.documents.get(group);
       if (found === undefined ? expected !== undefined : expected !== String(found.revision)) return undefined;
-      const revision = (found?.revision ?? 0) + 1;
+      const revision = ++this.lastRevision;
       this.documents.set(group, { json: JSON.stringify(state), revision });
       return String(revision);
     });
