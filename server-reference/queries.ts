@@ -1,3 +1,4 @@
+import type { GroupsEngine } from './groups/groups-engine.js';
 import { TauonError } from '../protocol/errors.js';
 import type {
   PageFrame,
@@ -100,6 +101,13 @@ export interface ServerDescription {
   readonly storeKinds: readonly string[];
   /** The store's identity (EventStore.id), announced as `store`. */
   readonly storeId: string;
+  /** The consumer groups the server serves, where its store keeps them (SPEC 17). */
+  readonly groups?: GroupsEngine | undefined;
+}
+
+/** The optional parts of the protocol a server serves (`welcome.features`). */
+export function featuresOf(server: ServerDescription): string[] {
+  return server.groups === undefined ? [] : ['groups'];
 }
 
 /** Answers `info`. */
@@ -115,6 +123,8 @@ export async function serverInfo(store: EventStore, server: ServerDescription, i
     limits: server.limits,
     head: await store.headPosition(),
     store: server.storeId,
+    features: featuresOf(server),
+    ...(server.groups === undefined ? {} : { groups: await server.groups.count() }),
   };
 }
 

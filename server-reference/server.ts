@@ -27,6 +27,8 @@ import { refuseOverloaded } from './overload-refusal.js';
 import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
+import { answerGroupRequest } from './groups/group-requests.js';
+import { GroupsEngine } from './groups/groups-engine.js';
 import type { EventStore } from './stores/event-store.js';
 import { isStoreId } from './stores/store-identity.js';
 import type { Subscription } from './subscription.js';
@@ -110,6 +112,11 @@ export class TauonServer {
   private readonly directAnswers = new Map<number, (frame: ServerFrame) => void>();
   private nextDirectId = 0;
   private closed = false;
+  /**
+   * The consumer groups this server serves (SPEC 17), or undefined when its store keeps none
+   * (EventStore.groups): then `welcome` announces no `groups` feature.
+   */
+  readonly groups: GroupsEngine | undefined;
 
   constructor(options: TauonServerOptions) {
     this.store = options.store;
@@ -136,6 +143,7 @@ export class TauonServer {
     this.internalErrors = new InternalErrors(options.errorLog);
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
     this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame), this.internalErrors);
+    this.groups = this.store.groups === undefined ? undefined : new GroupsEngine(this.store, this.store.groups, this.internalErrors);
   }
 
   /** Serves one connection until it closes. */
@@ -167,7 +175,7 @@ export class TauonServer {
   private get description(): ServerDescription {
     // A store that routes to others (RoutingStore) names the kinds behind it.
     const storeKinds = this.store.kinds ?? [this.store.kind];
-    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id };
+    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id, groups: this.groups };
   }
 
   /** Accepts the connections of a transport until the server closes. */
@@ -201,7 +209,7 @@ export class TauonServer {
 
   /**
    * Answers one request frame without a session, as the HTTP API does: `append`, `invalidate`,
-   * `read`, `surface`, `streams` or `info`. Writes go through one ordered pipeline. The frame
+   * `read`, `surface`, `streams`, `info`, `groups`, `group` or `replay-parked`. Writes go through one ordered pipeline. The frame
    * is checked against `permissions` as a session's would be (`streams` lists only what they
    * may read). A failure of the server answers an `internal` error with an id, the full error
    * logged (`errorLog`).
@@ -237,6 +245,10 @@ export class TauonServer {
         return readableStreamList(this.store, this.limits, frame, permissions);
       case 'info':
         return serverInfo(this.store, this.description, frame.id);
+      case 'groups':
+      case 'group':
+      case 'replay-parked':
+        return answerGroupRequest(this.groups, frame, permissions);
       default:
         throw new TauonError('bad-frame', `"${frame.type}" is not a request`);
     }
@@ -256,6 +268,7 @@ export class TauonServer {
     this.closed = true;
     await Promise.all(this.transports.map((transport) => transport.close()));
     for (const session of [...this.sessions]) session.close();
+    this.groups?.close();
     await this.directWrites.whenIdle();
     this.stopCommits();
     this.pacer.stop();

@@ -3,7 +3,7 @@ import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
-import type { ClientFrame, HelloFrame, PageFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
+import type { AckFrame, ClientFrame, ConsumeFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
@@ -18,7 +18,9 @@ import { compileFilter } from './event-filter.js';
 import type { InternalErrors } from './internal-errors.js';
 import { ANSWERS_IN_FLIGHT, HEARTBEAT_MISSES } from './limits.js';
 import { encodePageInTurns, PAGE_IN_ONE_PIECE } from './page-in-turns.js';
-import { readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
+import { featuresOf, readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
+import { answerGroupRequest } from './groups/group-requests.js';
+import type { GroupConsumer } from './groups/groups-engine.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
 import { resolveForwardCursor, subscribeStartProblem } from './start-position.js';
@@ -60,7 +62,7 @@ export interface SessionHost extends ServerDescription {
 export class Session {
   private codec: Codec | undefined;
   private state: 'handshake' | 'authenticating' | 'open' | 'closed' = 'handshake';
-  private readonly subscriptions = new Map<number, Subscription | PendingSubscription>();
+  private readonly subscriptions = new Map<number, Subscription | PendingSubscription | GroupConsumer>();
   private readonly pipeline: AppendPipeline;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private lastReceived = Date.now();
@@ -276,6 +278,7 @@ export class Session {
       heartbeat: this.host.heartbeatMs,
       limits: this.host.limits,
       store: this.host.storeId,
+      ...(this.host.groups === undefined ? {} : { features: featuresOf(this.host) }),
     });
     const expiresAt = access.expiresAt;
     if (expiresAt !== undefined) this.cancelExpiry = atInstant(expiresAt, () => this.expire(expiresAt));
@@ -334,6 +337,19 @@ export class Session {
         return;
       case 'info':
         this.answer(frame.id, this.afterWrites(() => serverInfo(this.host.store, this.host, frame.id)), 'info');
+        return;
+      case 'consume':
+        this.answer(frame.sub, this.consume(frame), 'consume', 'sub');
+        return;
+      case 'ack':
+      case 'nack':
+      case 'release':
+        this.toGroupMember(frame);
+        return;
+      case 'groups':
+      case 'group':
+      case 'replay-parked':
+        this.answer(frame.id, this.afterWrites(() => answerGroupRequest(this.host.groups, frame, this.permissions)), frame.type);
         return;
       case 'ping':
         this.send({ type: 'pong', ...(frame.nonce === undefined ? {} : { nonce: frame.nonce }) });
@@ -442,6 +458,61 @@ export class Session {
       if (this.subscriptions.get(frame.sub) === placeholder) this.subscriptions.delete(frame.sub);
       throw error;
     }
+  }
+
+  /** Joins a consumer group (SPEC 17.3); its first frame, `assigned`, is sent by the group. */
+  private async consume(frame: ConsumeFrame): Promise<undefined> {
+    const limits = this.host.limits;
+    if (this.subscriptions.has(frame.sub)) throw new TauonError('protocol', `subscription ${frame.sub} is already open`);
+    if (this.subscriptions.size >= limits.maxSubscriptions) {
+      throw new TauonError('limit', `at most ${limits.maxSubscriptions} subscriptions per connection`);
+    }
+    if (frame.credit > limits.maxCredit) throw new TauonError('limit', `credit is at most ${limits.maxCredit}`);
+    const engine = this.host.groups;
+    if (engine === undefined) throw new TauonError('unsupported', 'this server keeps no consumer groups: its store has none');
+    const placeholder = new PendingSubscription(frame.credit);
+    this.subscriptions.set(frame.sub, placeholder);
+    try {
+      const consumer = await engine.consume(
+        frame,
+        {
+          send: (out) => this.send(out),
+          writable: () => this.writable(),
+          whenWritable: (resume) => this.whenWritable(resume),
+          lastHeard: () => this.lastReceived,
+        },
+        frame.credit,
+      );
+      if (this.state === 'closed' || this.subscriptions.get(frame.sub) !== placeholder) {
+        consumer.close();
+        return undefined;
+      }
+      this.subscriptions.set(frame.sub, consumer);
+      // Credit sent while the member joined.
+      if (placeholder.credit > frame.credit) consumer.addCredit(placeholder.credit - frame.credit);
+      return undefined;
+    } catch (error) {
+      if (this.subscriptions.get(frame.sub) === placeholder) this.subscriptions.delete(frame.sub);
+      throw error;
+    }
+  }
+
+  /** An `ack`, `nack` or `release` goes to the member it names; for a sub that is no member, `fenced` (SPEC 17.7). */
+  private toGroupMember(frame: AckFrame | NackFrame | ReleaseFrame): void {
+    const consumer = this.subscriptions.get(frame.sub);
+    if (consumer === undefined || consumer instanceof Subscription || consumer instanceof PendingSubscription) {
+      this.send({
+        type: 'error',
+        sub: frame.sub,
+        code: 'fenced',
+        message: `subscription ${frame.sub} is not a consumer group member holding partition ${frame.part}`,
+        details: { part: frame.part, gen: frame.gen },
+      });
+      return;
+    }
+    if (frame.type === 'ack') consumer.ack(frame);
+    else if (frame.type === 'nack') consumer.nack(frame);
+    else consumer.release(frame);
   }
 
   private credit(sub: number, n: number): void {

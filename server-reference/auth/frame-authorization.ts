@@ -5,8 +5,10 @@ import type { Permissions } from './permissions.js';
 
 /**
  * Why the session may not send this frame, or undefined when it may: `append` and `invalidate`
- * need write on their stream; `subscribe`, `read` and `surface` need read on all they select.
- * Every other frame is allowed (`streams` is filtered instead, `info` is for anyone admitted).
+ * need write on their stream; `subscribe`, `consume`, `read` and `surface` need read on all they
+ * select. Every other frame is allowed here (`streams` and `groups` are filtered instead, `group`
+ * and `replay-parked` are checked against the group's selector once it is known, `info` is for
+ * anyone admitted; `ack`, `nack` and `release` are about the session's own subscriptions).
  * Costs a boolean for a session that may do everything, and a few Set lookups otherwise.
  */
 export function refusalOf(permissions: Permissions, frame: ClientFrame): ForbiddenError | undefined {
@@ -16,6 +18,7 @@ export function refusalOf(permissions: Permissions, frame: ClientFrame): Forbidd
     case 'invalidate':
       return permissions.mayWrite(frame.stream) ? undefined : new ForbiddenError('write', frame.stream);
     case 'subscribe':
+    case 'consume':
     case 'read':
     case 'surface':
       return permissions.mayRead(parseSelector(frame.stream)) ? undefined : new ForbiddenError('read', frame.stream);

@@ -26,17 +26,27 @@ function codeOf(action: () => unknown): string | undefined {
   return undefined;
 }
 
-const CLIENT_TYPES = ['hello', 'append', 'subscribe', 'credit', 'unsubscribe', 'read', 'surface', 'invalidate', 'streams', 'info', 'ping', 'pong'];
-const SERVER_TYPES = ['welcome', 'reject', 'appended', 'events', 'caught-up', 'fell-behind', 'complete', 'page', 'stream-list', 'server-info', 'error', 'ping', 'pong'];
+const CLIENT_TYPES = [
+  'hello', 'append', 'subscribe', 'credit', 'unsubscribe', 'read', 'surface', 'invalidate', 'streams', 'info',
+  // consumer groups (SPEC 17)
+  'consume', 'ack', 'nack', 'release', 'groups', 'group', 'replay-parked',
+  'ping', 'pong',
+];
+const SERVER_TYPES = [
+  'welcome', 'reject', 'appended', 'events', 'caught-up', 'fell-behind', 'complete', 'page', 'stream-list', 'server-info',
+  // consumer groups (SPEC 17)
+  'assigned', 'deliver', 'group-list', 'group-info', 'replaying',
+  'error', 'ping', 'pong',
+];
 
 describe('FRAME_TYPES', () => {
-  it('lists all 23 frame types of protocol v1, each once', () => {
-    expect(FRAME_TYPES).toHaveLength(23);
-    expect(new Set(FRAME_TYPES).size).toBe(23);
+  it('lists all 35 frame types of protocol v1, each once', () => {
+    expect(FRAME_TYPES).toHaveLength(35);
+    expect(new Set(FRAME_TYPES).size).toBe(35);
     expect(new Set(FRAME_TYPES)).toEqual(new Set([...CLIENT_TYPES, ...SERVER_TYPES]));
   });
 
-  it('splits into 12 client frames and 13 server frames, ping and pong on both sides', () => {
+  it('splits into 19 client frames and 18 server frames, ping and pong on both sides', () => {
     expect(ClientFrame.options.map((option) => option.shape.type.value)).toEqual(CLIENT_TYPES);
     expect(ServerFrame.options.map((option) => option.shape.type.value)).toEqual(SERVER_TYPES);
   });

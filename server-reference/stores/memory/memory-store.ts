@@ -7,6 +7,7 @@ import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
 import { newStoreId } from '../store-identity.js';
 import { TurnBudget } from '../../short-turns.js';
+import { MemoryGroupStore } from './memory-groups.js';
 
 /** One stream of the memory store. */
 interface MemoryStream {
@@ -32,6 +33,8 @@ export class MemoryStore implements EventStore {
   readonly id = newStoreId();
   /** Each call is decided before `append` returns. */
   readonly decidesAppendsInOrder = true;
+  /** Consumer groups' coordination state, in memory as the events are. */
+  readonly groups = new MemoryGroupStore();
 
   /** Every event; the event at position p is at index p - 1. */
   private readonly log: StoredEvent[] = [];
@@ -147,6 +150,7 @@ export class MemoryStore implements EventStore {
 
   close(): Promise<void> {
     this.closed = true;
+    this.groups.close();
     this.listeners.clear();
     return Promise.resolve();
   }

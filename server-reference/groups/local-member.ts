@@ -1,0 +1,54 @@
+import type { ServerFrame } from '../../protocol/frames.js';
+import type { PartitionRunner } from './partition-runner.js';
+
+/** How the engine reaches the session of a member. */
+export interface MemberLink {
+  send(frame: ServerFrame): void;
+  /** False while the connection holds more unsent than its bound. */
+  writable(): boolean;
+  /** Calls `resume` once the connection has drained. */
+  whenWritable(resume: () => void): void;
+  /** When the session last received a frame: any frame renews the member's lease (SPEC 17.5). */
+  lastHeard(): number;
+}
+
+/** What a `consume` asks for, with the defaults applied. */
+export interface MemberSettings {
+  readonly member: string;
+  readonly maxUnacked: number;
+  readonly ackTimeoutMs: number;
+  readonly maxDeliveries: number;
+  readonly leaseMs: number;
+}
+
+/** One member of a group connected to this server: one `consume` subscription of one session. */
+export class LocalMember {
+  /** Partitions held, by number. */
+  readonly runners = new Map<number, PartitionRunner>();
+  credit: number;
+  /** Events delivered for the first time and not acknowledged, over all its partitions. */
+  unacked = 0;
+  /** Left (unsubscribed, or its session closed): its partitions are being given up. */
+  left = false;
+  /** The `assigned` frame last sent, as text, to send it only when it changes. */
+  lastAssigned = '';
+  /** Where the next delivery looks first, so that partitions take turns. */
+  turn = 0;
+  /** A delivery waits for the connection to drain. */
+  waitingForDrain = false;
+
+  constructor(
+    readonly sub: number,
+    readonly settings: MemberSettings,
+    readonly link: MemberLink,
+    /** When this membership began (unique per server: GroupMember.joined). */
+    readonly joined: number,
+    credit: number,
+  ) {
+    this.credit = credit;
+  }
+
+  get id(): string {
+    return this.settings.member;
+  }
+}
