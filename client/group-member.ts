@@ -285,6 +285,8 @@ export class GroupMember {
     if (error.code === 'fenced') {
       const part = numberDetail(error, 'part');
       const gen = numberDetail(error, 'gen');
+      // A release (or ack) crossing the server's own release of a partition given up here: nothing lost.
+      if (this.relinquished.has(`${part}:${gen}`)) return;
       const held = part === undefined ? undefined : this.partitions.get(part);
       if (held !== undefined && held.gen === gen) {
         this.relinquished.add(`${held.part}:${held.gen}`);
@@ -477,6 +479,7 @@ export class GroupMember {
     this.dirty.clear();
     for (const held of dirty) {
       if (!this.holds(held) || this.sender === undefined) continue;
+      // Positions only: see PartitionAcks on why no `upTo`.
       for (const batch of held.acks.take()) {
         this.sender.send({ type: 'ack', sub: this.sub, part: held.part, gen: held.gen, ...batch });
       }

@@ -13,10 +13,14 @@ export interface AckBatch {
  * The acknowledgements of one partition at one generation, batched into `ack` frames.
  *
  * It knows every position delivered and not yet acknowledged (queued, handed out, or nacked and
- * waiting for its redelivery), and the acknowledgements made since the last frame. A frame says
- * `upTo` for the acknowledged positions below the lowest one not acknowledged (no delivered event
- * at or below it is left out), and lists the others in `pos`. A nacked event stays
- * unacknowledged until its redelivery is acknowledged, so `upTo` never passes it.
+ * waiting for its redelivery), and the acknowledgements made since the last frame, which it
+ * lists in `pos`. Asked for cumulative frames, it says `upTo` instead for the acknowledged
+ * positions below the lowest one not acknowledged (no event it knows at or below it is left
+ * out); a nacked event stays unacknowledged until its redelivery is acknowledged, so `upTo`
+ * never passes it. It cannot know of an event on its way to it, though: a parked event the
+ * server is delivering again (replay-parked) lies below what the member acknowledges, and a
+ * `upTo` crossing it would settle it unprocessed (the reference server settles replays by
+ * `upTo` too). So the member asks for positions only.
  */
 export class PartitionAcks {
   /** Delivered and not acknowledged, ascending, each once. */
@@ -58,14 +62,15 @@ export class PartitionAcks {
 
   /**
    * The frames that carry the acknowledgements made since the last call (none when there were
-   * none), and forgets them. The first frame has the `upTo`, if any; positions beyond
-   * `maxPositions` a frame go in further frames.
+   * none), and forgets them. With `cumulative`, the first frame has the `upTo`, if any; positions
+   * beyond `maxPositions` a frame go in further frames.
    */
-  take(maxPositions: number = MAX_ACK_POSITIONS): AckBatch[] {
+  take(options: { cumulative?: boolean; maxPositions?: number } = {}): AckBatch[] {
     if (this.pending.length === 0) return [];
+    const maxPositions = options.maxPositions ?? MAX_ACK_POSITIONS;
     const acked = this.pending.sort((a, b) => a - b);
     this.pending = [];
-    const lowestUnacked = this.unacked[0] ?? Number.POSITIVE_INFINITY;
+    const lowestUnacked = options.cumulative === true ? (this.unacked[0] ?? Number.POSITIVE_INFINITY) : Number.NEGATIVE_INFINITY;
     let covered = 0;
     while (covered < acked.length && (acked[covered] as number) < lowestUnacked) covered += 1;
     const rest = acked.slice(covered);

@@ -180,21 +180,21 @@ describe('consume: deliveries and acknowledgements', () => {
     ]);
     expect(items[0]?.event).toEqual(stored(1));
 
-    // One tick: partition 1 acks 1, 3 (2 not yet): upTo 1, pos [3]; partition 2 acks both: upTo 5.
+    // One tick, one frame per partition, positions listed (never upTo: see PartitionAcks).
     for (const index of [0, 2, 3, 4]) expect(items[index]?.ack()).toBe(true);
     await settle();
     expect(peer.unread()).toEqual([
-      { type: 'ack', sub, part: 1, gen: 4, upTo: 1, pos: [3] },
-      { type: 'ack', sub, part: 2, gen: 5, upTo: 5 },
+      { type: 'ack', sub, part: 1, gen: 4, pos: [1, 3] },
+      { type: 'ack', sub, part: 2, gen: 5, pos: [4, 5] },
     ]);
     // Acknowledging again sends nothing.
     expect(items[0]?.ack()).toBe(true);
     items[1]?.ack();
     await settle();
-    expect(peer.unread()).toEqual([{ type: 'ack', sub, part: 1, gen: 4, upTo: 2 }]);
+    expect(peer.unread()).toEqual([{ type: 'ack', sub, part: 1, gen: 4, pos: [2] }]);
   });
 
-  it('sends nack with retryMs, park, or neither (the server\'s backoff); upTo never passes a nacked event', async () => {
+  it('sends nack with retryMs, park, or neither (the server\'s backoff)', async () => {
     const { client, peer } = await open();
     const { items } = collect<Delivery>(client.consume('g', 'orders'));
     const { sub, member } = await peer.nextOf('consume');
@@ -282,7 +282,7 @@ describe('consume: revoking, fenced, lost connections', () => {
     expect(positionsOf(items)).toEqual([1, 2]);
     items[0]?.ack();
     await settle();
-    expect(peer.unread()).toEqual([{ type: 'ack', sub, part: 0, gen: 1, upTo: 1 }]);
+    expect(peer.unread()).toEqual([{ type: 'ack', sub, part: 0, gen: 1, pos: [1] }]);
     items[1]?.nack();
     await settle();
     expect(peer.unread()).toEqual([
@@ -444,7 +444,7 @@ describe('process', () => {
     finish.get(1)?.();
     await settle();
     expect(started).toContain(2);
-    expect(peer.unread()).toEqual([{ type: 'ack', sub, part: 0, gen: 1, upTo: 1 }]);
+    expect(peer.unread()).toEqual([{ type: 'ack', sub, part: 0, gen: 1, pos: [1] }]);
   });
 
   it('keeps to the concurrency bound', async () => {
@@ -511,8 +511,8 @@ describe('process', () => {
     expect(runs).toEqual(['1#1', '1#2', '2#1']);
     // One after the other: each acknowledged before the next started.
     expect(peer.unread()).toEqual([
-      { type: 'ack', sub, part: 0, gen: 1, upTo: 1 },
-      { type: 'ack', sub, part: 0, gen: 1, upTo: 2 },
+      { type: 'ack', sub, part: 0, gen: 1, pos: [1] },
+      { type: 'ack', sub, part: 0, gen: 1, pos: [2] },
     ]);
   });
 
@@ -588,7 +588,7 @@ describe('process', () => {
     await settle();
     expect(runs).toEqual([1]);
     expect(peer.unread()).toEqual([
-      { type: 'ack', sub, part: 0, gen: 1, upTo: 1 },
+      { type: 'ack', sub, part: 0, gen: 1, pos: [1] },
       { type: 'unsubscribe', sub },
     ]);
   });
