@@ -1,5 +1,5 @@
 import { isName, isPlainEventList, isPositive, isRecord, isUint, onlyKeys, type OwnField } from './plain-values.js';
-import type { EventsFrame } from './frames.js';
+import type { DeliverFrame, EventsFrame } from './frames.js';
 
 /*
  * The `events` frame is most of what a client receives, and checking each of its events with
@@ -17,6 +17,18 @@ const FRAME_KEYS = new Set(['type', 'sub', 'events']);
 export function isPlainEventsFrame(value: unknown): value is EventsFrame {
   if (!isRecord(value) || value['type'] !== 'events' || !isUint(value['sub'])) return false;
   if (!onlyKeys(value, FRAME_KEYS)) return false;
+  return isPlainEventList(value['events'], storedEventField, STORED_EVENT_FIELDS);
+}
+
+const DELIVER_KEYS = new Set(['type', 'sub', 'part', 'gen', 'events', 'deliveries']);
+
+/** True when `value` is a `deliver` frame (SPEC 17.8) that the schema would accept exactly as it is: what a group member receives most. */
+export function isPlainDeliverFrame(value: unknown): value is DeliverFrame {
+  if (!isRecord(value) || value['type'] !== 'deliver' || !isUint(value['sub']) || !isUint(value['part']) || !isPositive(value['gen'])) return false;
+  if (!onlyKeys(value, DELIVER_KEYS)) return false;
+  const deliveries = value['deliveries'];
+  if (!Array.isArray(deliveries)) return false;
+  for (const count of deliveries as unknown[]) if (!isPositive(count)) return false;
   return isPlainEventList(value['events'], storedEventField, STORED_EVENT_FIELDS);
 }
 

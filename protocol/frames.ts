@@ -260,34 +260,36 @@ export const ConsumeFrame = z.object({
   leaseMs: z.number().int().min(500).max(600_000).optional(),
 });
 
-/** Acknowledges events of one partition, by position (`pos`), cumulatively (`upTo`), or both. */
-export const AckFrame = z
-  .object({
-    type: z.literal('ack'),
-    sub: uint,
-    part: uint,
-    gen: positive,
-    /** Positions of events delivered (seqs for a stream selector, store-wide pos otherwise). */
-    pos: z.array(positive).min(1).max(10_000).optional(),
-    /** Every event of the partition delivered so far at or below this position. */
-    upTo: positive.optional(),
-  })
-  .refine((frame) => frame.pos !== undefined || frame.upTo !== undefined, 'an ack names pos, upTo or both');
+/**
+ * Acknowledges events of one partition, by position (`pos`), cumulatively (`upTo`), or both; one
+ * with neither is a bad frame (a rule of the server, SPEC 17.7, like a subscribe's start).
+ */
+export const AckFrame = z.object({
+  type: z.literal('ack'),
+  sub: uint,
+  part: uint,
+  gen: positive,
+  /** Positions of events delivered (seqs for a stream selector, store-wide pos otherwise). */
+  pos: z.array(positive).min(1).max(10_000).optional(),
+  /** Every event of the partition delivered so far at or below this position. */
+  upTo: positive.optional(),
+});
 
-/** Gives one delivered event back: delivered again after `retryMs`, or parked with `park` as the reason. */
-export const NackFrame = z
-  .object({
-    type: z.literal('nack'),
-    sub: uint,
-    part: uint,
-    gen: positive,
-    pos: positive,
-    /** Deliver it again no sooner than this; absent (and no `park`): the server's backoff. */
-    retryMs: z.number().int().min(0).max(3_600_000).optional(),
-    /** Park it now, with this reason. */
-    park: text.min(1).max(1024).optional(),
-  })
-  .refine((frame) => frame.retryMs === undefined || frame.park === undefined, 'a nack has retryMs or park, not both');
+/**
+ * Gives one delivered event back: delivered again after `retryMs`, or parked with `park` as the
+ * reason; one with both is a bad frame (a rule of the server, SPEC 17.7).
+ */
+export const NackFrame = z.object({
+  type: z.literal('nack'),
+  sub: uint,
+  part: uint,
+  gen: positive,
+  pos: positive,
+  /** Deliver it again no sooner than this; absent (and no `park`): the server's backoff. */
+  retryMs: z.number().int().min(0).max(3_600_000).optional(),
+  /** Park it now, with this reason. */
+  park: text.min(1).max(1024).optional(),
+});
 
 /** The member gives a partition up: what of it is not acknowledged goes to the next owner. */
 export const ReleaseFrame = z.object({ type: z.literal('release'), sub: uint, part: uint, gen: positive });

@@ -21,6 +21,7 @@ import { encodePageInTurns, PAGE_IN_ONE_PIECE } from './page-in-turns.js';
 import { featuresOf, readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
 import { answerGroupRequest } from './groups/group-requests.js';
 import type { GroupConsumer } from './groups/groups-engine.js';
+import { groupFrameProblem } from './groups/group-frame-problem.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
 import { resolveForwardCursor, subscribeStartProblem } from './start-position.js';
@@ -300,7 +301,7 @@ export class Session {
 
   private dispatch(frame: ClientFrame): void {
     // A subscribe whose start is wrong on its own is a bad frame, refused before permissions (6.4.3).
-    const malformed = frame.type === 'subscribe' ? subscribeStartProblem(frame) : undefined;
+    const malformed = frame.type === 'subscribe' ? subscribeStartProblem(frame) : frame.type === 'ack' || frame.type === 'nack' ? groupFrameProblem(frame) : undefined;
     if (malformed !== undefined) {
       this.send(errorFrameOf(malformed, idsOf(frame)));
       return;

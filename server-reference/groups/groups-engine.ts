@@ -9,6 +9,14 @@ import type { GroupState, GroupStore } from './group-store.js';
 import { LocalGroup, type GroupHost } from './local-group.js';
 import { LocalMember, type MemberLink, type MemberSettings } from './local-member.js';
 
+/**
+ * The most groups one server serves at once, and members one group has: every group served costs
+ * a timer and a few document reads a second, and every member a part of its document, so that no
+ * client can make a server spend without bound (SPEC 17.3: `limit`).
+ */
+export const MAX_SERVED_GROUPS = 1000;
+export const MAX_GROUP_MEMBERS = 1000;
+
 /** Defaults of `consume` (SPEC 17.3). */
 export const GROUP_DEFAULTS = { maxUnacked: 1000, ackTimeoutMs: 30_000, maxDeliveries: 10, leaseMs: 10_000 } as const;
 
@@ -58,6 +66,7 @@ export class GroupsEngine implements GroupHost {
       leaseMs: frame.leaseMs ?? GROUP_DEFAULTS.leaseMs,
     };
     const group = await this.groupFor(frame);
+    if (group.memberCount >= MAX_GROUP_MEMBERS) throw new TauonError('limit', `group "${frame.group}" has ${MAX_GROUP_MEMBERS} members, the most it may have`);
     const member = new LocalMember(frame.sub, settings, link, group.nextJoined(), credit);
     await group.join(member);
     return {
@@ -86,6 +95,9 @@ export class GroupsEngine implements GroupHost {
       if (opening !== undefined) {
         await opening;
         continue;
+      }
+      if (this.open.size + this.opening.size >= MAX_SERVED_GROUPS) {
+        throw new TauonError('limit', `this server serves at most ${MAX_SERVED_GROUPS} consumer groups at once`);
       }
       const made = (async () => {
         const loaded = await loadOrCreateGroup(this.groups, this.store, frame, parseSelector(frame.stream));

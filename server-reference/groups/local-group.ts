@@ -79,6 +79,11 @@ export class LocalGroup {
     return this.ended;
   }
 
+  /** Members in the group's document (on every server), as last read. */
+  get memberCount(): number {
+    return Object.keys(this.state.members).length;
+  }
+
   /** A unique start time for a new membership here (GroupMember.joined). */
   nextJoined(): number {
     this.lastJoined = Math.max(Date.now(), this.lastJoined + 1);
@@ -115,10 +120,9 @@ export class LocalGroup {
     if (runner === undefined) return;
     const now = Date.now();
     for (const position of frame.pos ?? []) this.settle(runner, position, now);
-    if (frame.upTo !== undefined) {
-      for (const entry of runner.replays.upTo(frame.upTo)) this.settle(runner, entry.position, now);
-      for (const entry of runner.book.upTo(frame.upTo)) this.settle(runner, entry.position, now);
-    }
+    // Cumulative acks cover the partition's own order only: replayed parked events lie below it
+    // and come out of that order, so they are acknowledged by position (SPEC 17.7).
+    if (frame.upTo !== undefined) for (const entry of runner.book.upTo(frame.upTo)) this.settle(runner, entry.position, now);
     this.afterSettling(runner);
   }
 
@@ -217,7 +221,7 @@ export class LocalGroup {
     const alive = new Map<string, LiveMember>();
     for (const member of this.members.values()) {
       const lastHeard = member.link.lastHeard();
-      if (!member.left && now - lastHeard < member.settings.leaseMs) {
+      if (!member.left && !member.superseded && now - lastHeard < member.settings.leaseMs) {
         alive.set(member.id, { leaseMs: member.settings.leaseMs, lastHeard, joined: member.joined });
       }
     }
@@ -250,6 +254,10 @@ export class LocalGroup {
   private reconcile(): void {
     if (this.ended) return;
     const state = this.state;
+    for (const member of this.members.values()) {
+      const record = state.members[member.id];
+      if (record !== undefined && record.joined > member.joined && record.host !== this.host.instance) member.superseded = true;
+    }
     for (const runner of [...this.runners.values()]) {
       if (!this.documentGrants(runner.member, runner.part, runner.gen)) this.stopRunner(runner, false);
       else runner.revoking = state.parts[runner.part]!.revoking;
@@ -559,7 +567,11 @@ export class LocalGroup {
     }
     for (const member of this.members.values()) this.deliver(member);
     this.ticks += 1;
-    if (this.ticks % SYNC_EVERY_TICKS === 0) void this.sync();
+    if (this.ticks % SYNC_EVERY_TICKS === 0) {
+      void this.sync();
+      // Reading goes on after a failed read, or a commit notice that did not come.
+      void this.pump();
+    }
   }
 }
 

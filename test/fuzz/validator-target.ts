@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { codecByName, type CodecName } from '../../protocol/codec.js';
 import { isPlainAppendFrame } from '../../protocol/fast-append-check.js';
 import { isPlainAppendedFrame } from '../../protocol/fast-appended-check.js';
-import { isPlainEventsFrame } from '../../protocol/fast-events-check.js';
+import { isPlainDeliverFrame, isPlainEventsFrame } from '../../protocol/fast-events-check.js';
 import { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import { decodeFrame, parseClientFrame, parseServerFrame } from '../../protocol/validate.js';
 import type { z } from 'zod';
@@ -25,7 +25,7 @@ interface SideChecks {
 
 const SIDES: Record<Side, SideChecks> = {
   client: { schema: ClientFrame, parse: parseClientFrame, fast: [isPlainAppendFrame] },
-  server: { schema: ServerFrame, parse: parseServerFrame, fast: [isPlainEventsFrame, isPlainAppendedFrame] },
+  server: { schema: ServerFrame, parse: parseServerFrame, fast: [isPlainEventsFrame, isPlainAppendedFrame, isPlainDeliverFrame] },
 };
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPlainEventsFrame } from '../../protocol/fast-events-check.js';
-import { EventsFrame } from '../../protocol/frames.js';
+import { isPlainDeliverFrame, isPlainEventsFrame } from '../../protocol/fast-events-check.js';
+import { DeliverFrame, EventsFrame } from '../../protocol/frames.js';
 import { parseServerFrame } from '../../protocol/validate.js';
 import { expectAgreement, FULL_EVENT_INPUT, withField } from './fast-check-agreement.js';
 
@@ -43,6 +43,32 @@ describe('the fast check of events frames', () => {
   it('passes nothing the schema refuses or would change, and parseServerFrame answers as the schema does', () => {
     const { accepted } = expectAgreement(mutations(), isPlainEventsFrame, EventsFrame, parseServerFrame);
     // Mutations that keep the frame valid (an optional field left out, a valid value) do pass.
+    expect(accepted).toBeGreaterThan(10);
+  });
+});
+
+// The same for `deliver` frames (SPEC 17.8), which carry a group member's events.
+const deliver = { type: 'deliver', sub: 3, part: 2, gen: 5, events: frame.events, deliveries: [1, 2] };
+
+function deliverMutations(): unknown[] {
+  const out: unknown[] = [];
+  for (const field of ['type', 'sub', 'part', 'gen', 'events', 'deliveries', 'extra']) {
+    for (const value of [...WRONG_VALUES, [event], [1, 0], [1, 1.5]]) out.push({ ...deliver, [field]: value });
+  }
+  for (const field of [...Object.keys(event), 'extra']) {
+    for (const value of WRONG_VALUES) out.push({ ...deliver, events: [event, withField(event, field, value)] });
+  }
+  return out;
+}
+
+describe('the fast check of deliver frames', () => {
+  it('accepts a plain valid frame as it is', () => {
+    expect(isPlainDeliverFrame(deliver)).toBe(true);
+    expect(parseServerFrame(deliver)).toBe(deliver);
+  });
+
+  it('passes nothing the schema refuses or would change', () => {
+    const { accepted } = expectAgreement(deliverMutations(), isPlainDeliverFrame, DeliverFrame, parseServerFrame);
     expect(accepted).toBeGreaterThan(10);
   });
 });
