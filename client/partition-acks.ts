@@ -17,10 +17,13 @@ export interface AckBatch {
  * lists in `pos`. Asked for cumulative frames, it says `upTo` instead for the acknowledged
  * positions below the lowest one not acknowledged (no event it knows at or below it is left
  * out); a nacked event stays unacknowledged until its redelivery is acknowledged, so `upTo`
- * never passes it. It cannot know of an event on its way to it, though: a parked event the
- * server is delivering again (replay-parked) lies below what the member acknowledges, and a
- * `upTo` crossing it would settle it unprocessed (the reference server settles replays by
- * `upTo` too). So the member asks for positions only.
+ * never passes it.
+ *
+ * The member asks for positions only. A parked event delivered again (replay-parked) comes
+ * below the partition's newest events, out of order, and looks like any first delivery (even
+ * the first of a generation): `upTo` cannot tell it apart. Were `upTo` to cover it, a replay in
+ * flight would be settled unprocessed; as SPEC 17 has it, `upTo` does not cover replays, so one
+ * acknowledged only inside an `upTo` would be delivered again until parked once more.
  */
 export class PartitionAcks {
   /** Delivered and not acknowledged, ascending, each once. */

@@ -243,6 +243,53 @@ describe.each(['memory', 'ws'] as const)('consumer groups through the client, ov
     expect(await producer.group('no-such-group')).toBeUndefined();
   }, 30_000);
 
+  it('replayParked while new events flow: each parked event is processed and unparked, none settled unprocessed', async () => {
+    const running = await serve(kind);
+    const producer = await client(running.transport);
+    const events = Array.from({ length: 20 }, (_, index) => ({ type: index % 4 === 1 ? 'poison' : 'ok', key: `k${index % 3}` }));
+    await producer.emit('jobs', events);
+    const worker = await client(running.transport);
+    let failing = true;
+    const processed = new Map<number, number>();
+    const subscription = worker
+      .process(
+        'replay-flow',
+        'jobs',
+        async (event) => {
+          if (event.type === 'poison' && failing) throw new Error('not yet');
+          await sleep(1);
+          processed.set(event.seq, (processed.get(event.seq) ?? 0) + 1);
+        },
+        { maxDeliveries: 1, partitions: 1 },
+      )
+      .subscribe();
+    cleanups.push(() => unsubscribed(subscription));
+    await until(() => processed.size === 15, 'the good events');
+    await expect.poll(async () => (await producer.group('replay-flow'))?.parked, { timeout: 5000 }).toBe(5);
+
+    failing = false;
+    let emitting = true;
+    const flowing = (async () => {
+      for (let index = 0; emitting && index < 400; index += 1) {
+        await producer.emit('jobs', { type: 'ok', key: `k${index % 3}` });
+        await sleep(2);
+      }
+    })();
+    cleanups.push(async () => {
+      emitting = false;
+      await flowing;
+    });
+    await sleep(50);
+    expect(await producer.replayParked('replay-flow')).toBe(5);
+    const poisoned = [2, 6, 10, 14, 18];
+    await until(() => poisoned.every((seq) => processed.has(seq)), 'the replayed events to be processed');
+    emitting = false;
+    await flowing;
+    await expect.poll(async () => (await producer.group('replay-flow'))?.parked, { timeout: 5000 }).toBe(0);
+    await expect.poll(async () => (await producer.group('replay-flow'))?.lag, { timeout: 5000 }).toBe(0);
+    for (const seq of poisoned) expect(processed.get(seq), `seq ${seq}`).toBe(1);
+  }, 30_000);
+
   it('a member joining takes partitions from a busy one, which releases them only once its events are acknowledged', async () => {
     const running = await serve(kind);
     const producer = await client(running.transport);
