@@ -473,6 +473,7 @@ export class Session {
     if (engine === undefined) throw new TauonError('unsupported', 'this server keeps no consumer groups: its store has none');
     const placeholder = new PendingSubscription(frame.credit);
     this.subscriptions.set(frame.sub, placeholder);
+    let joined: GroupConsumer | undefined;
     try {
       const consumer = await engine.consume(
         frame,
@@ -481,6 +482,11 @@ export class Session {
           writable: () => this.writable(),
           whenWritable: (resume) => this.whenWritable(resume),
           lastHeard: () => this.lastReceived,
+          end: (error) => {
+            if (joined === undefined || this.subscriptions.get(frame.sub) !== joined) return;
+            this.subscriptions.delete(frame.sub);
+            this.send(errorFrameOf(error, { sub: frame.sub }));
+          },
         },
         frame.credit,
       );
@@ -489,6 +495,7 @@ export class Session {
         return undefined;
       }
       this.subscriptions.set(frame.sub, consumer);
+      joined = consumer;
       // Credit sent while the member joined.
       if (placeholder.credit > frame.credit) consumer.addCredit(placeholder.credit - frame.credit);
       return undefined;

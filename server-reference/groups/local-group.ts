@@ -2,7 +2,7 @@ import { TauonError } from '../../protocol/errors.js';
 import type { AckFrame, NackFrame, ReleaseFrame, StoredEvent } from '../../protocol/frames.js';
 import { compileFilter, type EventPredicate } from '../event-filter.js';
 import type { InternalErrors } from '../internal-errors.js';
-import { parseSelector, positionIn, readSelected, type Selector } from '../selector.js';
+import { headOf, parseSelector, positionIn, readSelected, type Selector } from '../selector.js';
 import { deepEqual } from '../stores/deep-equal.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { DeliveryBook, Outstanding } from './delivery-book.js';
@@ -94,7 +94,7 @@ export class LocalGroup {
   async join(member: LocalMember): Promise<void> {
     const earlier = this.members.get(member.id);
     // The same member joining again here (a reconnect seen before the old session closed).
-    if (earlier !== undefined) this.leave(earlier);
+    if (earlier !== undefined) this.supersede(earlier);
     this.members.set(member.id, member);
     await this.sync();
     if (member.left) return;
@@ -108,6 +108,18 @@ export class LocalGroup {
     for (const runner of [...member.runners.values()]) this.stopRunner(runner, true);
     if (this.members.get(member.id) === member) this.members.delete(member.id);
     void this.sync();
+  }
+
+  /** Another consume took the member's id: it leaves, and its subscription ends `fenced` (SPEC 17.5). */
+  private supersede(member: LocalMember): void {
+    if (member.left) return;
+    member.superseded = true;
+    this.leave(member);
+    member.link.end(
+      new TauonError('fenced', `member "${member.id}" of group "${this.name}" joined again on another subscription`, {
+        details: { group: this.name, member: member.id },
+      }),
+    );
   }
 
   addCredit(member: LocalMember, n: number): void {
@@ -254,9 +266,9 @@ export class LocalGroup {
   private reconcile(): void {
     if (this.ended) return;
     const state = this.state;
-    for (const member of this.members.values()) {
+    for (const member of [...this.members.values()]) {
       const record = state.members[member.id];
-      if (record !== undefined && record.joined > member.joined && record.host !== this.host.instance) member.superseded = true;
+      if (record !== undefined && record.joined > member.joined && record.host !== this.host.instance) this.supersede(member);
     }
     for (const runner of [...this.runners.values()]) {
       if (!this.documentGrants(runner.member, runner.part, runner.gen)) this.stopRunner(runner, false);
@@ -447,12 +459,18 @@ export class LocalGroup {
         if (taking.size === 0 || this.ended) break;
         let from = Number.MAX_SAFE_INTEGER;
         for (const runner of taking) from = Math.min(from, runner.cursor + 1);
+        // The head first: a read that ends short of a page has examined everything up to it,
+        // other streams' events included, and the checkpoints go that far (SPEC 17.11).
+        const head = await headOf(this.host.store, this.selector);
         const events = await readSelected(this.host.store, this.selector, from, 'forward', READ_PAGE);
+        if (events.length > 0) this.route(events, taking);
+        if (events.length < READ_PAGE) {
+          for (const runner of taking) if (!runner.stopped && runner.cursor < head) runner.cursor = head;
+        }
         if (events.length === 0) {
           if (this.pumpAgain) continue;
           break;
         }
-        this.route(events, taking);
         for (const member of this.members.values()) this.deliver(member);
         if (events.length < READ_PAGE && !this.pumpAgain) break;
       }

@@ -1,3 +1,4 @@
+import type { TauonError } from '../../protocol/errors.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import type { PartitionRunner } from './partition-runner.js';
 
@@ -10,6 +11,8 @@ export interface MemberLink {
   whenWritable(resume: () => void): void;
   /** When the session last received a frame: any frame renews the member's lease (SPEC 17.5). */
   lastHeard(): number;
+  /** Ends the member's subscription with this error (its member id was taken by another consume, SPEC 17.5). */
+  end(error: TauonError): void;
 }
 
 /** What a `consume` asks for, with the defaults applied. */

@@ -1,4 +1,11 @@
+import { compareNames } from '../stores/name-order.js';
 import type { GroupMember, GroupPartition, GroupState } from './group-store.js';
+
+/**
+ * How long after a member's lease ends by its record another server takes it as lapsed: room for
+ * the skew between the servers' clocks (SPEC 17.14).
+ */
+export const LEASE_SKEW_MARGIN_MS = 250;
 
 /** What one server knows of a group's members and partitions, to fold into its document. */
 export interface LocalView {
@@ -55,7 +62,7 @@ export function nextGroupState(state: GroupState, view: LocalView): GroupState {
     }
     return next;
   });
-  const lastGen = rebalance(parts, Object.keys(members).sort(), state.lastGen);
+  const lastGen = rebalance(parts, Object.keys(members).sort(compareNames), state.lastGen);
   return { ...state, members, parts, lastGen };
 }
 
@@ -64,7 +71,9 @@ function renewMembers(state: GroupState, view: LocalView): Record<string, GroupM
   const members: Record<string, GroupMember> = {};
   for (const [id, member] of Object.entries(state.members)) {
     if (member.host === view.host && !view.alive.has(id)) continue;
-    if (member.expires < view.now && !view.alive.has(id)) continue;
+    // Its own members a server knows first-hand; another server's get a margin for clock skew.
+    const lapsedAt = member.host === view.host ? member.expires : member.expires + LEASE_SKEW_MARGIN_MS;
+    if (lapsedAt < view.now && !view.alive.has(id)) continue;
     members[id] = member;
   }
   for (const [id, live] of view.alive) {
@@ -89,7 +98,7 @@ function holds(part: GroupPartition, report: PartitionReport): boolean {
 
 /**
  * Sticky assignment, in place: each member's share is floor(P/M) or one more (the one more to
- * those holding most now, then by id); a member over its share keeps the partitions it holds up
+ * those holding most now, then by id in code point order); a member over its share keeps the partitions it holds up
  * to it and the rest are revoking; free partitions go to members under their share, each with a
  * new generation. Returns the last generation handed out.
  */
@@ -101,7 +110,7 @@ function rebalance(parts: GroupPartition[], memberIds: readonly string[], lastGe
   });
   const base = Math.floor(parts.length / memberIds.length);
   const extra = parts.length % memberIds.length;
-  const byHolding = [...memberIds].sort((a, b) => held.get(b)!.length - held.get(a)!.length || (a < b ? -1 : a > b ? 1 : 0));
+  const byHolding = [...memberIds].sort((a, b) => held.get(b)!.length - held.get(a)!.length || compareNames(a, b));
   const share = new Map(byHolding.map((id, rank) => [id, base + (rank < extra ? 1 : 0)]));
   const need = new Map<string, number>();
   for (const id of memberIds) {

@@ -135,6 +135,20 @@ describe('consumer groups on the reference server (raw frames)', () => {
     expect(await a.next((f) => f.type === 'error')).toMatchObject({ type: 'error', sub: 1, code: 'fenced' });
   });
 
+  it('ends the earlier subscription of a member id another consume takes, fenced with details {member}', async () => {
+    const server = await start();
+    const first = await RawPeer.open(() => server.connect());
+    first.send({ type: 'consume', sub: 4, group: 'g', stream: 'orders', partitions: 2, credit: 10, member: 'same' });
+    expect((await first.expect('assigned')).parts).toHaveLength(2);
+    const second = await RawPeer.open(() => server.connect());
+    second.send({ type: 'consume', sub: 1, group: 'g', stream: 'orders', credit: 10, member: 'same' });
+    expect(await first.next((f) => f.type === 'error')).toMatchObject({ sub: 4, code: 'fenced', details: { member: 'same' } });
+    await second.next((f) => f.type === 'assigned' && f.parts.length === 2);
+    // The earlier subscription is gone: its sub may be opened again.
+    first.send({ type: 'subscribe', sub: 4, stream: 'orders', mode: 'cold', credit: 10 });
+    await first.expect('complete');
+  });
+
   it('refuses a consume naming another definition of an existing group', async () => {
     const server = await start();
     const peer = await RawPeer.open(() => server.connect());

@@ -69,6 +69,8 @@ const LIMITS = {
   maxCredit: 100_000,
   maxReadLimit: 1000,
 };
+/** A store identity, as `welcome.store` names it. */
+const STORE = '5f0c8e2a-3b7d-4c1e-9a6f-2d8b4e7c1a90';
 /** 256 code points (512 UTF-16 units, 1024 UTF-8 bytes): the longest name allowed. */
 const LONGEST_EMOJI_NAME = '\u{1F600}'.repeat(256);
 
@@ -543,6 +545,206 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
     name: 'error: of a subscription',
     direction: 'server',
     frame: { type: 'error', sub: 7, code: 'not-found', message: 'no event with id "0b6f7a52-2c1e-4b8e-9a57-2f0d3c1e9b11" in the selected stream' },
+  },  // consumer groups (SPEC 17)
+  {
+    name: 'welcome: with the store and the groups feature',
+    direction: 'server',
+    frame: { type: 'welcome', version: 1, server: 'tauon-1', heartbeat: 10_000, limits: LIMITS, store: STORE, features: ['groups'] },
+  },
+  {
+    name: 'welcome: an empty feature list',
+    direction: 'server',
+    frame: { type: 'welcome', version: 1, server: 'tauon-1', heartbeat: 10_000, limits: LIMITS, store: STORE, features: [] },
+  },
+  {
+    name: 'welcome: a feature this version does not know',
+    direction: 'server',
+    frame: { type: 'welcome', version: 1, server: 'tauon-1', heartbeat: 10_000, limits: LIMITS, features: ['groups', 'some-future-feature'] },
+  },
+  {
+    name: 'server-info: with the store, the groups feature and the group count',
+    direction: 'server',
+    frame: {
+      type: 'server-info',
+      id: 22,
+      server: 'tauon-1',
+      version: 1,
+      versions: [1],
+      stores: ['postgres'],
+      heartbeat: 10_000,
+      limits: LIMITS,
+      head: 104,
+      store: STORE,
+      features: ['groups'],
+      groups: 3,
+    },
+  },
+  { name: 'consume: minimal', direction: 'client', frame: { type: 'consume', sub: 1, group: 'billing', stream: 'orders.*', credit: 100 } },
+  {
+    name: 'consume: every optional field',
+    direction: 'client',
+    frame: {
+      type: 'consume',
+      sub: 2,
+      group: 'shipping',
+      stream: 'orders.42',
+      filter: { types: ['OrderPaid'], keys: ['order-42'] },
+      partitions: 4,
+      from: 'end',
+      credit: 500,
+      member: 'shipper-1',
+      maxUnacked: 200,
+      ackTimeoutMs: 5000,
+      maxDeliveries: 3,
+      leaseMs: 2000,
+    },
+  },
+  {
+    name: 'consume: $all, 1024 partitions, a group name of 200 code points, the smallest timeouts, no credit',
+    direction: 'client',
+    frame: {
+      type: 'consume',
+      sub: 3,
+      group: `g${'\u{1F600}'.repeat(199)}`,
+      stream: '$all',
+      partitions: 1024,
+      from: 'start',
+      credit: 0,
+      maxUnacked: 100_000,
+      ackTimeoutMs: 100,
+      maxDeliveries: 1,
+      leaseMs: 500,
+    },
+  },
+  {
+    name: 'consume: one partition, the largest timeouts and maxDeliveries',
+    direction: 'client',
+    frame: { type: 'consume', sub: 4, group: 'one', stream: 'orders.*', partitions: 1, credit: 1, maxDeliveries: 1000, ackTimeoutMs: 3_600_000, leaseMs: 600_000 },
+  },
+  { name: 'ack: by position', direction: 'client', frame: { type: 'ack', sub: 1, part: 3, gen: 4, pos: [103, 107] } },
+  { name: 'ack: cumulative (upTo)', direction: 'client', frame: { type: 'ack', sub: 1, part: 0, gen: 1, upTo: 102 } },
+  { name: 'ack: by position and cumulative', direction: 'client', frame: { type: 'ack', sub: 1, part: 1023, gen: 9_007_199_254_740_991, pos: [9_007_199_254_740_991], upTo: 4_294_967_296 } },
+  { name: 'nack: the server\'s backoff', direction: 'client', frame: { type: 'nack', sub: 1, part: 3, gen: 4, pos: 108 } },
+  { name: 'nack: with retryMs', direction: 'client', frame: { type: 'nack', sub: 1, part: 3, gen: 4, pos: 108, retryMs: 1000 } },
+  { name: 'nack: retryMs 0 (again as soon as credit allows)', direction: 'client', frame: { type: 'nack', sub: 1, part: 3, gen: 4, pos: 108, retryMs: 0 } },
+  { name: 'nack: park with a reason', direction: 'client', frame: { type: 'nack', sub: 1, part: 3, gen: 4, pos: 109, park: 'invalid address' } },
+  {
+    name: 'ack: neither pos nor upTo (valid frame; the session answers error "bad-frame", SPEC 17.7)',
+    direction: 'client',
+    frame: { type: 'ack', sub: 1, part: 0, gen: 1 },
+  },
+  {
+    name: 'nack: both retryMs and park (valid frame; the session answers error "bad-frame", SPEC 17.7)',
+    direction: 'client',
+    frame: { type: 'nack', sub: 1, part: 0, gen: 1, pos: 5, retryMs: 100, park: 'bad' },
+  },
+  { name: 'release', direction: 'client', frame: { type: 'release', sub: 1, part: 2, gen: 3 } },
+  { name: 'groups', direction: 'client', frame: { type: 'groups', id: 23 } },
+  { name: 'group', direction: 'client', frame: { type: 'group', id: 24, group: 'billing' } },
+  { name: 'replay-parked', direction: 'client', frame: { type: 'replay-parked', id: 25, group: 'billing' } },
+  {
+    name: 'assigned: partitions, one revoking',
+    direction: 'server',
+    frame: {
+      type: 'assigned',
+      sub: 1,
+      member: 'billing-a',
+      parts: [
+        { part: 0, gen: 1 },
+        { part: 1, gen: 2 },
+        { part: 2, gen: 3, revoking: true },
+      ],
+    },
+  },
+  { name: 'assigned: no partitions', direction: 'server', frame: { type: 'assigned', sub: 2, member: '0193a1c2-7d4e-7f00-8a1b-2c3d4e5f6a7b', parts: [] } },
+  {
+    name: 'deliver: two events, first deliveries',
+    direction: 'server',
+    frame: { type: 'deliver', sub: 1, part: 0, gen: 1, events: [storedPlaced, storedPaid], deliveries: [1, 1] },
+  },
+  {
+    name: 'deliver: delivered again',
+    direction: 'server',
+    frame: { type: 'deliver', sub: 1, part: 3, gen: 4, events: [storedShipped], deliveries: [2] },
+  },
+  {
+    name: 'group-list: one group of each kind',
+    direction: 'server',
+    frame: {
+      type: 'group-list',
+      id: 23,
+      groups: [
+        { group: 'billing', stream: 'orders.*', partitions: 4, members: 2, lag: 12, parked: 1 },
+        { group: 'shipping', stream: 'orders.42', filter: { types: ['OrderPaid'] }, partitions: 16, members: 0, lag: 0, parked: 0 },
+      ],
+    },
+  },
+  { name: 'group-list: none', direction: 'server', frame: { type: 'group-list', id: 23, groups: [] } },
+  {
+    name: 'group-info',
+    direction: 'server',
+    frame: {
+      type: 'group-info',
+      id: 24,
+      group: {
+        group: 'billing',
+        stream: 'orders.*',
+        partitions: 2,
+        members: 1,
+        lag: 3,
+        parked: 1,
+        created: TIME,
+        head: 104,
+        memberList: [{ member: 'billing-a', expires: TIME + 12_000, parts: [0] }],
+        partitionList: [
+          { part: 0, owner: 'billing-a', gen: 3, revoking: true, checkpoint: 101, head: 104, lag: 3, parked: 1 },
+          { part: 1, owner: null, gen: 2, checkpoint: 104, head: 104, lag: 0, parked: 0 },
+        ],
+      },
+    },
+  },
+  {
+    name: 'group-info: a group with a filter that never had a member',
+    direction: 'server',
+    frame: {
+      type: 'group-info',
+      id: 26,
+      group: {
+        group: 'audit',
+        stream: '$all',
+        filter: { keys: ['order-42'] },
+        partitions: 1,
+        members: 0,
+        lag: 0,
+        parked: 0,
+        created: TIME,
+        head: 0,
+        memberList: [],
+        partitionList: [{ part: 0, owner: null, gen: 0, checkpoint: 0, head: 0, lag: 0, parked: 0 }],
+      },
+    },
+  },
+  { name: 'replaying', direction: 'server', frame: { type: 'replaying', id: 25, group: 'billing', parked: 2 } },
+  {
+    name: 'error: fenced, answering an ack',
+    direction: 'server',
+    frame: { type: 'error', sub: 1, code: 'fenced', message: 'partition 3 is not held at generation 4', details: { part: 3, gen: 4 } },
+  },
+  {
+    name: 'error: group-mismatch',
+    direction: 'server',
+    frame: {
+      type: 'error',
+      sub: 5,
+      code: 'group-mismatch',
+      message: 'group "billing" consumes "orders.*" over 4 partitions',
+      details: { group: 'billing', stream: 'orders.*', partitions: 4 },
+    },
+  },
+  {
+    name: 'error: unsupported',
+    direction: 'server',
+    frame: { type: 'error', id: 23, code: 'unsupported', message: 'this server keeps no consumer groups' },
   },
 ];
 
@@ -566,6 +768,7 @@ const event = { id: 'e-1', type: 'T' };
 const append = (fields: Record<string, unknown>) => ({ type: 'append', id: 1, stream: 's', events: [event], ...fields });
 const subscribe = (fields: Record<string, unknown>) => ({ type: 'subscribe', sub: 1, stream: 's', mode: 'cold', credit: 10, ...fields });
 const read = (fields: Record<string, unknown>) => ({ type: 'read', id: 1, stream: 's', ...fields });
+const consume = (fields: Record<string, unknown>) => ({ type: 'consume', sub: 1, group: 'g', stream: 's', credit: 10, ...fields });
 const stored = { id: 'e-1', type: 'T', stream: 's', seq: 1, pos: 1, tx: 1, recorded: RECORDED };
 const ping = msgpackCodec.encode({ type: 'ping', nonce: 1 });
 
@@ -740,6 +943,62 @@ export function buildInvalidVectors(): InvalidVector[] {
   badClientJson('credit: n as a string', { type: 'credit', sub: 1, n: '5' });
   badClientJson('credit: n above 2^53 - 1', { type: 'credit', sub: 1, n: 2 ** 60 });
   add('msgpack: credit n as a float 64 fraction', 'client', 'msgpack', msgpack({ type: 'credit', sub: 1, n: 2.5 }), 'bad-frame');
+
+  // Consumer groups (SPEC 17).
+  badClientJson('consume: no group', { type: 'consume', sub: 1, stream: 's', credit: 10 });
+  badClientJson('consume: no stream', { type: 'consume', sub: 1, group: 'g', credit: 10 });
+  badClientJson('consume: no credit', { type: 'consume', sub: 1, group: 'g', stream: 's' });
+  badClientJson('consume: no sub', { type: 'consume', group: 'g', stream: 's', credit: 10 });
+  badClientJson('consume: partitions 0', consume({ partitions: 0 }));
+  badClientJson('consume: partitions 1025', consume({ partitions: 1025 }));
+  badClientJson('consume: partitions as a fraction', consume({ partitions: 1.5 }));
+  badClientJson('consume: group name starting with "$"', consume({ group: '$system' }));
+  badClientJson('consume: group name with "*"', consume({ group: 'billing*' }));
+  badClientJson('consume: empty group name', consume({ group: '' }));
+  badClientJson('consume: group name of 201 code points', consume({ group: 'g'.repeat(201) }));
+  badClientJson('consume: from a start position other than "start" or "end"', consume({ from: { after: 0 } }));
+  badClientJson('consume: stream not a selector', consume({ stream: 'a*b' }));
+  badClientJson('consume: ackTimeoutMs below 100', consume({ ackTimeoutMs: 99 }));
+  badClientJson('consume: leaseMs below 500', consume({ leaseMs: 499 }));
+  badClientJson('consume: maxDeliveries 0', consume({ maxDeliveries: 0 }));
+  badClientJson('consume: maxDeliveries 1001', consume({ maxDeliveries: 1001 }));
+  badClientJson('consume: maxUnacked 0', consume({ maxUnacked: 0 }));
+  badClientJson('consume: maxUnacked above 100000', consume({ maxUnacked: 100_001 }));
+  badClientJson('consume: empty member', consume({ member: '' }));
+  badClientJson('ack: gen 0', { type: 'ack', sub: 1, part: 0, gen: 0, upTo: 5 });
+  badClientJson('ack: no gen', { type: 'ack', sub: 1, part: 0, upTo: 5 });
+  badClientJson('ack: no part', { type: 'ack', sub: 1, gen: 1, upTo: 5 });
+  badClientJson('ack: empty pos', { type: 'ack', sub: 1, part: 0, gen: 1, pos: [] });
+  badClientJson('ack: pos 0', { type: 'ack', sub: 1, part: 0, gen: 1, pos: [0] });
+  badClientJson('ack: upTo 0', { type: 'ack', sub: 1, part: 0, gen: 1, upTo: 0 });
+  badClientJson('ack: more than 10000 positions', { type: 'ack', sub: 1, part: 0, gen: 1, pos: Array.from({ length: 10_001 }, (_, i) => i + 1) });
+  badClientJson('nack: no pos', { type: 'nack', sub: 1, part: 0, gen: 1 });
+  badClientJson('nack: gen 0', { type: 'nack', sub: 1, part: 0, gen: 0, pos: 5 });
+  badClientJson('nack: negative retryMs', { type: 'nack', sub: 1, part: 0, gen: 1, pos: 5, retryMs: -1 });
+  badClientJson('nack: empty park reason', { type: 'nack', sub: 1, part: 0, gen: 1, pos: 5, park: '' });
+  badClientJson('release: gen 0', { type: 'release', sub: 1, part: 0, gen: 0 });
+  badClientJson('release: negative part', { type: 'release', sub: 1, part: -1, gen: 1 });
+  badClientJson('groups: no id', { type: 'groups' });
+  badClientJson('group: no group', { type: 'group', id: 1 });
+  badClientJson('group: group name starting with "$"', { type: 'group', id: 1, group: '$all' });
+  badClientJson('replay-parked: no group', { type: 'replay-parked', id: 1 });
+  add('msgpack: consume with 1025 partitions', 'client', 'msgpack', msgpack(consume({ partitions: 1025 })), 'bad-frame');
+  add('json: a server group frame sent to the server (deliver)', 'client', 'json', json({ type: 'deliver', sub: 1, part: 0, gen: 1, events: [stored], deliveries: [1] }), 'unknown-frame');
+  add('json: a client group frame sent to the client (ack)', 'server', 'json', json({ type: 'ack', sub: 1, part: 0, gen: 1, upTo: 1 }), 'unknown-frame');
+  add('assigned: gen 0', 'server', 'json', json({ type: 'assigned', sub: 1, member: 'm', parts: [{ part: 0, gen: 0 }] }), 'bad-frame');
+  add('assigned: no member', 'server', 'json', json({ type: 'assigned', sub: 1, parts: [] }), 'bad-frame');
+  add('assigned: revoking not a boolean', 'server', 'json', json({ type: 'assigned', sub: 1, member: 'm', parts: [{ part: 0, gen: 1, revoking: 1 }] }), 'bad-frame');
+  add('deliver: gen 0', 'server', 'json', json({ type: 'deliver', sub: 1, part: 0, gen: 0, events: [stored], deliveries: [1] }), 'bad-frame');
+  add('deliver: no deliveries', 'server', 'json', json({ type: 'deliver', sub: 1, part: 0, gen: 1, events: [stored] }), 'bad-frame');
+  add('deliver: deliveries 0', 'server', 'json', json({ type: 'deliver', sub: 1, part: 0, gen: 1, events: [stored], deliveries: [0] }), 'bad-frame');
+  add('deliver: empty events', 'server', 'json', json({ type: 'deliver', sub: 1, part: 0, gen: 1, events: [], deliveries: [] }), 'bad-frame');
+  add('group-list: no groups', 'server', 'json', json({ type: 'group-list', id: 1 }), 'bad-frame');
+  add('group-list: a summary with 0 partitions', 'server', 'json', json({ type: 'group-list', id: 1, groups: [{ group: 'g', stream: 's', partitions: 0, members: 0, lag: 0, parked: 0 }] }), 'bad-frame');
+  add('group-info: no group', 'server', 'json', json({ type: 'group-info', id: 1 }), 'bad-frame');
+  add('replaying: no parked', 'server', 'json', json({ type: 'replaying', id: 1, group: 'g' }), 'bad-frame');
+  add('welcome: features not an array', 'server', 'json', json({ type: 'welcome', version: 1, server: 's', heartbeat: 10_000, limits: LIMITS, features: 'groups' }), 'bad-frame');
+  add('welcome: an empty feature name', 'server', 'json', json({ type: 'welcome', version: 1, server: 's', heartbeat: 10_000, limits: LIMITS, features: [''] }), 'bad-frame');
+  add('server-info: negative groups', 'server', 'json', json({ type: 'server-info', id: 1, server: 's', version: 1, versions: [1], stores: [], heartbeat: 1, limits: LIMITS, head: 0, groups: -1 }), 'bad-frame');
 
   return vectors;
 }

@@ -18,8 +18,10 @@ What is checked, and how far:
 - a port of the frame schemas of protocol/frames.ts (SPEC sections 5 and 6): required and
   optional fields, integers (non-negative or positive, at most 2^53 - 1), strings and their
   lengths in code points, stream names and selectors, start positions, expected versions,
-  filters, modes and directions, limits, error codes (read from protocol/error-codes.ts), event
-  and stored-event fields, meta maps of strings, event data nested at most 100 levels.
+  filters, modes and directions, limits, error codes (any string of 1 to 256), event and
+  stored-event fields, meta maps of strings, event data nested at most 100 levels; and the
+  frames of consumer groups (SPEC 17), with the rules across fields of `ack` (pos, upTo or both)
+  and `nack` (not both retryMs and park).
   Not ported: whatever the TypeScript schemas would add later; an invalid vector this check
   accepts is listed as not told apart, and fails the run only with --strict.
 
@@ -322,6 +324,29 @@ LIMITS = fields({key: POSITIVE for key in LIMIT_NAMES})
 ERROR_CODE = text(1, 256)
 PING = {"nonce": Opt(UINT)}
 
+# Consumer groups (SPEC 17).
+GROUP_NAME = text(1, 200, re.compile(r"[^$*][^*]*", re.S))
+FEATURES = array(text(1, 64), 0, 64)
+
+
+# An ack with neither pos nor upTo, and a nack with both retryMs and park, pass the schemas: the
+# server refuses them (SPEC 17.7), as it refuses a hot subscribe with a start; the kit tests that.
+ACK = {
+    "sub": UINT,
+    "part": UINT,
+    "gen": POSITIVE,
+    "pos": Opt(array(POSITIVE, 1, 10_000)),
+    "upTo": Opt(POSITIVE),
+}
+NACK = {
+    "sub": UINT,
+    "part": UINT,
+    "gen": POSITIVE,
+    "pos": POSITIVE,
+    "retryMs": Opt(integer(0, 3_600_000)),
+    "park": Opt(text(1, 1024)),
+}
+
 CLIENT_FRAMES = {
     "hello": {"versions": array(POSITIVE, 1, 16), "token": Opt(text(0, 8192)), "client": Opt(text(0, 256))},
     "append": {
@@ -354,13 +379,69 @@ CLIENT_FRAMES = {
     "invalidate": {"id": UINT, "stream": STREAM_NAME, "tx": POSITIVE, "reason": Opt(text(0, 1024))},
     "streams": {"id": UINT, "prefix": Opt(text(0, MAX_NAME)), "after": Opt(text(0, MAX_NAME)), "limit": Opt(POSITIVE)},
     "info": {"id": UINT},
+    "consume": {
+        "sub": UINT,
+        "group": GROUP_NAME,
+        "stream": SELECTOR,
+        "filter": Opt(FILTER),
+        "partitions": Opt(integer(1, 1024)),
+        "from": Opt(one_of("start", "end")),
+        "credit": UINT,
+        "member": Opt(NAME),
+        "maxUnacked": Opt(integer(1, 100_000)),
+        "ackTimeoutMs": Opt(integer(100, 3_600_000)),
+        "maxDeliveries": Opt(integer(1, 1000)),
+        "leaseMs": Opt(integer(500, 600_000)),
+    },
+    "ack": ACK,
+    "nack": NACK,
+    "release": {"sub": UINT, "part": UINT, "gen": POSITIVE},
+    "groups": {"id": UINT},
+    "group": {"id": UINT, "group": GROUP_NAME},
+    "replay-parked": {"id": UINT, "group": GROUP_NAME},
     "ping": PING,
     "pong": PING,
 }
 
 STREAM_SUMMARY = fields({"stream": NAME, "head": UINT, "count": UINT, "tx": UINT, "lastPos": UINT, "lastRecorded": UINT})
+GROUP_SUMMARY = {
+    "group": text(),
+    "stream": text(),
+    "filter": Opt(FILTER),
+    "partitions": POSITIVE,
+    "members": UINT,
+    "lag": UINT,
+    "parked": UINT,
+}
+GROUP_INFO = {
+    **GROUP_SUMMARY,
+    "created": UINT,
+    "head": UINT,
+    "memberList": array(fields({"member": text(), "expires": UINT, "parts": array(UINT)})),
+    "partitionList": array(
+        fields(
+            {
+                "part": UINT,
+                "owner": nullable(text()),
+                "gen": UINT,
+                "revoking": Opt(boolean),
+                "checkpoint": UINT,
+                "head": UINT,
+                "lag": UINT,
+                "parked": UINT,
+            }
+        )
+    ),
+}
 SERVER_FRAMES = {
-    "welcome": {"version": POSITIVE, "server": text(1, 256), "heartbeat": POSITIVE, "limits": LIMITS},
+    "welcome": {
+        "version": POSITIVE,
+        "server": text(1, 256),
+        "heartbeat": POSITIVE,
+        "limits": LIMITS,
+        "store": Opt(text(1, 256)),
+        "features": Opt(FEATURES),
+    },
     "reject": {"code": ERROR_CODE, "message": text(), "versions": array(POSITIVE)},
     "appended": {
         "id": UINT,
@@ -385,7 +466,25 @@ SERVER_FRAMES = {
         "heartbeat": POSITIVE,
         "limits": LIMITS,
         "head": UINT,
+        "store": Opt(text(1, 256)),
+        "features": Opt(FEATURES),
+        "groups": Opt(UINT),
     },
+    "assigned": {
+        "sub": UINT,
+        "member": NAME,
+        "parts": array(fields({"part": UINT, "gen": POSITIVE, "revoking": Opt(boolean)})),
+    },
+    "deliver": {
+        "sub": UINT,
+        "part": UINT,
+        "gen": POSITIVE,
+        "events": array(fields(STORED_EVENT), 1),
+        "deliveries": array(POSITIVE),
+    },
+    "group-list": {"id": UINT, "groups": array(fields(GROUP_SUMMARY))},
+    "group-info": {"id": UINT, "group": fields(GROUP_INFO)},
+    "replaying": {"id": UINT, "group": text(), "parked": UINT},
     "error": {
         "id": Opt(UINT),
         "sub": Opt(UINT),

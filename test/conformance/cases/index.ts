@@ -5,6 +5,7 @@ import { CREDIT_CASES } from './credit.js';
 import { ENCODINGS_CASES } from './encodings.js';
 import { FELL_BEHIND_CASES } from './fell-behind.js';
 import { FRAME_SCHEMAS_CASES } from './frame-schemas.js';
+import { GROUPS_CASES } from './groups.js';
 import { HANDSHAKE_CASES } from './handshake.js';
 import { IDENTITY_CASES } from './identity.js';
 import { KEEP_ALIVE_CASES } from './keep-alive.js';
@@ -32,4 +33,5 @@ export const WIRE_CASES: readonly ConformanceCase[] = [
   ...KEEP_ALIVE_CASES,
   ...RESUME_CASES,
   ...WEBSOCKET_CASES,
+  ...GROUPS_CASES,
 ];

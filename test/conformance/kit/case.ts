@@ -11,7 +11,9 @@ export type CaseNeed =
   /** A server that authenticates: it refuses a hello without a token. */
   | 'authenticates'
   /** The most connections the server serves at once (ServerUnderTest.maxConnections). */
-  | 'max-connections';
+  | 'max-connections'
+  /** Consumer groups: the server's `welcome.features` lists `"groups"` (SPEC 17.1). */
+  | 'groups';
 
 /**
  * One case of the wire conformance kit: a rule of protocol/SPEC.md, proved against a running

@@ -26,8 +26,12 @@ export interface RunOptions {
   readonly onResult?: (result: CaseResult) => void;
 }
 
-/** Which needs of a case the server under test does not meet. */
-export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest): CaseNeed[] {
+/**
+ * Which needs of a case the server under test does not meet. The features a server serves are
+ * known from its `welcome` only: without `welcome`, a need of a feature counts as met (runCase
+ * then finds it unmet, and ends the case at once).
+ */
+export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, welcome?: WelcomeFrame): CaseNeed[] {
   return (testCase.needs ?? []).filter((need) => {
     switch (need) {
       case 'auth':
@@ -40,8 +44,15 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest): 
         return server.token === undefined;
       case 'max-connections':
         return server.maxConnections === undefined;
+      case 'groups':
+        return welcome !== undefined && !servesFeature(welcome, 'groups');
     }
   });
+}
+
+/** Whether a server's `welcome` lists an optional feature (SPEC 6.5.1). */
+export function servesFeature(welcome: WelcomeFrame, feature: string): boolean {
+  return (welcome.features ?? []).includes(feature);
 }
 
 /** The `welcome` of one handshake, which tells every case the server's limits and heartbeat. */
@@ -122,6 +133,8 @@ function describeBytes(bytes: unknown): string {
  * passed, that the server sent a frame that fails the schemas.
  */
 export async function runCase(testCase: ConformanceCase, server: ServerUnderTest, welcome: WelcomeFrame, run?: string): Promise<void> {
+  // A case of a feature the server does not serve proves nothing against it (runConformance skips it).
+  if (unmetNeeds(testCase, server, welcome).includes('groups')) return;
   const kit = new CheckedKitContext(server, welcome, run);
   const bound = caseTimeout(testCase, welcome);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -172,7 +185,7 @@ export async function runConformance(
   for (const testCase of cases) {
     if (!selected(testCase, options.only)) continue;
     const name = caseName(testCase);
-    const unmet = unmetNeeds(testCase, server);
+    const unmet = unmetNeeds(testCase, server, welcome);
     let result: CaseResult;
     if (unmet.length > 0) {
       result = { name, section: testCase.section, outcome: 'skipped', ms: 0, reason: `needs ${unmet.join(', ')}` };
