@@ -273,8 +273,10 @@ export class GroupMember {
 
   /**
    * An `error` with this member's `sub`. Before `assigned` it refuses the consume and ends it.
-   * After it, `fenced` drops the partition it names; `bad-frame`, `forbidden`, `protocol` and
-   * `limit` answer another frame of ours and change nothing; any other code ends it.
+   * After it, a `fenced` naming a partition answers our ack, nack or release and drops that
+   * partition; `bad-frame`, `forbidden`, `protocol` and `limit` answer another frame of ours and
+   * change nothing; any other code ends it, a `fenced` without `part` too (another consume took
+   * the member id, SPEC 17.5).
    */
   onServerError(error: TauonError): void {
     if (this.state !== 'open') return;
@@ -282,19 +284,19 @@ export class GroupMember {
       this.onError(error);
       return;
     }
-    if (error.code === 'fenced') {
-      const part = numberDetail(error, 'part');
+    const part = numberDetail(error, 'part');
+    if (error.code === 'fenced' && part !== undefined) {
       const gen = numberDetail(error, 'gen');
       // A release (or ack) crossing the server's own release of a partition given up here: nothing lost.
       if (this.relinquished.has(`${part}:${gen}`)) return;
-      const held = part === undefined ? undefined : this.partitions.get(part);
+      const held = this.partitions.get(part);
       if (held !== undefined && held.gen === gen) {
         this.relinquished.add(`${held.part}:${held.gen}`);
         this.lose(held, error);
         this.consumer.status({ kind: 'fenced', part: held.part, gen: held.gen, error });
         this.consumer.status({ kind: 'assigned', member: this.memberId, parts: this.assignment() });
       } else {
-        this.consumer.status({ kind: 'fenced', part: part ?? -1, gen: gen ?? 0, error });
+        this.consumer.status({ kind: 'fenced', part, gen: gen ?? 0, error });
       }
       return;
     }

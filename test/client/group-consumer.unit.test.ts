@@ -331,6 +331,16 @@ describe('consume: revoking, fenced, lost connections', () => {
     expect(first.delivery.ack()).toBe(false);
   });
 
+  it('ends when the server fences the member itself (another consume took its id: fenced without part)', async () => {
+    const { client, peer } = await open();
+    const { result } = collect<Delivery>(client.consume('g', 'orders', { member: 'worker-1' }));
+    const { sub } = await peer.nextOf('consume');
+    peer.assigned(sub, 'worker-1', [{ part: 0, gen: 1 }]);
+    peer.send({ type: 'error', sub, code: 'fenced', message: 'member worker-1 joined again', details: { member: 'worker-1' } });
+    await settle();
+    expect(result.error).toMatchObject({ code: 'fenced', details: { member: 'worker-1' } });
+  });
+
   it('loses every partition with the connection: signals aborted, queue dropped, old acks ignored', async () => {
     const { client, transport, peer } = await open();
     const { items } = collect<ConsumerItem>(client.consumeFeed('g', 'orders'));
