@@ -13,6 +13,22 @@ import { ReconnectPolicy } from './reconnect-policy.js';
 import { RequestTracker } from './request-tracker.js';
 import type { FeedConsumer, Subscription, SubscriptionSpec } from './subscription.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
+import { newEventId } from '../protocol/event-id.js';
+import { GROUPS_FEATURE } from './group-member.js';
+import type { GroupMember, GroupSpec, MemberBehaviour, MemberConsumer } from './group-member.js';
+import { GroupMemberRegistry } from './group-member-registry.js';
+import { consumerItemsTo, deliveriesTo, memberObservable } from './group-observable.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_DELIVERIES, processObservable } from './group-processor.js';
+import type {
+  ConsumeOptions,
+  ConsumerItem,
+  Delivery,
+  EventHandler,
+  GroupInfo,
+  GroupSummary,
+  ProcessItem,
+  ProcessOptions,
+} from './group-types.js';
 import type {
   Client,
   ConnectionStatus,
@@ -43,7 +59,8 @@ export class TauonClient implements Client {
   private readonly policy: ReconnectPolicy;
   private readonly emits: EmitQueue;
   private readonly requests: RequestTracker;
-  private readonly subscriptions = new SubscriptionRegistry();
+  private readonly subscriptions: SubscriptionRegistry;
+  private readonly groupMembers: GroupMemberRegistry;
   private session: ConnectionSession | undefined;
   /** The last session-level `error` the server sent, to explain the close that usually follows. */
   private serverError: TauonError | undefined;
@@ -53,6 +70,7 @@ export class TauonClient implements Client {
   /** Cuts the backoff wait short when the client closes. */
   private wake: (() => void) | undefined;
   private lastRequestId = 0;
+  private lastSub = 0;
   /**
    * The store of the sessions so far (`welcome.store`): set by the first welcome that names
    * one; a session of another store fails what was pending before it is resumed (SPEC 12).
@@ -76,6 +94,13 @@ export class TauonClient implements Client {
       nextId,
     });
     this.requests = new RequestTracker(options.requestTimeoutMs, nextId);
+    // Subscriptions and group members share one sequence of subscription ids.
+    const nextSub = (): number => {
+      this.lastSub += 1;
+      return this.lastSub;
+    };
+    this.subscriptions = new SubscriptionRegistry(nextSub);
+    this.groupMembers = new GroupMemberRegistry(nextSub);
   }
 
   /** @inheritDoc */
@@ -173,7 +198,53 @@ export class TauonClient implements Client {
       limits: frame.limits,
       head: frame.head,
       ...(frame.store === undefined ? {} : { store: frame.store }),
+      ...(frame.features === undefined ? {} : { features: frame.features }),
+      ...(frame.groups === undefined ? {} : { groups: frame.groups }),
     };
+  }
+
+  /** @inheritDoc */
+  consume(group: string, selector: string, options?: ConsumeOptions): Observable<Delivery> {
+    return memberObservable((consumer, behaviour) => this.openMember(group, selector, options, consumer, behaviour), deliveriesTo);
+  }
+
+  /** @inheritDoc */
+  consumeFeed(group: string, selector: string, options?: ConsumeOptions): Observable<ConsumerItem> {
+    return memberObservable((consumer, behaviour) => this.openMember(group, selector, options, consumer, behaviour), consumerItemsTo);
+  }
+
+  /** @inheritDoc */
+  process(group: string, selector: string, handler: EventHandler, options?: ProcessOptions): Observable<ProcessItem> {
+    return processObservable((consumer, behaviour) => this.openMember(group, selector, options, consumer, behaviour), handler, {
+      concurrency: positiveOr(options?.concurrency, DEFAULT_CONCURRENCY),
+      maxDeliveries: positiveOr(options?.maxDeliveries, DEFAULT_MAX_DELIVERIES),
+    });
+  }
+
+  /** @inheritDoc */
+  async groups(): Promise<GroupSummary[]> {
+    this.requireGroups();
+    const list = await this.requests.request((id) => ({ type: 'groups', id }), 'group-list');
+    return list.groups;
+  }
+
+  /** @inheritDoc */
+  async group(name: string): Promise<GroupInfo | undefined> {
+    this.requireGroups();
+    try {
+      const answer = await this.requests.request((id) => ({ type: 'group', id, group: name }), 'group-info');
+      return answer.group;
+    } catch (error) {
+      if (error instanceof TauonError && error.code === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  /** @inheritDoc */
+  async replayParked(name: string): Promise<number> {
+    this.requireGroups();
+    const answer = await this.requests.request((id) => ({ type: 'replay-parked', id, group: name }), 'replaying');
+    return answer.parked;
   }
 
   /** @inheritDoc */
@@ -198,6 +269,7 @@ export class TauonClient implements Client {
       this.emits.close(error);
       this.requests.close(error);
       this.subscriptions.endAll();
+      this.groupMembers.endAll();
       this.setStatus({ state: 'closed', attempt: 0 });
       this.statusSubject.complete();
     }
@@ -216,6 +288,38 @@ export class TauonClient implements Client {
 
   private openSubscription(spec: SubscriptionSpec, consumer: FeedConsumer): Subscription {
     return this.subscriptions.open(spec, consumer);
+  }
+
+  /** Opens a group member; called when an Observable of it is subscribed, so the member id made here is that subscription's. */
+  private openMember(
+    group: string,
+    stream: string,
+    options: ConsumeOptions | undefined,
+    consumer: MemberConsumer,
+    behaviour: MemberBehaviour,
+  ): GroupMember {
+    const spec: GroupSpec = {
+      group,
+      stream,
+      filter: options?.filter,
+      partitions: options?.partitions,
+      from: options?.from,
+      member: options?.member ?? newEventId(),
+      maxUnacked: options?.maxUnacked,
+      ackTimeoutMs: options?.ackTimeoutMs,
+      maxDeliveries: options?.maxDeliveries,
+      leaseMs: options?.leaseMs,
+      prefetch: Math.max(1, Math.floor(options?.prefetch ?? this.options.prefetch)),
+    };
+    return this.groupMembers.open(spec, consumer, behaviour);
+  }
+
+  /** Fails a group request at once when the connected server does not serve groups (a server without them may not know the frames). */
+  private requireGroups(): void {
+    const session = this.session;
+    if (session !== undefined && session.isOpen && !session.features.includes(GROUPS_FEATURE)) {
+      throw new TauonError('unsupported', 'the server does not serve consumer groups (no "groups" in welcome.features)');
+    }
   }
 
   private setStatus(status: ConnectionStatus): void {
@@ -320,8 +424,12 @@ export class TauonClient implements Client {
       this.onSessionEnded(session, error);
     });
     this.checkStore(session.welcome.store);
-    // Resume order: subscriptions first, then the unanswered appends, then the requests.
+    session.onPong((sentAt) => {
+      if (this.session === session) this.groupMembers.onPong(sentAt);
+    });
+    // Resume order: subscriptions and group members first, then the unanswered appends, then the requests.
     this.subscriptions.attach(session);
+    if (this.session === session) this.groupMembers.attach(session);
     if (this.session === session) this.emits.attach(session);
     if (this.session === session) this.requests.attach(session);
     if (this.session !== session) return;
@@ -345,6 +453,7 @@ export class TauonClient implements Client {
     if (previous === undefined || previous === store) return;
     const error = new StoreChangedError(previous, store);
     this.subscriptions.failAll(error);
+    this.groupMembers.failAll(error);
     this.emits.failPending(error);
     this.requests.failPending(error);
   }
@@ -355,6 +464,7 @@ export class TauonClient implements Client {
     const reason = error instanceof ConnectionClosedError && this.serverError !== undefined ? this.serverError : error;
     this.serverError = undefined;
     this.subscriptions.detach();
+    this.groupMembers.detach();
     this.emits.detach();
     this.requests.detach();
     if (this.closing || this.dialing) return;
@@ -377,6 +487,7 @@ export class TauonClient implements Client {
     this.emits.close(closed);
     this.requests.close(closed);
     this.subscriptions.endAll(closed);
+    this.groupMembers.endAll(closed);
     this.setStatus({ state: 'closed', attempt: 0, error });
     this.statusSubject.complete();
   }
@@ -394,9 +505,16 @@ export class TauonClient implements Client {
       case 'complete':
         this.subscriptions.route(frame);
         break;
+      case 'assigned':
+      case 'deliver':
+        this.groupMembers.route(frame);
+        break;
       case 'page':
       case 'stream-list':
       case 'server-info':
+      case 'group-list':
+      case 'group-info':
+      case 'replaying':
         violation = this.requests.onResponse(frame);
         break;
       case 'error':
@@ -416,12 +534,17 @@ export class TauonClient implements Client {
       return;
     }
     if (frame.sub !== undefined) {
-      this.subscriptions.route(frame);
+      if (this.groupMembers.has(frame.sub)) this.groupMembers.route(frame);
+      else this.subscriptions.route(frame);
       return;
     }
     // A session-level error: remember it to explain the close that usually follows.
     this.serverError = errorFromWire(frame.code, frame.message, frame.details);
   }
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
 }
 
 function describe(error: unknown): string {

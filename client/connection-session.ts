@@ -6,7 +6,7 @@ import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes } from '../transports/transport.js';
 import type { CloseInfo, Connection } from '../transports/transport.js';
 import { asTauonError, HandshakeRejectedError } from './errors.js';
-import type { FrameSender } from './frame-sender.js';
+import type { GroupSender } from './group-member.js';
 
 /** What a session needs to open. */
 export interface SessionOptions {
@@ -23,6 +23,9 @@ export const DEAD_AFTER_INTERVALS = 3;
 /** The largest close reason a WebSocket carries is 123 bytes; keep ours well inside it. */
 const MAX_CLOSE_REASON = 100;
 
+/** Pings remembered for their pongs: a server that answers none does not make the map grow. */
+const MAX_PINGS_AWAITED = 64;
+
 /**
  * One protocol session over one {@link Connection}: the handshake (`hello` -> `welcome` or
  * `reject`), decoding and validating every frame the server sends, and the keep-alive (ping when
@@ -32,7 +35,7 @@ const MAX_CLOSE_REASON = 100;
  * A frame that cannot be decoded or fails validation is a protocol violation: the session ends
  * with that error and closes the connection.
  */
-export class ConnectionSession implements FrameSender {
+export class ConnectionSession implements GroupSender {
   /**
    * Sends `hello` on the connection and resolves with the session once `welcome` arrives. Rejects
    * with {@link HandshakeRejectedError} on `reject`, with a `timeout` error when no answer comes in
@@ -55,6 +58,9 @@ export class ConnectionSession implements FrameSender {
   private lastSent = 0;
   private lastReceived = 0;
   private nextNonce = 1;
+  /** When each ping still awaiting its pong was sent, by nonce. */
+  private readonly pingsSent = new Map<number, number>();
+  private pongListener: ((sentAt: number) => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly ready: Promise<void>;
   private resolveReady!: () => void;
@@ -102,6 +108,11 @@ export class ConnectionSession implements FrameSender {
     return this.welcome.limits;
   }
 
+  /** The optional parts of the protocol the server serves (`welcome.features`). */
+  get features(): readonly string[] {
+    return this.welcome.features ?? [];
+  }
+
   /** True until the session has ended. */
   get isOpen(): boolean {
     return this.phase === 'open';
@@ -119,6 +130,28 @@ export class ConnectionSession implements FrameSender {
       if (this.phase !== 'open') return;
       this.dispatch(frame);
     }
+  }
+
+  /**
+   * Tells `listener` of every pong that answers a ping of this session (the keep-alive's and
+   * {@link ConnectionSession.ping}'s), with the time the ping was sent: the server heard from the
+   * client at that time or later (a group member's lease is sure until then plus its length).
+   */
+  onPong(listener: (sentAt: number) => void): void {
+    this.pongListener = listener;
+  }
+
+  /** Sends a `ping` now (the keep-alive sends its own when the connection is quiet). */
+  ping(): void {
+    if (this.phase !== 'open') return;
+    const nonce = this.nextNonce;
+    this.nextNonce = this.nextNonce >= Number.MAX_SAFE_INTEGER ? 1 : this.nextNonce + 1;
+    this.pingsSent.set(nonce, Date.now());
+    if (this.pingsSent.size > MAX_PINGS_AWAITED) {
+      const oldest = this.pingsSent.keys().next().value;
+      if (oldest !== undefined) this.pingsSent.delete(oldest);
+    }
+    this.send({ type: 'ping', nonce });
   }
 
   /** Encodes and sends one frame; does nothing once the session has ended. */
@@ -183,7 +216,9 @@ export class ConnectionSession implements FrameSender {
         this.send(frame.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: frame.nonce });
         return;
       case 'pong':
-        return; // any frame is a sign of life; nothing else to do
+        // Any frame is a sign of life; a pong also dates what the server has heard from us.
+        if (frame.nonce !== undefined) this.onPongFrame(frame.nonce);
+        return;
       case 'welcome':
       case 'reject':
         this.fail(new TauonError('protocol', `unexpected "${frame.type}" after the handshake`));
@@ -192,6 +227,17 @@ export class ConnectionSession implements FrameSender {
         if (this.handler === undefined) this.held.push(frame);
         else this.dispatch(frame);
     }
+  }
+
+  private onPongFrame(nonce: number): void {
+    const sentAt = this.pingsSent.get(nonce);
+    if (sentAt === undefined) return;
+    // Pongs come in order: the pings sent before this one are answered or lost.
+    for (const [awaited] of this.pingsSent) {
+      this.pingsSent.delete(awaited);
+      if (awaited === nonce) break;
+    }
+    this.pongListener?.(sentAt);
   }
 
   private dispatch(frame: ServerFrame): void {
@@ -260,10 +306,7 @@ export class ConnectionSession implements FrameSender {
       );
       return;
     }
-    if (now - this.lastSent >= interval) {
-      this.send({ type: 'ping', nonce: this.nextNonce });
-      this.nextNonce = this.nextNonce >= Number.MAX_SAFE_INTEGER ? 1 : this.nextNonce + 1;
-    }
+    if (now - this.lastSent >= interval) this.ping();
     this.scheduleKeepAlive();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The Tauon client: `connect()` to a server over any transport, then emit events, subscribe to
- * streams as RxJS Observables (or async iterators), replay and read history. Reconnects and
+ * streams as RxJS Observables (or async iterators), replay and read history, and share the work
+ * of a stream among the members of a consumer group (`consume`, `process`). Reconnects and
  * resumes on its own, with no gap and no duplicate. Runtime-neutral: it runs in Node and in
  * browsers.
  * @module tauon/client
@@ -32,6 +33,27 @@ export type {
   SubscribeOptions,
   SubscriptionMode,
 } from './types.js';
+export type {
+  AssignedItem,
+  ConsumeOptions,
+  ConsumerItem,
+  Delivery,
+  DeliveryItem,
+  EventHandler,
+  FencedItem,
+  GroupInfo,
+  GroupMemberInfo,
+  GroupPartitionInfo,
+  GroupStatusItem,
+  GroupSummary,
+  HandlerFailedItem,
+  LeaseItem,
+  NackOptions,
+  PartitionAssignment,
+  ProcessContext,
+  ProcessItem,
+  ProcessOptions,
+} from './group-types.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   BadFrameError,

@@ -2,7 +2,10 @@ import { errorFromWire, TauonError } from '../protocol/errors.js';
 import type {
   ClientFrame,
   ErrorFrame,
+  GroupInfoFrame,
+  GroupListFrame,
   PageFrame,
+  ReplayingFrame,
   ServerInfoFrame,
   StreamListFrame,
 } from '../protocol/frames.js';
@@ -11,7 +14,7 @@ import { asTauonError, RequestTimeoutError } from './errors.js';
 import type { FrameSender } from './frame-sender.js';
 
 /** An answer to a request. */
-export type ResponseFrame = PageFrame | StreamListFrame | ServerInfoFrame;
+export type ResponseFrame = PageFrame | StreamListFrame | ServerInfoFrame | GroupListFrame | GroupInfoFrame | ReplayingFrame;
 
 /** A request frame (its id comes from the tracker). */
 type RequestBody = ClientFrame & { id: number };
@@ -25,7 +28,8 @@ interface PendingRequest {
 }
 
 /**
- * The idempotent requests (`read`, `surface`, `streams`, `info`): assigns ids, matches the
+ * The requests that may be sent twice (`read`, `surface`, `streams`, `info`, `groups`, `group`,
+ * and `replay-parked`, whose second replay finds what is still parked): assigns ids, matches the
  * answers, and resends what is unanswered after a reconnect, until `requestTimeoutMs` from the
  * call has passed.
  */

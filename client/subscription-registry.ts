@@ -17,8 +17,10 @@ export type SubscriptionFrame = EventsFrame | CaughtUpFrame | FellBehindFrame | 
 export class SubscriptionRegistry {
   private readonly subscriptions = new Map<number, Subscription>();
   private sender: FrameSender | undefined;
-  private nextSub = 1;
   private closedWith: TauonError | undefined;
+
+  /** @param nextSub the client's subscription ids (group members take theirs from the same sequence). */
+  constructor(private readonly nextSub: () => number = counter()) {}
 
   /** How many subscriptions are open. */
   get size(): number {
@@ -33,10 +35,9 @@ export class SubscriptionRegistry {
    */
   open(spec: SubscriptionSpec, consumer: FeedConsumer): Subscription {
     const checked = checkSpec(spec);
-    const subscription = new Subscription(this.nextSub, checked.spec ?? spec, consumer, (ended) => {
+    const subscription = new Subscription(this.nextSub(), checked.spec ?? spec, consumer, (ended) => {
       if (this.subscriptions.get(ended.sub) === ended) this.subscriptions.delete(ended.sub);
     });
-    this.nextSub += 1;
     const refusal = this.closedWith ?? checked.error;
     if (refusal !== undefined) {
       subscription.onError(refusal);
@@ -60,6 +61,11 @@ export class SubscriptionRegistry {
   detach(): void {
     this.sender = undefined;
     for (const subscription of [...this.subscriptions.values()]) subscription.detach();
+  }
+
+  /** True when `sub` is an open subscription's. */
+  has(sub: number): boolean {
+    return this.subscriptions.has(sub);
   }
 
   /** Routes a subscription frame; frames of a subscription that ended are ignored. */
@@ -128,4 +134,13 @@ function checkSpec(spec: SubscriptionSpec): { spec?: SubscriptionSpec; error?: T
   } catch (error) {
     return { error: asTauonError(error, 'bad-frame', 'the subscription is not a valid frame') };
   }
+}
+
+/** Subscription ids from 1 up. */
+function counter(): () => number {
+  let last = 0;
+  return () => {
+    last += 1;
+    return last;
+  };
 }

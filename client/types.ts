@@ -10,6 +10,16 @@ import type {
   SubscriptionMode,
 } from '../protocol/frames.js';
 import type { TauonError } from '../protocol/errors.js';
+import type {
+  ConsumeOptions,
+  ConsumerItem,
+  Delivery,
+  EventHandler,
+  GroupInfo,
+  GroupSummary,
+  ProcessItem,
+  ProcessOptions,
+} from './group-types.js';
 
 export type {
   EventFilter,
@@ -336,6 +346,72 @@ export interface Client {
   streams(options?: StreamsOptions): Promise<StreamsResult>;
   /** What the server says about itself. */
   info(): Promise<ServerInfo>;
+  /**
+   * Joins the consumer group `group` on `selector` (a stream, a pattern such as `orders.*`, or
+   * `$all`) and delivers the events of the partitions this member is given, each partition in
+   * order. A cold Observable: each subscriber is one member (`consume` frame, with
+   * `options.member` or a random id made at subscribe time, kept across reconnects), and
+   * unsubscribing leaves the group (`unsubscribe`). Acknowledge each {@link Delivery} once it is
+   * processed: the group's checkpoints are kept by the server's store, so a member that starts
+   * again, or another with the same group name, goes on after the last acknowledged event. What
+   * is not acknowledged in `ackTimeoutMs` is delivered again, to this member or the partition's
+   * next owner: at-least-once.
+   *
+   * The group is made by its first member, with that member's selector, `filter`, `partitions`
+   * and `from`. Errors (ending the Observable) with `group-mismatch` when it exists with others,
+   * `unsupported` when the server serves no groups, `forbidden` without read permission on the
+   * selector, `bad-frame` at once when the options are not valid, or when the client gives up
+   * reconnecting. A lost connection loses every partition at once (their signals abort); the
+   * member joins again on the next connection. Completes when the client is closed.
+   * @example
+   * ```ts
+   * client.consume('billing', 'orders.*').subscribe({
+   *   next: async (delivery) => {
+   *     await bill(delivery.event);
+   *     delivery.ack();
+   *   },
+   *   error: (error) => console.error('the consumer ended:', error),
+   * });
+   * ```
+   */
+  consume(group: string, selector: string, options?: ConsumeOptions): Observable<Delivery>;
+  /**
+   * Like {@link Client.consume} (a cold Observable, one member per subscriber), with the member's
+   * status between the deliveries: its partitions as they are assigned (and revoked, and lost
+   * with the connection), acknowledgements the server refused as `fenced`, and its lease.
+   */
+  consumeFeed(group: string, selector: string, options?: ConsumeOptions): Observable<ConsumerItem>;
+  /**
+   * Joins the consumer group `group` on `selector` and runs `handler` for each event of the
+   * member's partitions: the event is acknowledged when the handler resolves, and nacked (tried
+   * again after the server's backoff, parked after `maxDeliveries`) when it rejects or throws.
+   * Partitions run in parallel, up to `concurrency` handlers at once; each partition runs strictly
+   * in order: its next event starts only after the previous one was acknowledged (or parked), so
+   * the events of one key are never processed out of order or two at once by this member. A
+   * redelivery of an event that is queued or being processed does not run the handler again.
+   *
+   * A cold Observable of the member's status and the handler's failures: it runs while
+   * subscribed. Unsubscribing stops starting handlers, lets the running ones finish and their
+   * events be acknowledged, then leaves the group. Errors as {@link Client.consume} does.
+   * @example
+   * ```ts
+   * const running = client.process('billing', 'orders.*', async (event, { signal }) => {
+   *   await bill(event, { signal });
+   * }).subscribe({ error: (error) => console.error('the processor ended:', error) });
+   * // later: running.unsubscribe();
+   * ```
+   */
+  process(group: string, selector: string, handler: EventHandler, options?: ProcessOptions): Observable<ProcessItem>;
+  /** Every consumer group the server's store keeps (those whose selector this client may read), by name. */
+  groups(): Promise<GroupSummary[]>;
+  /** One consumer group in full (members, partitions, checkpoints, lag, parked events), or undefined when there is none of that name. */
+  group(name: string): Promise<GroupInfo | undefined>;
+  /**
+   * Delivers the group's parked events to it again: each partition's owner delivers its parked
+   * events (in order, before new ones); one acknowledged is unparked, one that fails again is
+   * parked again. Resolves with how many were parked. Needs write permission on the group's selector.
+   */
+  replayParked(name: string): Promise<number>;
   /**
    * Marks a transaction of a stream invalid: appends a `$invalidated` event naming it (nothing
    * is deleted). Ordered with the emits to the same stream. Not idempotent, so it is not resent:
