@@ -3,6 +3,7 @@
  * @module
  */
 export type { AppendHooks, AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore, EventStoreFactory } from './event-store.js';
+export type { GroupMember, GroupPartition, GroupState, GroupStore, ParkedEvent, VersionedGroupState } from '../groups/group-store.js';
 export { MemoryStore } from './memory/memory-store.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb/lmdb-store.js';
 export { RoutingStore, type Route, type RoutingStoreOptions } from './routing/routing-store.js';

@@ -3,3 +3,4 @@
  * @module tauon/conformance/store
  */
 export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';
+export { describeSharedGroupStore } from './store-contract-groups.js';
