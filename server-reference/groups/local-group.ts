@@ -58,6 +58,10 @@ export class LocalGroup {
   private ticks = 0;
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
+  /** Sync passes begun and ended, and who waits for a pass begun after they asked. */
+  private passesBegun = 0;
+  private passesEnded = 0;
+  private passWaiters: { pass: number; resolve: () => void }[] = [];
   private pumping = false;
   private pumpAgain = false;
   private ended = false;
@@ -97,7 +101,7 @@ export class LocalGroup {
     // The same member joining again here (a reconnect seen before the old session closed).
     if (earlier !== undefined) this.supersede(earlier);
     this.members.set(member.id, member);
-    await this.sync();
+    await this.syncedAfterNow();
     if (member.left) return;
     if (member.lastAssigned === '') this.sendAssigned(member, true);
   }
@@ -203,23 +207,53 @@ export class LocalGroup {
     }
     this.syncing = this.syncLoop().finally(() => {
       this.syncing = undefined;
-      this.afterSync();
+      // Asked for while the loop was ending: one more.
+      if (this.syncAgain && !this.ended) void this.sync();
+      else this.afterSync();
     });
     return this.syncing;
+  }
+
+  /**
+   * Resolves once a sync pass that began after this call has ended: what was changed before it is
+   * in the document (or the store failed and the next tick tries again). Not the coalesced loop,
+   * which requests keep going while the store is slow.
+   */
+  private syncedAfterNow(): Promise<void> {
+    const pass = this.passesBegun + 1;
+    const done = new Promise<void>((resolve) => this.passWaiters.push({ pass, resolve }));
+    void this.sync();
+    return done;
   }
 
   private async syncLoop(): Promise<void> {
     do {
       this.syncAgain = false;
+      this.passesBegun += 1;
       try {
         await this.syncOnce();
       } catch (error) {
         // The store failed: the next tick tries again; meanwhile leases run down (SPEC 17.14).
+        // Whoever waits is answered now rather than after a retry at once.
         this.host.errors.expose(error, `group ${this.name} sync`);
+        this.syncAgain = false;
+        this.passEnded(true);
         return;
       }
+      this.passEnded(false);
       this.reconcile();
     } while (this.syncAgain && !this.ended);
+  }
+
+  /** A pass ended: its waiters (every waiter, when it failed) are answered. */
+  private passEnded(all: boolean): void {
+    this.passesEnded = this.passesBegun;
+    const waiting = this.passWaiters;
+    this.passWaiters = [];
+    for (const waiter of waiting) {
+      if (all || waiter.pass <= this.passesEnded) waiter.resolve();
+      else this.passWaiters.push(waiter);
+    }
   }
 
   private async syncOnce(): Promise<void> {
@@ -338,7 +372,9 @@ export class LocalGroup {
   /** The runner of the frame's partition when the member holds it at the frame's generation; else answers `fenced`. */
   private heldBy(member: LocalMember, frame: { part: number; gen: number }): PartitionRunner | undefined {
     const runner = member.runners.get(frame.part);
-    if (runner !== undefined && runner.gen === frame.gen && !runner.stopped && this.leaseHolds(member, Date.now())) return runner;
+    // Held while the runner is: a lapsed lease stops runners through the document (and says so
+    // with `assigned`), so that `fenced` never answers what the document still grants.
+    if (runner !== undefined && runner.gen === frame.gen && !runner.stopped) return runner;
     member.link.send({
       type: 'error',
       sub: member.sub,
@@ -599,7 +635,8 @@ export class LocalGroup {
     for (const member of this.members.values()) this.deliver(member);
     this.ticks += 1;
     if (this.ticks % SYNC_EVERY_TICKS === 0) {
-      void this.sync();
+      // Not while a sync runs: ticks must not keep a slow store's loop going for ever.
+      if (this.syncing === undefined) void this.sync();
       // Reading goes on after a failed read, or a commit notice that did not come.
       void this.pump();
     }

@@ -62,7 +62,10 @@ export function nextGroupState(state: GroupState, view: LocalView): GroupState {
     }
     return next;
   });
-  const lastGen = rebalance(parts, Object.keys(members).sort(compareNames), state.lastGen);
+  // A member whose lease is not being renewed on schedule (its server died, or cannot reach the
+  // store) keeps what it holds until it lapses, but takes no share: what is free goes to the others.
+  const renewed = Object.keys(members).filter((id) => !stale(memberRecord(members, id)!, view.now));
+  const lastGen = rebalance(parts, renewed.sort(compareNames), state.lastGen);
   return { ...state, members, parts, lastGen };
 }
 
@@ -86,6 +89,15 @@ function renewMembers(state: GroupState, view: LocalView): Record<string, GroupM
     members[id] = { expires, leaseMs: live.leaseMs, host: view.host, joined: live.joined };
   }
   return members;
+}
+
+/**
+ * True when a member's lease ends within a quarter of it: a member heard from is renewed when a
+ * third has passed (renewMembers) and pings every quarter, so its record ends at least 5/12 of
+ * the lease ahead, less the time a sync takes.
+ */
+function stale(member: GroupMember, now: number): boolean {
+  return member.expires - now < member.leaseMs / 4;
 }
 
 /** A member's record by id, own properties only (an id may be "__proto__"). */
