@@ -24,8 +24,8 @@ function startMember(url: string, member: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/groups/derive-member-process.ts', url, 'invoicing', member], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return child;
 }
 
