@@ -9,7 +9,7 @@ import { connect, type Client, type GroupInfo } from '../../client/index.js';
 import { wsTransport } from '../../transports/ws/index.js';
 import { partitionOf } from '../../server-reference/groups/partition-of.js';
 import { checkRuns, readMemberLogs, type ChaosVerdict, type EmittedEvent } from './chaos-log.js';
-import { chaosEvents, emitPaced, emitRange, sleep, type ChaosEvent } from './chaos-emit.js';
+import { chaosEvents, emitRange, sleep, type ChaosEvent } from './chaos-emit.js';
 import { epochNow, MemberProcess, type Outage } from './chaos-members.js';
 import type { ChaosServer } from './chaos-servers.js';
 
@@ -30,7 +30,7 @@ export interface ChaosPlan {
   readonly memberKills: number;
   /** SIGKILLs of servers[0], in the middle of the chaos window, each started again on its port and store. */
   readonly serverRestarts: number;
-  /** How long the second half of the events is emitted over, and the kills spread over. */
+  /** How long the kills are spread over (the second half of the events comes in bursts before them). */
   readonly chaosMs: number;
   /** The bound of the whole run, from the first member's start to every checkpoint at the head. */
   readonly timeoutMs: number;
@@ -85,7 +85,6 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
     const half = Math.floor(plan.events / 2);
     await emitRange(client, emitted, 0, half);
     await Promise.all(members.map((member) => member.start()));
-    const emitting = emitPaced(client, emitted, half, plan.events, plan.chaosMs);
     // The kills at random times of the window, in order; the server's in its middle.
     const killTimes = Array.from({ length: plan.memberKills }, () => plan.random() * plan.chaosMs).sort((a, b) => a - b);
     const serverTimes = Array.from({ length: plan.serverRestarts }, (_, i) => ((i + 1) * plan.chaosMs) / (plan.serverRestarts + 1));
@@ -93,8 +92,20 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
     const schedule = [...killTimes.map((at) => ({ at, what: 'member' as const })), ...serverTimes.map((at) => ({ at, what: 'server' as const }))].sort(
       (a, b) => a.at - b.at,
     );
+    // The other half in bursts, one just before each kill, so that every kill lands while the
+    // members are at work (a steady trickle would find them idle: they outrun it), and the rest
+    // after the last.
+    const burst = Math.ceil((plan.events - half) / (schedule.length + 1));
+    let emittedUpTo = half;
+    const emitBurst = async () => {
+      const to = Math.min(plan.events, emittedUpTo + burst);
+      await emitRange(client, emitted, emittedUpTo, to);
+      emittedUpTo = to;
+    };
     for (const step of schedule) {
       await sleep(step.at - (performance.now() - chaosStart));
+      await emitBurst();
+      await sleep(plan.random() * 100);
       if (step.what === 'server') {
         trace('server kill');
         await plan.servers[0]!.crashAndRestart(100 + plan.random() * 400);
@@ -110,7 +121,7 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
         memberRestarts += 1;
       }
     }
-    await emitting;
+    while (emittedUpTo < plan.events) await emitBurst();
     const group = await untilCaughtUp(client, plan, failing, emitted, started);
     const durationMs = performance.now() - started;
     await Promise.all(members.map((member) => member.stop()));
