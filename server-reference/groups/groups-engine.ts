@@ -65,10 +65,17 @@ export class GroupsEngine implements GroupHost {
       maxDeliveries: frame.maxDeliveries ?? GROUP_DEFAULTS.maxDeliveries,
       leaseMs: frame.leaseMs ?? GROUP_DEFAULTS.leaseMs,
     };
-    const group = await this.groupFor(frame);
-    if (group.memberCount >= MAX_GROUP_MEMBERS) throw new TauonError('limit', `group "${frame.group}" has ${MAX_GROUP_MEMBERS} members, the most it may have`);
-    const member = new LocalMember(frame.sub, settings, link, group.nextJoined(), credit);
-    await group.join(member);
+    let group: LocalGroup;
+    let member: LocalMember;
+    // A group whose last member here just left ends; one that ended while this consume joined it
+    // is opened again.
+    do {
+      group = await this.groupFor(frame);
+      if (group.memberCount >= MAX_GROUP_MEMBERS) throw new TauonError('limit', `group "${frame.group}" has ${MAX_GROUP_MEMBERS} members, the most it may have`);
+      member = new LocalMember(frame.sub, settings, link, group.nextJoined(), credit);
+      await group.join(member);
+      if (this.closed) throw new TauonError('overloaded', 'the server is closing');
+    } while (group.isEnded);
     return {
       member,
       addCredit: (n) => group.addCredit(member, n),

@@ -92,6 +92,7 @@ export class LocalGroup {
 
   /** Adds a member, and resolves once it is in the group's document and told its partitions (`assigned`). */
   async join(member: LocalMember): Promise<void> {
+    if (this.ended) return;
     const earlier = this.members.get(member.id);
     // The same member joining again here (a reconnect seen before the old session closed).
     if (earlier !== undefined) this.supersede(earlier);
