@@ -16,7 +16,8 @@
  *
  * The handler fails (throws) for the ids in `fail`, always, so that those events are parked after
  * `maxDeliveries`. On stdout: `ready` at the first `assigned`, `error MESSAGE` when the
- * subscription fails. SIGTERM unsubscribes (a clean leave), closes the client and exits 0.
+ * subscription fails. SIGTERM unsubscribes (a clean leave), closes the client and exits 0; the end
+ * of its stdin (the test's process gone) exits at once.
  *
  * Usage: node --import tsx test/groups/chaos-member.ts CONFIG_JSON (see MemberConfig)
  */
@@ -94,6 +95,10 @@ const subscription = client
       process.exit(1);
     },
   });
+
+// Its stdin is a pipe from the test: when the test's process ends, however it ends, so does this.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
 
 process.on('SIGTERM', () => {
   subscription.unsubscribe();

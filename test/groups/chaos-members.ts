@@ -39,7 +39,7 @@ export class MemberProcess {
 
   /** Starts the process and waits (bounded) until it is in the group (its first `assigned`). */
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', MEMBER, JSON.stringify(this.config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MEMBER, JSON.stringify(this.config)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     this.expectingExit = false;
     this.output = '';
