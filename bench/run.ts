@@ -18,12 +18,17 @@ import { coresBusy } from './figures/fan-out-latency.js';
 import { fanOutLatency, liveLatency } from './figures/live-latency.js';
 import { seekTimeToFirstEvent } from './figures/seek.js';
 import { stalledSubscriberRssGrowth } from './figures/stalled-rss.js';
+import { checkpointCost, groupThroughput, rebalanceTimes } from './figures/group-figures.js';
 import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
 
 const RUNS = 3;
 const EMIT_EVENTS = 100_000;
 const REPLAY_EVENTS = 1_000_000;
 const OTHER_TRANSPORT_EVENTS = 50_000;
+const GROUP_EVENTS = 1_000_000;
+const GROUP_MEMBERS = 4;
+const CHECKPOINT_EVENTS = 200_000;
+const REBALANCE_RUNS = 5;
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const EVENTS_PER_S = 'events/s';
 
@@ -169,6 +174,20 @@ report(figure('server RSS growth, stalled subscriber, 1,000,000 events', median(
 // RSS counts the pages of lmdb's memory-mapped file that the appends touched (the kernel takes
 // them back under pressure); the anonymous part is the server's own heap and buffers.
 report(figure('server anonymous RSS growth (heap, buffers), same runs', median(stalled.map((run) => run.anonGrowthMb)), 'MB', 'target 100 MB', 100));
+
+step(`consumer groups: ${GROUP_MEMBERS} members acknowledging every event of 1,000,000, beside the cold replay`);
+// Each member a process of its own (bench/figures/group-member-child.ts), the server on lmdb.
+const groups = await groupThroughput(GROUP_EVENTS, GROUP_MEMBERS, RUNS);
+report(figure(`group, ${GROUP_MEMBERS} members, per-event acks, 1,000,000 events`, groups.group, EVENTS_PER_S, 'cold replay of the same stream (goal 0.5x)', groups.replay));
+step('consumer groups: one durable consumer acknowledging every event, beside the cold replay');
+const checkpoints = await checkpointCost(CHECKPOINT_EVENTS, RUNS);
+report(figure('durable consumer, every event acknowledged', checkpoints.acked, EVENTS_PER_S, 'unacknowledged cold replay', checkpoints.replay));
+step(`consumer groups: rebalance after a member's SIGKILL and after a clean leave, ${REBALANCE_RUNS} runs each`);
+const rebalance = await rebalanceTimes(3, REBALANCE_RUNS);
+report(figure('rebalance after SIGKILL (default lease), p50', median(rebalance.killed), 'ms', 'goal 2,000 ms', 2_000));
+report(figure('rebalance after SIGKILL (default lease), max', Math.max(...rebalance.killed), 'ms', 'goal 2,000 ms', 2_000));
+report(figure('rebalance after a clean leave, p50', median(rebalance.left), 'ms', 'goal 200 ms', 200));
+report(figure('rebalance after a clean leave, max', Math.max(...rebalance.left), 'ms', 'goal 200 ms', 200));
 
 if (hasPostgres || hasNats) {
   step('Tauon on PostgreSQL and JetStream beside lmdb');
