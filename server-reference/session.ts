@@ -3,7 +3,7 @@ import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
 import { msgpackCodec } from '../protocol/msgpack-codec.js';
-import type { AckFrame, ClientFrame, ConsumeFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
+import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
@@ -568,8 +568,34 @@ export class Session {
   }
 
   private send(frame: ServerFrame): void {
+    if (frame.type === 'deliver') {
+      this.sendDeliver(frame);
+      return;
+    }
     // Live events of one commit go to many subscribers: their list is encoded once.
     this.sendEncoding(frame, (codec) => (frame.type === 'events' ? encodeEventsFrame(codec, frame.sub, frame.events) : codec.encode(frame)));
+  }
+
+  /** A `deliver` frame of several events stays within maxFrameBytes (SPEC 17.8): one too large is sent in halves. */
+  private sendDeliver(frame: DeliverFrame): void {
+    if (this.state === 'closed') return;
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = (this.codec ?? msgpackCodec).encode(frame);
+    } catch {
+      // Said as sendEncoding says it (unrepresentable, or internal), below.
+    }
+    if (bytes === undefined) {
+      this.sendEncoding(frame, (codec) => codec.encode(frame));
+      return;
+    }
+    if (bytes.byteLength <= this.host.limits.maxFrameBytes || frame.events.length === 1) {
+      this.sendBytes(bytes);
+      return;
+    }
+    const middle = Math.ceil(frame.events.length / 2);
+    this.sendDeliver({ ...frame, events: frame.events.slice(0, middle), deliveries: frame.deliveries.slice(0, middle) });
+    this.sendDeliver({ ...frame, events: frame.events.slice(middle), deliveries: frame.deliveries.slice(middle) });
   }
 
   /** Sends what `encode` makes of a frame (`about` names its request), or the error it throws. */

@@ -18,7 +18,7 @@ async function start(): Promise<RunningServer> {
   return running;
 }
 
-async function emit(server: RunningServer, stream: string, events: { type: string; key?: string; id?: string }[]): Promise<void> {
+async function emit(server: RunningServer, stream: string, events: { type: string; key?: string; id?: string; data?: unknown }[]): Promise<void> {
   const answer = await server.server.request({ type: 'append', id: 0, stream, events });
   expect(answer.type).toBe('appended');
 }
@@ -147,6 +147,22 @@ describe('consumer groups on the reference server (raw frames)', () => {
     // The earlier subscription is gone: its sub may be opened again.
     first.send({ type: 'subscribe', sub: 4, stream: 'orders', mode: 'cold', credit: 10 });
     await first.expect('complete');
+  });
+
+  it('keeps a deliver frame of several events within maxFrameBytes, in order', async () => {
+    running = await startServer('memory', { limits: { maxFrameBytes: 4096 } });
+    const server = running;
+    // 20 events of about 600 bytes: one frame of them all would be 12 KB.
+    await emit(server, 'big', Array.from({ length: 20 }, (_, i) => ({ type: 'blob', id: `b${i}`, data: 'x'.repeat(600) })));
+    const peer = await RawPeer.open(() => server.connect());
+    peer.send({ type: 'consume', sub: 1, group: 'big', stream: 'big', partitions: 1, credit: 100 });
+    await peer.expect('assigned');
+    const frames = await take(peer, 20);
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.flatMap((frame) => frame.events.map((event) => event.seq))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const sizes = peer.received.map((frame, index) => (frame.type === 'deliver' ? peer.receivedBytes[index]! : 0));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
+    for (const frame of frames) expect(frame.deliveries).toHaveLength(frame.events.length);
   });
 
   it('refuses a consume naming another definition of an existing group', async () => {
