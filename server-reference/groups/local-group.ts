@@ -118,7 +118,6 @@ export class LocalGroup {
   /** Another consume took the member's id: it leaves, and its subscription ends `fenced` (SPEC 17.5). */
   private supersede(member: LocalMember): void {
     if (member.left) return;
-    member.superseded = true;
     this.leave(member);
     member.link.end(
       new TauonError('fenced', `member "${member.id}" of group "${this.name}" joined again on another subscription`, {
@@ -280,7 +279,7 @@ export class LocalGroup {
     const alive = new Map<string, LiveMember>();
     for (const member of this.members.values()) {
       const lastHeard = member.link.lastHeard();
-      if (!member.left && !member.superseded && now - lastHeard < member.settings.leaseMs) {
+      if (!member.left && now - lastHeard < member.settings.leaseMs) {
         alive.set(member.id, { leaseMs: member.settings.leaseMs, lastHeard, joined: member.joined });
       }
     }
@@ -415,7 +414,6 @@ export class LocalGroup {
     if (replay !== undefined) {
       if (replay.state === 'parking') return;
       runner.replays.remove(position, now);
-      runner.replayRecords.delete(position);
       this.host.groups.unpark(this.name, position).catch((error: unknown) => this.host.errors.expose(error, `group ${this.name} unpark`));
       return;
     }
@@ -450,8 +448,7 @@ export class LocalGroup {
       () => {
         if (runner.stopped) return;
         book.remove(entry.position, Date.now());
-        if (replayed) runner.replayRecords.delete(entry.position);
-        else runner.member.unacked -= 1;
+        if (!replayed) runner.member.unacked -= 1;
         this.afterSettling(runner);
       },
       (error: unknown) => {
@@ -468,13 +465,13 @@ export class LocalGroup {
     if (runner.replays.size > 0 || runner.replayQueue.length > 0) return;
     runner.replayTaken = replay;
     try {
-      const found: { event: StoredEvent; parked: ParkedEvent }[] = [];
+      const found: StoredEvent[] = [];
       let after = 0;
       while (found.length < REPLAY_LIMIT && !runner.stopped) {
         const page = await this.host.groups.parked(this.name, after, 256, runner.part);
         for (const parked of page) {
           const [event] = await this.host.store.readStream(parked.stream, parked.seq, 'forward', 1);
-          if (event !== undefined && event.id === parked.id) found.push({ event, parked });
+          if (event !== undefined && event.id === parked.id) found.push(event);
         }
         if (page.length < 256) break;
         after = page[page.length - 1]!.position;
@@ -580,10 +577,9 @@ export class LocalGroup {
     if (runner.replays.hasDue) {
       sent = runner.replays.takeDue(limit, now);
     } else if (runner.replayQueue.length > 0) {
-      sent = runner.replayQueue.splice(0, limit).map(({ event, parked }) => {
+      sent = runner.replayQueue.splice(0, limit).map((event) => {
         const position = positionIn(this.selector, event);
         runner.replays.delivered(event, position, now);
-        runner.replayRecords.set(position, parked);
         return { event, deliveries: 1 };
       });
     } else if (runner.book.hasDue) {

@@ -33,11 +33,6 @@ export class LocalMember {
   unacked = 0;
   /** Left (unsubscribed, or its session closed): its partitions are being given up. */
   left = false;
-  /**
-   * A later consume with the same member id joined (on another server): this membership takes no
-   * further part and is not renewed, so that the two do not take the id from each other in turn.
-   */
-  superseded = false;
   /** The `assigned` frame last sent, as text, to send it only when it changes. */
   lastAssigned = '';
   /** Where the next delivery looks first, so that partitions take turns. */

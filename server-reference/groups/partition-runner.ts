@@ -1,6 +1,5 @@
 import type { StoredEvent } from '../../protocol/frames.js';
 import { DeliveryBook } from './delivery-book.js';
-import type { ParkedEvent } from './group-store.js';
 import type { LocalMember } from './local-member.js';
 
 /** The most events read ahead for one partition and not delivered yet. */
@@ -22,9 +21,7 @@ export class PartitionRunner {
   /** Parked events delivered again (SPEC 17.10), apart from the rest: below the checkpoint. */
   readonly replays = new DeliveryBook();
   /** Parked events to deliver again, in position order. */
-  replayQueue: { event: StoredEvent; parked: ParkedEvent }[] = [];
-  /** The parked record of each replay delivered, by position. */
-  readonly replayRecords = new Map<number, ParkedEvent>();
+  replayQueue: StoredEvent[] = [];
   /** The replay request (GroupState.replay) taken up. */
   replayTaken = 0;
   revoking = false;
