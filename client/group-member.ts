@@ -4,6 +4,7 @@ import type { FrameSender } from './frame-sender.js';
 import type { Delivery, GroupStatusItem, NackOptions, PartitionAssignment } from './group-types.js';
 import { PartitionAcks } from './partition-acks.js';
 import { PartitionQueue } from './partition-queue.js';
+import { PositionSet } from './position-set.js';
 
 /** The feature a server announces in `welcome.features` when it serves consumer groups. */
 export const GROUPS_FEATURE = 'groups';
@@ -68,7 +69,7 @@ class HeldPartition {
   readonly queue = new PartitionQueue();
   readonly acks = new PartitionAcks();
   /** Positions handed out and neither acknowledged nor nacked. */
-  readonly handedOut = new Set<number>();
+  readonly handedOut = new PositionSet();
   controller = new AbortController();
   live = true;
 

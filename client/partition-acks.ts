@@ -1,3 +1,5 @@
+import { PositionSet } from './position-set.js';
+
 /** The most positions one `ack` frame may list (the protocol's bound). */
 export const MAX_ACK_POSITIONS = 10_000;
 
@@ -26,8 +28,8 @@ export interface AckBatch {
  * acknowledged only inside an `upTo` would be delivered again until parked once more.
  */
 export class PartitionAcks {
-  /** Delivered and not acknowledged, ascending, each once. */
-  private readonly unacked: number[] = [];
+  /** Delivered and not acknowledged. */
+  private readonly unacked = new PositionSet();
   /** Acknowledged since the last {@link PartitionAcks.take}. */
   private pending: number[] = [];
 
@@ -38,27 +40,22 @@ export class PartitionAcks {
 
   /** How many delivered events are not acknowledged. */
   get unackedCount(): number {
-    return this.unacked.length;
+    return this.unacked.size;
   }
 
   /** An event was delivered (again): it is unacknowledged until {@link PartitionAcks.ack}. */
   received(position: number): void {
-    const index = this.search(position);
-    if (this.unacked[index] === position) return;
-    if (index === this.unacked.length) this.unacked.push(position);
-    else this.unacked.splice(index, 0, position);
+    this.unacked.add(position);
   }
 
   /** True when `position` was delivered and is not acknowledged. */
   isUnacked(position: number): boolean {
-    return this.unacked[this.search(position)] === position;
+    return this.unacked.has(position);
   }
 
   /** Acknowledges a delivered event. False when it was not unacknowledged (already acknowledged, or unknown). */
   ack(position: number): boolean {
-    const index = this.search(position);
-    if (this.unacked[index] !== position) return false;
-    this.unacked.splice(index, 1);
+    if (!this.unacked.delete(position)) return false;
     this.pending.push(position);
     return true;
   }
@@ -73,7 +70,7 @@ export class PartitionAcks {
     const maxPositions = options.maxPositions ?? MAX_ACK_POSITIONS;
     const acked = this.pending.sort((a, b) => a - b);
     this.pending = [];
-    const lowestUnacked = options.cumulative === true ? (this.unacked[0] ?? Number.POSITIVE_INFINITY) : Number.NEGATIVE_INFINITY;
+    const lowestUnacked = options.cumulative === true ? (this.unacked.lowest ?? Number.POSITIVE_INFINITY) : Number.NEGATIVE_INFINITY;
     let covered = 0;
     while (covered < acked.length && (acked[covered] as number) < lowestUnacked) covered += 1;
     const rest = acked.slice(covered);
@@ -86,19 +83,5 @@ export class PartitionAcks {
       batches.push({ pos: rest.slice(start, start + maxPositions) });
     }
     return batches;
-  }
-
-  /** The index of the first unacknowledged position at or above `position`. */
-  private search(position: number): number {
-    const list = this.unacked;
-    let low = 0;
-    let high = list.length;
-    if (high === 0 || (list[high - 1] as number) < position) return high;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((list[middle] as number) < position) low = middle + 1;
-      else high = middle;
-    }
-    return low;
   }
 }

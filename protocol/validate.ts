@@ -5,6 +5,7 @@ import { msgpackProblem } from './msgpack-scan.js';
 import { unpackWithMaps } from './msgpack-codec.js';
 import { ClientFrame, FRAME_TYPES, ServerFrame } from './frames.js';
 import type { Codec } from './codec.js';
+import { isPlainAckFrame } from './fast-ack-check.js';
 import { isPlainAppendFrame } from './fast-append-check.js';
 import { isPlainAppendedFrame } from './fast-appended-check.js';
 import { isPlainDeliverFrame, isPlainEventsFrame } from './fast-events-check.js';
@@ -36,7 +37,7 @@ const serverTypes = ServerFrame.options.map((option) => option.shape.type.value 
 
 /** Validates a decoded value as a frame a client may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseClientFrame(value: unknown): ClientFrame {
-  if (isPlainAppendFrame(value)) return value;
+  if (isPlainAppendFrame(value) || isPlainAckFrame(value)) return value;
   return parseWith(ClientFrame, value, 'server', clientTypes);
 }
 

@@ -2,8 +2,8 @@ import { RefusedFrameError, TauonError } from '../protocol/errors.js';
 import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
-import { msgpackCodec } from '../protocol/msgpack-codec.js';
-import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, SubscribeFrame } from '../protocol/frames.js';
+import { msgpackCodec, unpackPlain } from '../protocol/msgpack-codec.js';
+import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, StoredEvent, SubscribeFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
@@ -19,8 +19,10 @@ import type { InternalErrors } from './internal-errors.js';
 import { ANSWERS_IN_FLIGHT, HEARTBEAT_MISSES } from './limits.js';
 import { encodePageInTurns, PAGE_IN_ONE_PIECE } from './page-in-turns.js';
 import { featuresOf, readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
+import { msgpackDeliverFrame } from './groups/deliver-frame.js';
 import { answerGroupRequest } from './groups/group-requests.js';
 import type { GroupConsumer } from './groups/groups-engine.js';
+import { encodingOf, type EncodedDelivery } from './groups/local-member.js';
 import { groupFrameProblem } from './groups/group-frame-problem.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
@@ -479,6 +481,7 @@ export class Session {
         frame,
         {
           send: (out) => this.send(out),
+          deliver: (sub, part, gen, events) => this.sendEncodedDeliver(sub, part, gen, events),
           writable: () => this.writable(),
           whenWritable: (resume) => this.whenWritable(resume),
           lastHeard: () => this.lastReceived,
@@ -568,15 +571,33 @@ export class Session {
   }
 
   private send(frame: ServerFrame): void {
-    if (frame.type === 'deliver') {
-      this.sendDeliver(frame);
-      return;
-    }
     // Live events of one commit go to many subscribers: their list is encoded once.
     this.sendEncoding(frame, (codec) => (frame.type === 'events' ? encodeEventsFrame(codec, frame.sub, frame.events) : codec.encode(frame)));
   }
 
-  /** A `deliver` frame of several events stays within maxFrameBytes (SPEC 17.8): one too large is sent in halves. */
+  /**
+   * A `deliver` frame of events as their stored msgpack encodings: spliced into the frame for a
+   * msgpack client, decoded for a JSON one. It stays within maxFrameBytes (SPEC 17.8): one too
+   * large is sent in halves.
+   */
+  private sendEncodedDeliver(sub: number, part: number, gen: number, events: readonly EncodedDelivery[]): void {
+    if (this.state === 'closed') return;
+    if ((this.codec ?? msgpackCodec).name !== 'msgpack') {
+      const decoded = events.map((event) => unpackPlain(encodingOf(event)) as StoredEvent);
+      this.sendDeliver({ type: 'deliver', sub, part, gen, events: decoded, deliveries: events.map((event) => event.deliveries) });
+      return;
+    }
+    const bytes = msgpackDeliverFrame(sub, part, gen, events);
+    if (bytes.byteLength <= this.host.limits.maxFrameBytes || events.length === 1) {
+      this.sendBytes(bytes);
+      return;
+    }
+    const middle = Math.ceil(events.length / 2);
+    this.sendEncodedDeliver(sub, part, gen, events.slice(0, middle));
+    this.sendEncodedDeliver(sub, part, gen, events.slice(middle));
+  }
+
+  /** A decoded `deliver` frame of several events stays within maxFrameBytes (SPEC 17.8): one too large is sent in halves. */
   private sendDeliver(frame: DeliverFrame): void {
     if (this.state === 'closed') return;
     let bytes: Uint8Array | undefined;

@@ -12,6 +12,7 @@ import { replayThroughput } from '../tauon-throughput.js';
 import { BENCH_TYPE, benchData } from '../bench-event.js';
 import { median } from '../figure.js';
 import { sleep, withinDeadline } from './deadline.js';
+import { cpuSeconds } from './process-stats.js';
 import { withClient, withReferenceServer } from './reference-server.js';
 
 const MEMBER_PROGRAM = fileURLToPath(new URL('./group-member-child.ts', import.meta.url));
@@ -57,6 +58,10 @@ class MemberChild {
     const member_ = new MemberChild(member, child);
     await member_.until(() => member_.output.includes('ready\n'), 30_000, 'connect');
     return member_;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** The partitions it holds now, by its last `assigned`. */
@@ -141,13 +146,23 @@ async function untilCaughtUp(client: Client, group: string, head: number, ms: nu
   }
 }
 
-/** What the throughput figure measured, events a second. */
+/** What the throughput figure measured, events a second, and the CPU time it took per event. */
 export interface GroupThroughput {
   /** `members` members acknowledging every event. */
   readonly group: number;
   /** The cold replay of the same stream, one subscriber, nothing acknowledged. */
   readonly replay: number;
+  /** CPU time per event of the group's run, in microseconds: the server's, and its members' together. */
+  readonly groupCpu: { readonly server: number; readonly members: number };
+  /** CPU time per event of the replay, in microseconds: the server's, and the subscriber's (this process). */
+  readonly replayCpu: { readonly server: number; readonly subscriber: number };
 }
+
+/** CPU seconds of this process so far. */
+const ownCpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 /**
  * `members` member processes consuming a stream of `events` keyed events from its start, each
@@ -160,22 +175,38 @@ export function groupThroughput(events: number, members: number, runs: number, m
     withClient(server.url, async (client) => {
       const stream = `bench-group-${randomBytes(6).toString('hex')}`;
       await fill(client, stream, 0, events);
+      const serverPid = server.child.pid!;
+      const perEvent = (seconds: number) => (seconds * 1e6) / events;
       const replays: number[] = [];
       const groups: number[] = [];
+      const cpu = { groupServer: [] as number[], groupMembers: [] as number[], replayServer: [] as number[], replaySubscriber: [] as number[] };
       for (let run = 0; run < runs; run++) {
+        const [serverBefore, ownBefore] = [await cpuSeconds(serverPid), ownCpuSeconds()];
         replays.push(await replayThroughput(client, stream, events));
+        cpu.replaySubscriber.push(perEvent(ownCpuSeconds() - ownBefore));
+        cpu.replayServer.push(perEvent((await cpuSeconds(serverPid)) - serverBefore));
         const group = `throughput-${run}`;
         const children = await Promise.all(Array.from({ length: members }, (_, i) => MemberChild.start(server.url, group, stream, `m${i}`, mode)));
         try {
+          const membersBefore = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
+          const groupServerBefore = await cpuSeconds(serverPid);
           const started = performance.now();
           for (const child of children) child.go();
           await withinDeadline(600_000, 'the group throughput run', untilCaughtUp(client, group, events, 600_000));
           groups.push(events / ((performance.now() - started) / 1000));
+          cpu.groupServer.push(perEvent((await cpuSeconds(serverPid)) - groupServerBefore));
+          const membersAfter = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
+          cpu.groupMembers.push(perEvent(membersAfter.reduce((sum, after, i) => sum + after - membersBefore[i]!, 0)));
         } finally {
           await Promise.all(children.map((child) => child.kill()));
         }
       }
-      return { group: median(groups), replay: median(replays) };
+      return {
+        group: median(groups),
+        replay: median(replays),
+        groupCpu: { server: median(cpu.groupServer), members: median(cpu.groupMembers) },
+        replayCpu: { server: median(cpu.replayServer), subscriber: median(cpu.replaySubscriber) },
+      };
     }),
   );
 }

@@ -23,12 +23,11 @@ if (url === undefined || group === undefined || selector === undefined || member
 const now = () => (performance.timeOrigin + performance.now()).toFixed(3);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const client = await connect(wsTransport(url));
-/** Partitions at generations that delivered already. */
-const seen = new Set<string>();
+/** The generation of each partition that delivered already (checked per event: kept cheap). */
+const seen = new Map<number, number>();
 const first = (part: number, gen: number) => {
-  const slot = `${part}:${gen}`;
-  if (seen.has(slot)) return;
-  seen.add(slot);
+  if (seen.get(part) === gen) return;
+  seen.set(part, gen);
   out(`first ${part} ${gen} ${now()}`);
 };
 const assigned = (parts: readonly { part: number; gen: number }[]) => out(`assigned ${now()} ${parts.map((p) => `${p.part}:${p.gen}`).join(',') || '-'}`);

@@ -1,34 +1,49 @@
-import type { StoredEvent } from '../../protocol/frames.js';
-
-/** One delivered event a member has not acknowledged yet. */
+/** One event of a partition read for its owner: queued, then delivered and not acknowledged yet. */
 export interface Outstanding {
   readonly position: number;
-  readonly event: StoredEvent;
+  /**
+   * The event's msgpack encoding (the wire's) is `chunk[start, end)`, spliced into `deliver`
+   * frames; undefined once delivered (unacknowledged events hold no memory of their own: one
+   * delivered again is read again).
+   */
+  chunk: Uint8Array | undefined;
+  start: number;
+  end: number;
   /** How many times it has been delivered. */
   deliveries: number;
   /**
    * `out`: with the member; `waiting`: nacked, delivered again at `retryAt`; `due`: to be
-   * delivered again as soon as the member has credit; `parking`: being parked.
+   * delivered again as soon as the member has credit; `parking`: being parked; `settled`:
+   * acknowledged or parked, no longer in the book.
    */
-  state: 'out' | 'waiting' | 'due' | 'parking';
+  state: 'out' | 'waiting' | 'due' | 'parking' | 'settled';
   retryAt: number;
+}
+
+/** A new entry for an event read and not delivered yet (its encoding `chunk[start, end)`, or none yet). */
+export function outstanding(position: number, chunk: Uint8Array | undefined, start: number, end: number): Outstanding {
+  return { position, chunk, start, end, deliveries: 0, state: 'out', retryAt: 0 };
 }
 
 /**
  * The events of one partition delivered to its owner and not acknowledged, in position order
- * (they are entered in that order: a Map keeps it), with the ack timer of the oldest (SPEC 17.9:
- * only the oldest of a partition is timed, from when it became the oldest, so that events
- * waiting behind a slow one in the member's queue are not counted as failed deliveries).
+ * (they are entered in that order), with the ack timer of the oldest (SPEC 17.9: only the oldest
+ * of a partition is timed, from when it became the oldest, so that events waiting behind a slow
+ * one in the member's queue are not counted as failed deliveries). An array from `head`, found by
+ * binary search: acks mostly settle the oldest, and a member may have 100,000 out.
  */
 export class DeliveryBook {
-  private readonly entries = new Map<number, Outstanding>();
+  private entries: Outstanding[] = [];
+  private head = 0;
+  private count = 0;
+  private waiting = 0;
   /** Positions to deliver again, in order. */
   private dueList: number[] = [];
   /** When the oldest entry became the oldest. */
   private oldestSince = 0;
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   get hasDue(): boolean {
@@ -37,45 +52,66 @@ export class DeliveryBook {
 
   /** The position of the oldest entry, or undefined when none is outstanding. */
   get oldest(): number | undefined {
-    for (const position of this.entries.keys()) return position;
-    return undefined;
+    return this.count === 0 ? undefined : this.entries[this.head]!.position;
   }
 
   get(position: number): Outstanding | undefined {
-    return this.entries.get(position);
+    const index = this.indexOf(position);
+    return index < 0 ? undefined : this.entries[index];
   }
 
   /** Entries at or below `upTo`, oldest first. */
   upTo(upTo: number): Outstanding[] {
     const found: Outstanding[] = [];
-    for (const entry of this.entries.values()) {
+    for (let index = this.head; index < this.entries.length; index += 1) {
+      const entry = this.entries[index]!;
       if (entry.position > upTo) break;
-      found.push(entry);
+      if (entry.state !== 'settled') found.push(entry);
     }
     return found;
   }
 
   /** A first delivery, above every position entered so far. */
-  delivered(event: StoredEvent, position: number, now: number): void {
-    if (this.entries.size === 0) this.oldestSince = now;
-    this.entries.set(position, { position, event, deliveries: 1, state: 'out', retryAt: 0 });
+  delivered(entry: Outstanding, now: number): void {
+    if (this.count === 0) {
+      this.oldestSince = now;
+      this.entries = [];
+      this.head = 0;
+    }
+    entry.deliveries = 1;
+    entry.state = 'out';
+    this.entries.push(entry);
+    this.count += 1;
+  }
+
+  /** An event to deliver for the first time in this book (a parked one replayed), above every position entered so far: due at once. */
+  queueDue(entry: Outstanding, now: number): void {
+    this.delivered(entry, now);
+    entry.deliveries = 0;
+    this.makeDue(entry);
   }
 
   /** Forgets an entry (acknowledged or parked). */
   remove(position: number, now: number): Outstanding | undefined {
-    const entry = this.entries.get(position);
-    if (entry === undefined) return undefined;
-    const wasOldest = this.oldest === position;
-    this.entries.delete(position);
+    const index = this.indexOf(position);
+    if (index < 0) return undefined;
+    const entry = this.entries[index]!;
     if (entry.state === 'due') this.dueList = this.dueList.filter((due) => due !== position);
-    if (wasOldest) this.oldestSince = now;
+    if (entry.state === 'waiting') this.waiting -= 1;
+    entry.state = 'settled';
+    this.count -= 1;
+    if (index === this.head) {
+      this.oldestSince = now;
+      this.skipSettled();
+    }
     return entry;
   }
 
   /** Marks an entry to be delivered again (now, or at `retryAt` when later). */
   retry(entry: Outstanding, retryAt: number, now: number): void {
-    if (entry.state === 'due') return;
+    if (entry.state === 'due' || entry.state === 'settled') return;
     if (retryAt > now) {
+      if (entry.state !== 'waiting') this.waiting += 1;
       entry.state = 'waiting';
       entry.retryAt = retryAt;
       return;
@@ -83,9 +119,16 @@ export class DeliveryBook {
     this.makeDue(entry);
   }
 
-  /** Takes up to `limit` due entries, oldest first, as delivered again. */
+  /** The due entries, oldest first. */
+  due(): Outstanding[] {
+    return this.dueList.map((position) => this.get(position)!);
+  }
+
+  /** Takes up to `limit` due entries whose encoding is at hand, oldest first, as delivered again. */
   takeDue(limit: number, now: number): Outstanding[] {
-    const taken = this.dueList.splice(0, limit).map((position) => this.entries.get(position)!);
+    let ready = 0;
+    while (ready < Math.min(limit, this.dueList.length) && this.get(this.dueList[ready]!)!.chunk !== undefined) ready += 1;
+    const taken = this.dueList.splice(0, ready).map((position) => this.get(position)!);
     for (const entry of taken) {
       entry.state = 'out';
       entry.deliveries += 1;
@@ -99,24 +142,48 @@ export class DeliveryBook {
    * with the member for longer than `ackTimeoutMs` (timed out), else undefined.
    */
   tick(now: number, ackTimeoutMs: number): Outstanding | undefined {
-    for (const entry of this.entries.values()) {
-      if (entry.state === 'waiting' && entry.retryAt <= now) this.makeDue(entry);
+    if (this.waiting > 0) {
+      for (let index = this.head; index < this.entries.length; index += 1) {
+        const entry = this.entries[index]!;
+        if (entry.state === 'waiting' && entry.retryAt <= now) this.makeDue(entry);
+      }
     }
-    for (const entry of this.entries.values()) {
-      return entry.state === 'out' && now - this.oldestSince >= ackTimeoutMs ? entry : undefined;
-    }
-    return undefined;
-  }
-
-  /** Every entry, oldest first. */
-  all(): IterableIterator<Outstanding> {
-    return this.entries.values();
+    if (this.count === 0) return undefined;
+    const oldest = this.entries[this.head]!;
+    return oldest.state === 'out' && now - this.oldestSince >= ackTimeoutMs ? oldest : undefined;
   }
 
   private makeDue(entry: Outstanding): void {
+    if (entry.state === 'waiting') this.waiting -= 1;
     entry.state = 'due';
     let index = this.dueList.length;
     while (index > 0 && this.dueList[index - 1]! > entry.position) index -= 1;
     this.dueList.splice(index, 0, entry.position);
+  }
+
+  /** The index of the unsettled entry at `position`, or -1. */
+  private indexOf(position: number): number {
+    const entries = this.entries;
+    let low = this.head;
+    let high = entries.length - 1;
+    // Acks come mostly oldest first.
+    if (low <= high && entries[low]!.position === position) return entries[low]!.state === 'settled' ? -1 : low;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const at = entries[middle]!.position;
+      if (at === position) return entries[middle]!.state === 'settled' ? -1 : middle;
+      if (at < position) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+
+  /** Moves `head` past settled entries, and drops them once they are the larger part. */
+  private skipSettled(): void {
+    while (this.head < this.entries.length && this.entries[this.head]!.state === 'settled') this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 }

@@ -1,14 +1,15 @@
 import { TauonError } from '../../protocol/errors.js';
 import type { AckFrame, NackFrame, ReleaseFrame, StoredEvent } from '../../protocol/frames.js';
-import { compileFilter, type EventPredicate } from '../event-filter.js';
+import { msgpackCodec } from '../../protocol/msgpack-codec.js';
+import { compileFilter } from '../event-filter.js';
 import type { InternalErrors } from '../internal-errors.js';
 import { headOf, parseSelector, positionIn, readSelected, type Selector } from '../selector.js';
 import { deepEqual } from '../stores/deep-equal.js';
 import type { EventStore } from '../stores/event-store.js';
-import type { DeliveryBook, Outstanding } from './delivery-book.js';
+import { outstanding, type DeliveryBook, type Outstanding } from './delivery-book.js';
+import { groupPageReader, type GroupPage } from './group-page.js';
 import type { GroupState, GroupStore, ParkedEvent, VersionedGroupState } from './group-store.js';
-import type { LocalMember } from './local-member.js';
-import { partitionOf } from './partition-of.js';
+import { canTake, type LocalMember } from './local-member.js';
 import { PartitionRunner } from './partition-runner.js';
 import { memberRecord, nextGroupState, type LiveMember, type LocalView, type PartitionReport } from './rebalance.js';
 
@@ -17,9 +18,9 @@ const TICK_MS = 50;
 /** How often the group's document is read and written: rebalances across servers take about this long. */
 const SYNC_EVERY_TICKS = 2;
 /** Events read from the store at once. */
-const READ_PAGE = 512;
+const READ_PAGE = 2048;
 /** Most events in one `deliver` frame. */
-const DELIVER_BATCH = 128;
+const DELIVER_BATCH = 1024;
 /** Compare-and-set attempts of one sync before it waits for the next. */
 const SAVE_ATTEMPTS = 8;
 /** Most parked events one replay request delivers per partition. */
@@ -47,7 +48,7 @@ export interface GroupHost {
  */
 export class LocalGroup {
   readonly selector: Selector;
-  private readonly predicate: EventPredicate;
+  private readonly readPage: (from: number, limit: number) => Promise<GroupPage>;
   private state: GroupState;
   private readonly members = new Map<string, LocalMember>();
   /** Partitions held by members connected here, by number. */
@@ -74,7 +75,7 @@ export class LocalGroup {
   ) {
     this.state = loaded.state;
     this.selector = parseSelector(loaded.state.stream);
-    this.predicate = compileFilter(loaded.state.filter ?? undefined);
+    this.readPage = groupPageReader(host.store, this.selector, compileFilter(loaded.state.filter ?? undefined));
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref?.();
   }
@@ -330,6 +331,7 @@ export class LocalGroup {
       this.runners.set(index, runner);
       member.runners.set(index, runner);
     });
+    for (const runner of this.runners.values()) runner.shareReadAhead(this.runners.size);
     for (const runner of [...this.runners.values()]) {
       if (runner.revoking && runner.idle) this.stopRunner(runner, true);
       else if (state.replay > runner.replayTaken && !runner.revoking) void this.startReplay(runner, state.replay);
@@ -434,17 +436,23 @@ export class LocalGroup {
   private park(runner: PartitionRunner, book: DeliveryBook, entry: Outstanding, reason: string): void {
     entry.state = 'parking';
     const replayed = book === runner.replays;
-    const record: ParkedEvent = {
-      position: entry.position,
-      part: runner.part,
-      id: entry.event.id,
-      stream: entry.event.stream,
-      seq: entry.event.seq,
-      reason,
-      deliveries: entry.deliveries,
-      parkedAt: Date.now(),
+    const parking = async () => {
+      // Delivered events keep no copy: what the parked record names is read again.
+      const event = await this.eventAt(entry.position);
+      if (event === undefined) throw new Error(`event at ${entry.position} of group ${this.name} cannot be read to park it`);
+      const record: ParkedEvent = {
+        position: entry.position,
+        part: runner.part,
+        id: event.id,
+        stream: event.stream,
+        seq: event.seq,
+        reason,
+        deliveries: entry.deliveries,
+        parkedAt: Date.now(),
+      };
+      await this.host.groups.park(this.name, record);
     };
-    this.host.groups.park(this.name, record).then(
+    parking().then(
       () => {
         if (runner.stopped) return;
         book.remove(entry.position, Date.now());
@@ -460,24 +468,26 @@ export class LocalGroup {
     );
   }
 
-  /** Takes up a replay request: the partition's parked events are delivered again, before new ones. */
+  /**
+   * Takes up a replay request: the partition's parked events are delivered again, before new
+   * ones (read from the store as they go out).
+   */
   private async startReplay(runner: PartitionRunner, replay: number): Promise<void> {
-    if (runner.replays.size > 0 || runner.replayQueue.length > 0) return;
+    if (runner.replays.size > 0) return;
     runner.replayTaken = replay;
     try {
-      const found: StoredEvent[] = [];
+      const found: Outstanding[] = [];
       let after = 0;
       while (found.length < REPLAY_LIMIT && !runner.stopped) {
         const page = await this.host.groups.parked(this.name, after, 256, runner.part);
-        for (const parked of page) {
-          const [event] = await this.host.store.readStream(parked.stream, parked.seq, 'forward', 1);
-          if (event !== undefined && event.id === parked.id) found.push(event);
-        }
+        for (const parked of page) found.push(outstanding(parked.position, undefined, 0, 0));
         if (page.length < 256) break;
         after = page[page.length - 1]!.position;
       }
-      if (runner.stopped) return;
-      runner.replayQueue.push(...found);
+      if (runner.stopped || runner.replays.size > 0) return;
+      const now = Date.now();
+      found.sort((a, b) => a.position - b.position);
+      for (const entry of found) runner.replays.queueDue(entry, now);
       void this.sync();
       this.deliver(runner.member);
     } catch (error) {
@@ -489,8 +499,10 @@ export class LocalGroup {
 
   /**
    * Reads the selector once for every partition held here, from the lowest of their cursors,
-   * and hands each event to its partition's queue (SPEC 17.8). A partition whose queue is full
-   * is passed over and read again from its own cursor later.
+   * and hands each event to its partition's queue (SPEC 17.8). Reading stops where a partition's
+   * queue is full and goes on once it has drained, so that each event is read once; only a
+   * partition whose member stopped taking events is passed over, so that it does not hold up the
+   * others, and read again from its own cursor once it moves.
    */
   private async pump(): Promise<void> {
     if (this.pumping) {
@@ -501,24 +513,37 @@ export class LocalGroup {
     try {
       for (;;) {
         this.pumpAgain = false;
-        const taking = new Set([...this.runners.values()].filter((runner) => !runner.stopped && !runner.revoking && runner.hasRoom));
-        if (taking.size === 0 || this.ended) break;
+        const now = Date.now();
+        const active = [...this.runners.values()].filter((runner) => !runner.stopped && !runner.revoking);
+        if (this.ended || active.some((runner) => runner.isDraining(now))) break;
+        // A partition whose member takes nothing now is read for once it can: what it had read
+        // ahead is let go meanwhile, so that a stalled member holds no memory here.
+        const taking = new Set<PartitionRunner>();
+        for (const runner of active) {
+          if (runner.isMoving(now) || canTake(runner.member)) {
+            if (runner.hasRoom) taking.add(runner);
+          } else {
+            runner.dropReadAhead();
+          }
+        }
+        if (![...taking].some((runner) => runner.wantsMore)) break;
         let from = Number.MAX_SAFE_INTEGER;
         for (const runner of taking) from = Math.min(from, runner.cursor + 1);
         // The head first: a read that ends short of a page has examined everything up to it,
         // other streams' events included, and the checkpoints go that far (SPEC 17.11).
         const head = await headOf(this.host.store, this.selector);
-        const events = await readSelected(this.host.store, this.selector, from, 'forward', READ_PAGE);
-        if (events.length > 0) this.route(events, taking);
-        if (events.length < READ_PAGE) {
+        const page = await this.readPage(from, READ_PAGE);
+        const read = page.positions.length;
+        const whole = read === 0 || this.route(page, taking, Date.now());
+        if (whole && read < READ_PAGE) {
           for (const runner of taking) if (!runner.stopped && runner.cursor < head) runner.cursor = head;
         }
-        if (events.length === 0) {
+        if (read === 0) {
           if (this.pumpAgain) continue;
           break;
         }
         for (const member of this.members.values()) this.deliver(member);
-        if (events.length < READ_PAGE && !this.pumpAgain) break;
+        if (read < READ_PAGE && !this.pumpAgain) break;
       }
     } catch (error) {
       this.host.errors.expose(error, `group ${this.name} read`);
@@ -527,22 +552,55 @@ export class LocalGroup {
     }
   }
 
-  private route(events: readonly StoredEvent[], taking: Set<PartitionRunner>): void {
+  /**
+   * Hands the page's events to the queues of the partitions taking; false when it stopped at a
+   * partition whose queue filled and is draining (the rest of the page is read again later).
+   */
+  private route(page: GroupPage, taking: Set<PartitionRunner>, now: number): boolean {
+    const { positions } = page;
     const partitions = this.state.partitions;
-    for (const event of events) {
-      const position = positionIn(this.selector, event);
-      const runner = this.runners.get(partitionOf(event, partitions));
-      if (runner === undefined || !taking.has(runner) || runner.stopped || position <= runner.cursor) continue;
-      if (!runner.hasRoom) {
+    // By partition number, and what each is given of the page (indexes, bytes), in one pass.
+    const byPart = new Array<PartitionRunner | undefined>(partitions);
+    const given = new Map<PartitionRunner, { indexes: number[]; bytes: number }>();
+    for (const runner of taking) {
+      if (runner.stopped) continue;
+      byPart[runner.part] = runner;
+      given.set(runner, { indexes: [], bytes: 0 });
+    }
+    let examined = positions.length;
+    for (let index = 0; index < positions.length; index += 1) {
+      const position = positions[index]!;
+      const runner = byPart[page.partitionOf(index, partitions)];
+      if (runner === undefined || position <= runner.cursor) continue;
+      const taken = given.get(runner)!;
+      const selected = page.selected(index);
+      const size = selected ? page.sizeOf(index) : 0;
+      if (selected && !runner.roomFor(taken.indexes.length, taken.bytes, size)) {
+        if (runner.isMoving(now)) {
+          examined = index;
+          break;
+        }
+        // Stalled: passed over, and read again from its cursor once it moves.
+        byPart[runner.part] = undefined;
         taking.delete(runner);
         continue;
       }
-      if (this.predicate === undefined || this.predicate(event)) runner.enqueue(event, position);
+      if (selected) {
+        taken.indexes.push(index);
+        taken.bytes += size;
+      }
       runner.cursor = position;
     }
-    // Partitions that took all they were given have read as far as the page went.
-    const last = positionIn(this.selector, events[events.length - 1]!);
+    for (const [runner, { indexes }] of given) {
+      if (indexes.length === 0) continue;
+      const { bytes, ends } = page.copyOut(indexes);
+      for (let i = 0; i < indexes.length; i += 1) runner.enqueue(outstanding(positions[indexes[i]!]!, bytes, i === 0 ? 0 : ends[i - 1]!, ends[i]!));
+    }
+    if (examined === 0) return false;
+    // Partitions that took all they were given have read as far as the routing went.
+    const last = positions[examined - 1]!;
     for (const runner of taking) if (!runner.stopped && runner.cursor < last) runner.cursor = last;
+    return examined === positions.length;
   }
 
   /** Sends the member what its credit, its bound of unacknowledged events and its connection allow. */
@@ -566,44 +624,70 @@ export class LocalGroup {
       member.turn += 1;
       idle = this.deliverFrom(runner, member, now) ? 0 : idle + 1;
     }
-    if (runners.some((runner) => runner.hasRoom && !runner.revoking)) void this.pump();
+    if (runners.some((runner) => runner.wantsMore && !runner.revoking)) void this.pump();
   }
 
   /** Sends one `deliver` frame of the runner's partition; false when it has nothing it may send now. */
   private deliverFrom(runner: PartitionRunner, member: LocalMember, now: number): boolean {
     if (!runner.deliverable) return false;
     const limit = Math.min(member.credit, DELIVER_BATCH);
-    let sent: { event: StoredEvent; deliveries: number }[];
+    let sent: Outstanding[];
     if (runner.replays.hasDue) {
       sent = runner.replays.takeDue(limit, now);
-    } else if (runner.replayQueue.length > 0) {
-      sent = runner.replayQueue.splice(0, limit).map((event) => {
-        const position = positionIn(this.selector, event);
-        runner.replays.delivered(event, position, now);
-        return { event, deliveries: 1 };
-      });
+      if (sent.length === 0) this.readAgain(runner, runner.replays);
     } else if (runner.book.hasDue) {
       sent = runner.book.takeDue(limit, now);
+      if (sent.length === 0) this.readAgain(runner, runner.book);
     } else {
       const room = member.settings.maxUnacked - member.unacked;
       if (room <= 0) return false;
-      sent = runner.takeQueued(Math.min(limit, room)).map(({ event, position }) => {
-        runner.book.delivered(event, position, now);
-        return { event, deliveries: 1 };
-      });
+      sent = runner.takeQueued(Math.min(limit, room), now);
+      for (const entry of sent) runner.book.delivered(entry, now);
       member.unacked += sent.length;
     }
     if (sent.length === 0) return false;
     member.credit -= sent.length;
-    member.link.send({
-      type: 'deliver',
-      sub: member.sub,
-      part: runner.part,
-      gen: runner.gen,
-      events: sent.map((item) => item.event),
-      deliveries: sent.map((item) => item.deliveries),
-    });
+    member.link.deliver(member.sub, runner.part, runner.gen, sent);
+    for (const entry of sent) entry.chunk = undefined;
     return true;
+  }
+
+  /**
+   * Reads again the due events of `book` that are not at hand (delivered events keep no copy),
+   * then delivers. One read at a time per partition.
+   */
+  private readAgain(runner: PartitionRunner, book: DeliveryBook): void {
+    if (runner.readingAgain) return;
+    runner.readingAgain = true;
+    void (async () => {
+      try {
+        for (const entry of book.due()) {
+          if (runner.stopped) return;
+          if (entry.chunk !== undefined || entry.state !== 'due') continue;
+          const event = await this.eventAt(entry.position);
+          if (event === undefined) {
+            // Stores delete nothing: an event that cannot be read again is a store's fault.
+            this.host.errors.expose(new Error(`event at ${entry.position} of group ${this.name} cannot be read again`), `group ${this.name} redelivery`);
+            continue;
+          }
+          const encoding = msgpackCodec.encode(event);
+          entry.chunk = encoding;
+          entry.start = 0;
+          entry.end = encoding.length;
+        }
+      } catch (error) {
+        this.host.errors.expose(error, `group ${this.name} redelivery`);
+      } finally {
+        runner.readingAgain = false;
+      }
+      this.deliver(runner.member);
+    })();
+  }
+
+  /** The event at `position` of the selector, read from the store. */
+  private async eventAt(position: number): Promise<StoredEvent | undefined> {
+    const [event] = await readSelected(this.host.store, this.selector, position, 'forward', 1);
+    return event !== undefined && positionIn(this.selector, event) === position ? event : undefined;
   }
 
   // ---- time ----

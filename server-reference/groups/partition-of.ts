@@ -18,8 +18,14 @@ export function fnv1a32(text: string): number {
     hash = Math.imul(hash ^ unit, FNV_PRIME);
   }
   if (ascii) return hash >>> 0;
-  hash = FNV_OFFSET_BASIS;
-  for (const byte of utf8.encode(text)) hash = Math.imul(hash ^ byte, FNV_PRIME);
+  const bytes = utf8.encode(text);
+  return fnv1a32Bytes(bytes, 0, bytes.length);
+}
+
+/** FNV-1a, 32 bits, over `bytes[from, to)`. */
+export function fnv1a32Bytes(bytes: Uint8Array, from: number, to: number): number {
+  let hash = FNV_OFFSET_BASIS;
+  for (let i = from; i < to; i += 1) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
   return hash >>> 0;
 }
 

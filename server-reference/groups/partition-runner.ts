@@ -1,9 +1,17 @@
-import type { StoredEvent } from '../../protocol/frames.js';
-import { DeliveryBook } from './delivery-book.js';
+import { DeliveryBook, type Outstanding } from './delivery-book.js';
 import type { LocalMember } from './local-member.js';
 
 /** The most events read ahead for one partition and not delivered yet. */
-export const PARTITION_READ_AHEAD = 512;
+const READ_AHEAD_EVENTS = 1024;
+/** The most bytes of events read ahead for all the partitions of a group held on one server. */
+export const GROUP_READ_AHEAD_BYTES = 16 * 1024 * 1024;
+/** The least a partition's share of that is, however many partitions a group has. */
+const LEAST_PARTITION_BYTES = 64 * 1024;
+/**
+ * A partition whose member took none of its events for this long is stalled: reading passes
+ * over it (and reads its events again once it moves) rather than making the others wait.
+ */
+const STALLED_AFTER_MS = 1_000;
 
 /**
  * One partition held by a member connected to this server, at one generation: the events read
@@ -14,20 +22,26 @@ export class PartitionRunner {
   /** The last position read for this partition (taken into the queue, or passed over). */
   cursor: number;
   /** Read, not delivered yet, in position order (from `queueHead`). */
-  private queue: { event: StoredEvent; position: number }[] = [];
+  private queue: Outstanding[] = [];
   private queueHead = 0;
+  /** The bytes of the events in `queue`. */
+  private queuedBytes = 0;
+  /** The most bytes its queue may hold (its share of GROUP_READ_AHEAD_BYTES). */
+  private byteBudget = LEAST_PARTITION_BYTES;
   /** Delivered and not acknowledged. */
   readonly book = new DeliveryBook();
   /** Parked events delivered again (SPEC 17.10), apart from the rest: below the checkpoint. */
   readonly replays = new DeliveryBook();
-  /** Parked events to deliver again, in position order. */
-  replayQueue: StoredEvent[] = [];
   /** The replay request (GroupState.replay) taken up. */
   replayTaken = 0;
   revoking = false;
   stopped = false;
   /** The checkpoint last written to the group's document. */
   written: number;
+  /** Due events not at hand are being read again (LocalGroup.readAgain). */
+  readingAgain = false;
+  /** When the member last took events of this partition (or the partition came here). */
+  lastTaken = Date.now();
 
   constructor(
     readonly part: number,
@@ -43,19 +57,60 @@ export class PartitionRunner {
     return this.queue.length - this.queueHead;
   }
 
-  get hasRoom(): boolean {
-    return this.queued < PARTITION_READ_AHEAD;
+  /** Its share of the group's read-ahead, when the group holds `partitions` partitions here. */
+  shareReadAhead(partitions: number): void {
+    this.byteBudget = Math.max(LEAST_PARTITION_BYTES, Math.floor(GROUP_READ_AHEAD_BYTES / Math.max(1, partitions)));
   }
 
-  enqueue(event: StoredEvent, position: number): void {
-    this.queue.push({ event, position });
+  get hasRoom(): boolean {
+    return this.roomFor(0, 0);
+  }
+
+  /** Room for one more event of `size` bytes beside `count` events of `bytes` about to be queued; always for the first. */
+  roomFor(count: number, bytes: number, size = 0): boolean {
+    const events = this.queued + count;
+    return events === 0 || (events < READ_AHEAD_EVENTS && this.queuedBytes + bytes + size <= this.byteBudget);
+  }
+
+  /** Low enough in read-ahead that a read for it is worth a page (reads come in pages, not an event at a time). */
+  get wantsMore(): boolean {
+    return this.queued <= READ_AHEAD_EVENTS / 2 && this.queuedBytes <= this.byteBudget / 2;
+  }
+
+  /** Its member took some of its events lately: a full queue of it will drain. */
+  isMoving(now: number): boolean {
+    return now - this.lastTaken < STALLED_AFTER_MS;
+  }
+
+  /** Full, and moving: reading waits for it rather than passing it over (and reading its events again later). */
+  isDraining(now: number): boolean {
+    return !this.hasRoom && this.isMoving(now);
+  }
+
+  enqueue(entry: Outstanding): void {
+    this.queue.push(entry);
+    this.queuedBytes += entry.end - entry.start;
+  }
+
+  /**
+   * Forgets what was read ahead and not delivered (a stalled partition's, so that it holds no
+   * memory), to be read again from just below it once its member takes events again.
+   */
+  dropReadAhead(): void {
+    if (this.queued === 0) return;
+    this.cursor = this.queue[this.queueHead]!.position - 1;
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
   }
 
   /** Takes up to `limit` events to deliver for the first time. */
-  takeQueued(limit: number): { event: StoredEvent; position: number }[] {
+  takeQueued(limit: number, now: number): Outstanding[] {
     const end = Math.min(this.queue.length, this.queueHead + limit);
     const taken = this.queue.slice(this.queueHead, end);
     this.queueHead = end;
+    for (const entry of taken) this.queuedBytes -= entry.end - entry.start;
+    if (taken.length > 0) this.lastTaken = now;
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
@@ -86,6 +141,6 @@ export class PartitionRunner {
    */
   get deliverable(): boolean {
     if (this.stopped || this.revoking) return false;
-    return this.replayQueue.length > 0 || this.replays.hasDue || this.book.hasDue || this.queued > 0;
+    return this.replays.hasDue || this.book.hasDue || this.queued > 0;
   }
 }

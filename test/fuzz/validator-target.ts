@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { codecByName, type CodecName } from '../../protocol/codec.js';
+import { isPlainAckFrame } from '../../protocol/fast-ack-check.js';
 import { isPlainAppendFrame } from '../../protocol/fast-append-check.js';
 import { isPlainAppendedFrame } from '../../protocol/fast-appended-check.js';
 import { isPlainDeliverFrame, isPlainEventsFrame } from '../../protocol/fast-events-check.js';
@@ -24,7 +25,7 @@ interface SideChecks {
 }
 
 const SIDES: Record<Side, SideChecks> = {
-  client: { schema: ClientFrame, parse: parseClientFrame, fast: [isPlainAppendFrame] },
+  client: { schema: ClientFrame, parse: parseClientFrame, fast: [isPlainAppendFrame, isPlainAckFrame] },
   server: { schema: ServerFrame, parse: parseServerFrame, fast: [isPlainEventsFrame, isPlainAppendedFrame, isPlainDeliverFrame] },
 };
 
