@@ -11,6 +11,7 @@ import { groupPageReader, type GroupPage } from './group-page.js';
 import type { GroupState, GroupStore, ParkedEvent, VersionedGroupState } from './group-store.js';
 import { canTake, type LocalMember } from './local-member.js';
 import { PartitionRunner } from './partition-runner.js';
+import { TurnBudget } from '../short-turns.js';
 import { memberRecord, nextGroupState, type LiveMember, type LocalView, type PartitionReport } from './rebalance.js';
 
 /** How often timers are checked (ack timeouts, retries). */
@@ -18,7 +19,7 @@ const TICK_MS = 50;
 /** How often the group's document is read and written: rebalances across servers take about this long. */
 const SYNC_EVERY_TICKS = 2;
 /** Events read from the store at once. */
-const READ_PAGE = 2048;
+const READ_PAGE = 4096;
 /** Most events in one `deliver` frame. */
 const DELIVER_BATCH = 1024;
 /** Compare-and-set attempts of one sync before it waits for the next. */
@@ -510,8 +511,12 @@ export class LocalGroup {
       return;
     }
     this.pumping = true;
+    // A group catching up reads page after page: in short turns, so that the server's other
+    // connections are served in between (short-turns.ts).
+    const turns = new TurnBudget();
     try {
       for (;;) {
+        await turns.yieldIfSpent();
         this.pumpAgain = false;
         const now = Date.now();
         const active = [...this.runners.values()].filter((runner) => !runner.stopped && !runner.revoking);
@@ -543,7 +548,8 @@ export class LocalGroup {
           break;
         }
         for (const member of this.members.values()) this.deliver(member);
-        if (read < READ_PAGE && !this.pumpAgain) break;
+        // Stopped at a partition now full: reading goes on once it drains (its deliveries call again).
+        if (!whole || (read < READ_PAGE && !this.pumpAgain)) break;
       }
     } catch (error) {
       this.host.errors.expose(error, `group ${this.name} read`);
@@ -574,8 +580,7 @@ export class LocalGroup {
       if (runner === undefined || position <= runner.cursor) continue;
       const taken = given.get(runner)!;
       const selected = page.selected(index);
-      const size = selected ? page.sizeOf(index) : 0;
-      if (selected && !runner.roomFor(taken.indexes.length, taken.bytes, size)) {
+      if (selected && !runner.roomFor(taken.indexes.length, taken.bytes)) {
         if (runner.isMoving(now)) {
           examined = index;
           break;
@@ -587,7 +592,7 @@ export class LocalGroup {
       }
       if (selected) {
         taken.indexes.push(index);
-        taken.bytes += size;
+        taken.bytes += page.sizeOf(index);
       }
       runner.cursor = position;
     }

@@ -2,7 +2,7 @@ import { DeliveryBook, type Outstanding } from './delivery-book.js';
 import type { LocalMember } from './local-member.js';
 
 /** The most events read ahead for one partition and not delivered yet. */
-const READ_AHEAD_EVENTS = 1024;
+const READ_AHEAD_EVENTS = 4096;
 /** The most bytes of events read ahead for all the partitions of a group held on one server. */
 export const GROUP_READ_AHEAD_BYTES = 16 * 1024 * 1024;
 /** The least a partition's share of that is, however many partitions a group has. */
@@ -66,10 +66,13 @@ export class PartitionRunner {
     return this.roomFor(0, 0);
   }
 
-  /** Room for one more event of `size` bytes beside `count` events of `bytes` about to be queued; always for the first. */
-  roomFor(count: number, bytes: number, size = 0): boolean {
-    const events = this.queued + count;
-    return events === 0 || (events < READ_AHEAD_EVENTS && this.queuedBytes + bytes + size <= this.byteBudget);
+  /**
+   * Room for one more event beside `count` events of `bytes` about to be queued: while under
+   * both bounds (the last event taken may pass the byte bound), so that a partition refusing an
+   * event is one without room once what it was given is queued.
+   */
+  roomFor(count: number, bytes: number): boolean {
+    return this.queued + count < READ_AHEAD_EVENTS && this.queuedBytes + bytes < this.byteBudget;
   }
 
   /** Low enough in read-ahead that a read for it is worth a page (reads come in pages, not an event at a time). */

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerFrame } from '../../protocol/frames.js';
+import { partitionOf } from '../../server-reference/groups/partition-of.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
+import type { EventStore } from '../../server-reference/stores/event-store.js';
+import { RawPeer } from '../conformance/raw-peer.js';
+import { startServer, type RunningServer } from '../support/harness.js';
+import { tempDir } from '../support/temp-dir.js';
+
+// A group's read-ahead is bounded in bytes (16 MiB a group, shared by its partitions): large
+// events fill a partition's share after a few events. Reading then waits for the partition to
+// drain, and the server goes on serving everyone meanwhile (a server once spun on a partition
+// with room for less than its next event, answering nothing).
+
+type Deliver = Extract<ServerFrame, { type: 'deliver' }>;
+
+let running: RunningServer | undefined;
+let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  await dir?.remove();
+  dir = undefined;
+});
+
+const stores: [string, () => Promise<EventStore>][] = [
+  ['memory (decoded reads)', () => Promise.resolve(new MemoryStore())],
+  [
+    'lmdb (encoded reads)',
+    async () => {
+      dir = await tempDir('group-read-ahead');
+      return LmdbStore.open(dir.path);
+    },
+  ],
+];
+
+/**
+ * Events, their size, partitions and keys: with 64 partitions a partition's share of the
+ * read-ahead (256 KiB) holds about ten events of 24 KB; with 1024, its least share (64 KiB) holds
+ * eight of 8 KB, and more events than a read's page keep the group reading.
+ */
+const SHAPES: [number, number, number, number][] = [
+  [400, 24 * 1024, 64, 97],
+  [3000, 8 * 1024, 1024, 64],
+];
+
+describe.each(stores)('a group of large events on %s', (_name, open) => {
+  it.each(SHAPES)('delivers every event (%i of %i bytes, %i partitions, %i keys) in order per partition to a member that acks slowly, and the server answers others meanwhile', async (EVENTS, size, PARTITIONS, keys) => {
+    const BIG = 'x'.repeat(size);
+    running = await startServer('memory', { store: await open() });
+    const server = running;
+    for (let from = 0; from < EVENTS; from += 20) {
+      const events = Array.from({ length: 20 }, (_, i) => ({ type: 'big', key: `k${(from + i) % keys}`, data: { n: from + i, big: BIG } }));
+      expect((await server.server.request({ type: 'append', id: 0, stream: 'large', events })).type).toBe('appended');
+    }
+    const member = await RawPeer.open(() => server.connect());
+    const other = await RawPeer.open(() => server.connect());
+    member.send({ type: 'consume', sub: 1, group: 'g', stream: 'large', partitions: PARTITIONS, credit: 8 });
+    await member.expect('assigned');
+    const seen = new Map<number, number[]>();
+    let received = 0;
+    let asked = 0;
+    const deadline = Date.now() + 60_000;
+    while (received < EVENTS) {
+      expect(Date.now()).toBeLessThan(deadline);
+      const frame = (await member.next((f) => f.type === 'deliver', 10_000)) as Deliver;
+      for (const event of frame.events) {
+        expect(partitionOf(event, PARTITIONS)).toBe(frame.part);
+        seen.set(frame.part, [...(seen.get(frame.part) ?? []), event.seq]);
+      }
+      received += frame.events.length;
+      // Slowly: a short wait per frame, then the acks and the credit back.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      member.send({ type: 'ack', sub: 1, part: frame.part, gen: frame.gen, pos: frame.events.map((event) => event.seq) });
+      member.send({ type: 'credit', sub: 1, n: frame.events.length });
+      // Another client is answered promptly while the group reads and waits.
+      if (received >= asked * 100) {
+        asked += 1;
+        const started = Date.now();
+        other.send({ type: 'info', id: asked });
+        await other.next((f) => f.type === 'server-info', 2_000);
+        expect(Date.now() - started).toBeLessThan(2_000);
+      }
+    }
+    expect(received).toBe(EVENTS);
+    const all = [...seen.values()].flat().sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
+    for (const seqs of seen.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  }, 90_000);
+});
