@@ -179,6 +179,12 @@ step(`consumer groups: ${GROUP_MEMBERS} members acknowledging every event of 1,0
 // Each member a process of its own (bench/figures/group-member-child.ts), the server on lmdb.
 const groups = await groupThroughput(GROUP_EVENTS, GROUP_MEMBERS, RUNS);
 report(figure(`group, ${GROUP_MEMBERS} members, per-event acks, 1,000,000 events`, groups.group, EVENTS_PER_S, 'cold replay of the same stream (goal 0.5x)', groups.replay));
+// Where the time goes: with the machine's cores busy in both, the ratio is that of the CPU time per event.
+const us = (value: number) => `${value.toFixed(2)} us`;
+console.log(
+  `group CPU per event: server ${us(groups.groupCpu.server)}, members together ${us(groups.groupCpu.members)}; ` +
+    `the replay's: server ${us(groups.replayCpu.server)}, subscriber ${us(groups.replayCpu.subscriber)} (medians of ${RUNS} runs)`,
+);
 step('consumer groups: one durable consumer acknowledging every event, beside the cold replay');
 const checkpoints = await checkpointCost(CHECKPOINT_EVENTS, RUNS);
 report(figure('durable consumer, every event acknowledged', checkpoints.acked, EVENTS_PER_S, 'unacknowledged cold replay', checkpoints.replay));
