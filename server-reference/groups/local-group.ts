@@ -565,39 +565,41 @@ export class LocalGroup {
   private route(page: GroupPage, taking: Set<PartitionRunner>, now: number): boolean {
     const { positions } = page;
     const partitions = this.state.partitions;
-    // By partition number, and what each is given of the page (indexes, bytes), in one pass.
-    const byPart = new Array<PartitionRunner | undefined>(partitions);
-    const given = new Map<PartitionRunner, { indexes: number[]; bytes: number }>();
-    for (const runner of taking) {
-      if (runner.stopped) continue;
-      byPart[runner.part] = runner;
-      given.set(runner, { indexes: [], bytes: 0 });
-    }
+    // By partition number: the runner taking (none once passed over), and what it is given of
+    // the page (indexes, bytes).
+    const owners = new Array<PartitionRunner | undefined>(partitions);
+    const given = new Array<number[] | undefined>(partitions);
+    const givenBytes = new Array<number>(partitions).fill(0);
+    for (const runner of taking) if (!runner.stopped) owners[runner.part] = runner;
+    const byPart = [...owners];
     let examined = positions.length;
     for (let index = 0; index < positions.length; index += 1) {
       const position = positions[index]!;
-      const runner = byPart[page.partitionOf(index, partitions)];
+      const part = page.partitionOf(index, partitions);
+      const runner = byPart[part];
       if (runner === undefined || position <= runner.cursor) continue;
-      const taken = given.get(runner)!;
-      const selected = page.selected(index);
-      if (selected && !runner.roomFor(taken.indexes.length, taken.bytes)) {
-        if (runner.isMoving(now)) {
-          examined = index;
-          break;
+      if (page.selected(index)) {
+        const indexes = given[part];
+        if (!runner.roomFor(indexes?.length ?? 0, givenBytes[part]!)) {
+          if (runner.isMoving(now)) {
+            examined = index;
+            break;
+          }
+          // Stalled: passed over, and read again from its cursor once it moves.
+          byPart[part] = undefined;
+          taking.delete(runner);
+          continue;
         }
-        // Stalled: passed over, and read again from its cursor once it moves.
-        byPart[runner.part] = undefined;
-        taking.delete(runner);
-        continue;
-      }
-      if (selected) {
-        taken.indexes.push(index);
-        taken.bytes += page.sizeOf(index);
+        if (indexes === undefined) given[part] = [index];
+        else indexes.push(index);
+        givenBytes[part] = givenBytes[part]! + page.sizeOf(index);
       }
       runner.cursor = position;
     }
-    for (const [runner, { indexes }] of given) {
-      if (indexes.length === 0) continue;
+    for (let part = 0; part < partitions; part += 1) {
+      const indexes = given[part];
+      if (indexes === undefined) continue;
+      const runner = owners[part]!;
       const { bytes, ends } = page.copyOut(indexes);
       for (let i = 0; i < indexes.length; i += 1) runner.enqueue(outstanding(positions[indexes[i]!]!, bytes, i === 0 ? 0 : ends[i - 1]!, ends[i]!));
     }
