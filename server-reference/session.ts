@@ -482,6 +482,7 @@ export class Session {
         {
           send: (out) => this.send(out),
           deliver: (sub, part, gen, events) => this.sendEncodedDeliver(sub, part, gen, events),
+          batch: (work) => (this.connection.batch === undefined ? work() : this.connection.batch(work)),
           writable: () => this.writable(),
           whenWritable: (resume) => this.whenWritable(resume),
           lastHeard: () => this.lastReceived,

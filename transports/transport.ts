@@ -53,6 +53,11 @@ export interface Connection {
    * stops reading a peer that does not read its answers. Absent where the transport cannot stop.
    */
   pauseReceiving?(paused: boolean): void;
+  /**
+   * Runs `work`, whose `send`s go out together (one write where the transport can: a consumer
+   * group's deliveries to several partitions). Absent: each send goes out on its own.
+   */
+  batch?(work: () => void): void;
 }
 
 /** Opens client connections to one server. */

@@ -617,20 +617,23 @@ export class LocalGroup {
     const now = Date.now();
     if (!this.leaseHolds(member, now)) return;
     const runners = [...member.runners.values()];
-    let idle = 0;
-    while (member.credit > 0 && runners.length > 0 && idle < runners.length) {
-      if (!member.link.writable()) {
-        member.waitingForDrain = true;
-        member.link.whenWritable(() => {
-          member.waitingForDrain = false;
-          this.deliver(member);
-        });
-        return;
+    // The frames of its partitions go out in one write.
+    member.link.batch(() => {
+      let idle = 0;
+      while (member.credit > 0 && runners.length > 0 && idle < runners.length) {
+        if (!member.link.writable()) {
+          member.waitingForDrain = true;
+          member.link.whenWritable(() => {
+            member.waitingForDrain = false;
+            this.deliver(member);
+          });
+          return;
+        }
+        const runner = runners[member.turn % runners.length]!;
+        member.turn += 1;
+        idle = this.deliverFrom(runner, member, now) ? 0 : idle + 1;
       }
-      const runner = runners[member.turn % runners.length]!;
-      member.turn += 1;
-      idle = this.deliverFrom(runner, member, now) ? 0 : idle + 1;
-    }
+    });
     if (runners.some((runner) => runner.wantsMore && !runner.revoking)) void this.pump();
   }
 

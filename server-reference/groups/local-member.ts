@@ -10,6 +10,8 @@ export interface MemberLink {
    * many times each was delivered, read at once (SPEC 17.8).
    */
   deliver(sub: number, part: number, gen: number, events: readonly EncodedDelivery[]): void;
+  /** Runs `work`, whose frames go out together (see Connection.batch). */
+  batch(work: () => void): void;
   /** False while the connection holds more unsent than its bound. */
   writable(): boolean;
   /** Calls `resume` once the connection has drained. */

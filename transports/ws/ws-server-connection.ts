@@ -55,7 +55,6 @@ export class WsServerConnection implements Connection {
   /** The TCP (or TLS) socket under `ws`, which says when what was written has gone out. */
   readonly #wire: Duplex | undefined;
   #drainListeners: (() => void)[] = [];
-  #corked = false;
 
   /**
    * @param socket The `ws` socket.
@@ -88,23 +87,22 @@ export class WsServerConnection implements Connection {
 
   send(frame: Uint8Array): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return;
-    this.#corkForThisTick();
     this.#socket.send(frame, { binary: this.#sendText !== true });
   }
 
-  /**
-   * Frames sent in one turn of the event loop (a group's deliveries to its partitions, a
-   * commit's acks) go out in one write: `ws` writes each message on its own, a system call each.
-   */
-  #corkForThisTick(): void {
+  /** `ws` writes every message with a system call of its own: the socket is corked meanwhile. */
+  batch(work: () => void): void {
     const wire = this.#wire;
-    if (wire === undefined || this.#corked) return;
-    this.#corked = true;
+    if (wire === undefined) {
+      work();
+      return;
+    }
     wire.cork();
-    process.nextTick(() => {
-      this.#corked = false;
+    try {
+      work();
+    } finally {
       wire.uncork();
-    });
+    }
   }
 
   onDrain(listener: () => void): void {
