@@ -230,7 +230,7 @@ function frameEnds(codec: Codec, sub: number): FrameEnds {
 }
 
 /** The msgpack header of an array of `count` items. */
-function msgpackArrayHeader(count: number): Uint8Array {
+export function msgpackArrayHeader(count: number): Uint8Array {
   if (count < 16) return Uint8Array.of(0x90 | count);
   if (count < 0x10000) return Uint8Array.of(0xdc, count >>> 8, count & 0xff);
   return Uint8Array.of(0xdd, count >>> 24, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff);

@@ -1,3 +1,4 @@
+import { msgpackArrayHeader } from '../../protocol/events-frame.js';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import type { EncodedDelivery } from './local-member.js';
 
@@ -9,7 +10,7 @@ import type { EncodedDelivery } from './local-member.js';
 export function msgpackDeliverFrame(sub: number, part: number, gen: number, events: readonly EncodedDelivery[]): Uint8Array {
   const deliveries = events.map((event) => event.deliveries);
   const head = msgpackCodec.encode({ type: 'deliver', sub, part, gen, deliveries, events: [] });
-  const list = arrayHeader(events.length);
+  const list = msgpackArrayHeader(events.length);
   let size = head.length - 1 + list.length;
   for (const event of events) size += event.end - event.start;
   const frame = new Uint8Array(size);
@@ -28,11 +29,4 @@ export function msgpackDeliverFrame(sub: number, part: number, gen: number, even
     at += end - start;
   }
   return frame;
-}
-
-/** The msgpack header of an array of `count` items. */
-function arrayHeader(count: number): Uint8Array {
-  if (count < 16) return Uint8Array.of(0x90 | count);
-  if (count < 0x10000) return Uint8Array.of(0xdc, count >>> 8, count & 0xff);
-  return Uint8Array.of(0xdd, count >>> 24, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff);
 }
