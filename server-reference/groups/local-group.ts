@@ -501,9 +501,9 @@ export class LocalGroup {
   /**
    * Reads the selector once for every partition held here, from the lowest of their cursors,
    * and hands each event to its partition's queue (SPEC 17.8). Reading stops where a partition's
-   * queue is full and goes on once it has drained, so that each event is read once; only a
-   * partition whose member stopped taking events is passed over, so that it does not hold up the
-   * others, and read again from its own cursor once it moves.
+   * queue is full and goes on once it has drained, so that each event is read once; a partition
+   * whose member stopped taking events, or a full one while another partition's member waits on
+   * us, is passed over, so that no member holds up the others, and read again from its own cursor.
    */
   private async pump(): Promise<void> {
     if (this.pumping) {
@@ -520,7 +520,12 @@ export class LocalGroup {
         this.pumpAgain = false;
         const now = Date.now();
         const active = [...this.runners.values()].filter((runner) => !runner.stopped && !runner.revoking);
-        if (this.ended || active.some((runner) => runner.isDraining(now))) break;
+        // A partition whose member waits on us (nothing queued, room to take) is not made to wait
+        // for a full one to drain: that one is passed over and read again later. Otherwise
+        // reading waits for full partitions whose members take events, so that each event is
+        // read once.
+        const starving = active.some((runner) => runner.queued === 0 && canTake(runner.member));
+        if (this.ended || (!starving && active.some((runner) => runner.isDraining(now)))) break;
         // A partition whose member takes nothing now is read for once it can: what it had read
         // ahead is let go meanwhile, so that a stalled member holds no memory here.
         const taking = new Set<PartitionRunner>();
@@ -539,7 +544,7 @@ export class LocalGroup {
         const head = await headOf(this.host.store, this.selector);
         const page = await this.readPage(from, READ_PAGE);
         const read = page.positions.length;
-        const whole = read === 0 || this.route(page, taking, Date.now());
+        const whole = read === 0 || this.route(page, taking, Date.now(), !starving);
         if (whole && read < READ_PAGE) {
           for (const runner of taking) if (!runner.stopped && runner.cursor < head) runner.cursor = head;
         }
@@ -561,8 +566,10 @@ export class LocalGroup {
   /**
    * Hands the page's events to the queues of the partitions taking; false when it stopped at a
    * partition whose queue filled and is draining (the rest of the page is read again later).
+   * Without `waitForFull`, or when its member has not taken events lately, a full partition is
+   * passed over instead.
    */
-  private route(page: GroupPage, taking: Set<PartitionRunner>, now: number): boolean {
+  private route(page: GroupPage, taking: Set<PartitionRunner>, now: number, waitForFull: boolean): boolean {
     const { positions } = page;
     const partitions = this.state.partitions;
     // By partition number: the runner taking (none once passed over), and what it is given of
@@ -581,11 +588,11 @@ export class LocalGroup {
       if (page.selected(index)) {
         const indexes = given[part];
         if (!runner.roomFor(indexes?.length ?? 0, givenBytes[part]!)) {
-          if (runner.isMoving(now)) {
+          if (waitForFull && runner.isMoving(now)) {
             examined = index;
             break;
           }
-          // Stalled: passed over, and read again from its cursor once it moves.
+          // Stalled (or another starving): passed over, and read again from its cursor later.
           byPart[part] = undefined;
           taking.delete(runner);
           continue;

@@ -89,3 +89,60 @@ describe.each(stores)('a group of large events on %s', (_name, open) => {
     for (const seqs of seen.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   }, 90_000);
 });
+
+describe('a slow member of a group', () => {
+  it('does not hold up another member while its own partitions are full', async () => {
+    running = await startServer('memory');
+    const server = running;
+    const slow = await RawPeer.open(() => server.connect());
+    const fast = await RawPeer.open(() => server.connect());
+    slow.send({ type: 'consume', sub: 1, group: 'g', stream: 'mixed', partitions: 4, member: 'slow', credit: 1 });
+    await slow.expect('assigned');
+    fast.send({ type: 'consume', sub: 1, group: 'g', stream: 'mixed', partitions: 4, member: 'fast', credit: 1000 });
+    // Two partitions each, once the slow member has let two go.
+    const holds = async (peer: RawPeer, parts: number) => {
+      for (;;) {
+        const frame = (await peer.next((f) => f.type === 'assigned', 10_000)) as Extract<ServerFrame, { type: 'assigned' }>;
+        if (frame.parts.length === parts && frame.parts.every((p) => p.revoking !== true)) return frame.parts.map((p) => p.part);
+      }
+    };
+    const fastParts = await holds(fast, 2);
+    // 2 KB events: a partition's share of the read-ahead (4 MiB) fills after about 2000.
+    const data = { pad: 'x'.repeat(2048) };
+    for (let from = 0; from < 20_000; from += 250) {
+      const events = Array.from({ length: 250 }, (_, i) => ({ type: 't', key: `k${(from + i) % 1000}`, data }));
+      expect((await server.server.request({ type: 'append', id: 0, stream: 'mixed', events })).type).toBe('appended');
+    }
+    const expected = Array.from({ length: 20_000 }, (_, i) => `k${i % 1000}`).filter((key) => fastParts.includes(partitionOf({ key, stream: 'mixed' }, 4))).length;
+    // The slow member takes an event every 50 ms; the fast one acks at once.
+    let slowTaken = 0;
+    let stop = false;
+    const slowly = (async () => {
+      while (!stop) {
+        const frame = (await slow.next((f) => f.type === 'deliver', 10_000).catch(() => undefined)) as Deliver | undefined;
+        if (frame === undefined) break;
+        slowTaken += frame.events.length;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        slow.send({ type: 'ack', sub: 1, part: frame.part, gen: frame.gen, pos: frame.events.map((event) => event.seq) });
+        slow.send({ type: 'credit', sub: 1, n: frame.events.length });
+      }
+    })();
+    let received = 0;
+    const started = Date.now();
+    try {
+      while (received < expected) {
+        const frame = (await fast.next((f) => f.type === 'deliver', 10_000)) as Deliver;
+        received += frame.events.length;
+        fast.send({ type: 'ack', sub: 1, part: frame.part, gen: frame.gen, pos: frame.events.map((event) => event.seq) });
+        fast.send({ type: 'credit', sub: 1, n: frame.events.length });
+      }
+    } finally {
+      stop = true;
+      await slowly;
+    }
+    expect(received).toBe(expected);
+    // Within a few seconds, while the slow member took a few dozen of its ten thousand.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(slowTaken).toBeLessThan(1000);
+  }, 60_000);
+});
