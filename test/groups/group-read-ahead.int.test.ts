@@ -146,3 +146,30 @@ describe('a slow member of a group', () => {
     expect(slowTaken).toBeLessThan(1000);
   }, 60_000);
 });
+
+describe('a JSON member of a group on lmdb (events read encoded)', () => {
+  it('gets the events decoded into its codec, as a msgpack member gets them spliced', async () => {
+    dir = await tempDir('group-json');
+    running = await startServer('memory', { store: await LmdbStore.open(dir.path) });
+    const server = running;
+    const events = Array.from({ length: 30 }, (_, i) => ({ type: 'placed', key: `k${i % 4}`, data: { n: i, text: 'ünïcode ✓' }, meta: { by: 'test' } }));
+    expect((await server.server.request({ type: 'append', id: 0, stream: 'orders', events })).type).toBe('appended');
+    const json = await RawPeer.open(() => server.connect(), { codec: 'json' });
+    const msgpack = await RawPeer.open(() => server.connect());
+    json.send({ type: 'consume', sub: 1, group: 'json', stream: 'orders', partitions: 2, credit: 100 });
+    msgpack.send({ type: 'consume', sub: 1, group: 'msgpack', stream: 'orders', partitions: 2, credit: 100 });
+    await json.expect('assigned');
+    await msgpack.expect('assigned');
+    const take = async (peer: RawPeer) => {
+      const seen: unknown[] = [];
+      while (seen.length < 30) {
+        const frame = (await peer.next((f) => f.type === 'deliver', 5000)) as Deliver;
+        seen.push(...frame.events);
+      }
+      return seen.sort((a, b) => (a as { seq: number }).seq - (b as { seq: number }).seq);
+    };
+    const [viaJson, viaMsgpack] = await Promise.all([take(json), take(msgpack)]);
+    expect(viaJson).toEqual(viaMsgpack);
+    expect(viaJson[29]).toMatchObject({ seq: 30, key: 'k1', data: { n: 29, text: 'ünïcode ✓' }, meta: { by: 'test' } });
+  });
+});
