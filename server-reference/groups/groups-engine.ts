@@ -110,6 +110,7 @@ export class GroupsEngine implements GroupHost {
         const loaded = await loadOrCreateGroup(this.groups, this.store, frame, parseSelector(frame.stream));
         const group = new LocalGroup(this, frame.group, loaded);
         this.open.set(frame.group, group);
+        this.shareReadAhead();
         return group;
       })();
       this.opening.set(frame.group, made);
@@ -122,7 +123,18 @@ export class GroupsEngine implements GroupHost {
   }
 
   disposed(group: LocalGroup): void {
-    if (this.open.get(group.name) === group) this.open.delete(group.name);
+    if (this.open.get(group.name) !== group) return;
+    this.open.delete(group.name);
+    this.shareReadAhead();
+  }
+
+  get servedGroups(): number {
+    return this.open.size;
+  }
+
+  /** Every group served here takes its share of the server's read-ahead anew. */
+  private shareReadAhead(): void {
+    for (const group of this.open.values()) group.shareReadAhead();
   }
 
   /** Every group of the store, in brief. */

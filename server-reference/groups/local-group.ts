@@ -38,6 +38,8 @@ export interface GroupHost {
   readonly errors: InternalErrors;
   /** The group has no member here any more, and nothing left to write. */
   disposed(group: LocalGroup): void;
+  /** How many groups this server serves now: they share its read-ahead (read-ahead-share.ts). */
+  readonly servedGroups: number;
 }
 
 /**
@@ -168,6 +170,11 @@ export class LocalGroup {
     if (runner === undefined) return;
     this.stopRunner(runner, true);
     this.sendAssigned(member);
+  }
+
+  /** The partitions held here share the read-ahead anew (partitions or groups served here changed). */
+  shareReadAhead(): void {
+    for (const runner of this.runners.values()) runner.shareReadAhead(this.host.servedGroups, this.runners.size);
   }
 
   /** New events were committed: read on where partitions wait at the head. */
@@ -332,7 +339,7 @@ export class LocalGroup {
       this.runners.set(index, runner);
       member.runners.set(index, runner);
     });
-    for (const runner of this.runners.values()) runner.shareReadAhead(this.runners.size);
+    this.shareReadAhead();
     for (const runner of [...this.runners.values()]) {
       if (runner.revoking && runner.idle) this.stopRunner(runner, true);
       else if (state.replay > runner.replayTaken && !runner.revoking) void this.startReplay(runner, state.replay);

@@ -1,12 +1,9 @@
 import { DeliveryBook, type Outstanding } from './delivery-book.js';
 import type { LocalMember } from './local-member.js';
+import { partitionReadAhead } from './read-ahead-share.js';
 
 /** The most events read ahead for one partition and not delivered yet. */
 const READ_AHEAD_EVENTS = 4096;
-/** The most bytes of events read ahead for all the partitions of a group held on one server. */
-export const GROUP_READ_AHEAD_BYTES = 16 * 1024 * 1024;
-/** The least a partition's share of that is, however many partitions a group has. */
-const LEAST_PARTITION_BYTES = 64 * 1024;
 /**
  * A partition whose member took none of its events for this long is stalled: reading passes
  * over it (and reads its events again once it moves) rather than making the others wait.
@@ -26,8 +23,8 @@ export class PartitionRunner {
   private queueHead = 0;
   /** The bytes of the events in `queue`. */
   private queuedBytes = 0;
-  /** The most bytes its queue may hold (its share of GROUP_READ_AHEAD_BYTES). */
-  private byteBudget = LEAST_PARTITION_BYTES;
+  /** The most bytes its queue may hold (its share of the read-ahead: read-ahead-share.ts). */
+  private byteBudget = partitionReadAhead(1, 1);
   /** Delivered and not acknowledged. */
   readonly book = new DeliveryBook();
   /** Parked events delivered again (SPEC 17.10), apart from the rest: below the checkpoint. */
@@ -57,9 +54,9 @@ export class PartitionRunner {
     return this.queue.length - this.queueHead;
   }
 
-  /** Its share of the group's read-ahead, when the group holds `partitions` partitions here. */
-  shareReadAhead(partitions: number): void {
-    this.byteBudget = Math.max(LEAST_PARTITION_BYTES, Math.floor(GROUP_READ_AHEAD_BYTES / Math.max(1, partitions)));
+  /** Its share of the read-ahead, when `groups` groups are served here and its group holds `partitions` partitions here. */
+  shareReadAhead(groups: number, partitions: number): void {
+    this.byteBudget = partitionReadAhead(groups, partitions);
   }
 
   get hasRoom(): boolean {
