@@ -54,6 +54,17 @@ export type {
   ProcessItem,
   ProcessOptions,
 } from './group-types.js';
+export type { Decider } from './decider.js';
+export { commandHandler, handleCommand, type CommandHandler } from './command-handler.js';
+export type {
+  AggregateOptions,
+  CommandHandlerOptions,
+  CommandResult,
+  LoadedAggregate,
+  SnapshotOptions,
+  SnapshotProblem,
+} from './aggregate-types.js';
+export { CommandConflictError } from './aggregate-errors.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   BadFrameError,
