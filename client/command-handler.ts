@@ -55,18 +55,15 @@ export function commandHandler<State, Command, Event extends { type: string }>(
 /**
  * Runs one command against one aggregate: `commandHandler(client, decider, options).handle(stream, command)`.
  */
-export function handleCommand<State, Command, Event extends { type: string }>(
+export async function handleCommand<State, Command, Event extends { type: string }>(
   client: Client,
   decider: Decider<State, Command, Event>,
   stream: string,
   command: Command,
   options?: CommandHandlerOptions<State, Event>,
 ): Promise<CommandResult<State, Event>> {
-  try {
-    return commandHandler(client, decider, options).handle(stream, command);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+  // async: an option that is not valid rejects, as every other failure of a command does.
+  return commandHandler(client, decider, options).handle(stream, command);
 }
 
 class DeciderCommandHandler<State, Command, Event extends { type: string }> implements CommandHandler<State, Command, Event> {
