@@ -28,7 +28,11 @@
 export interface Decider<State, Command, Event> {
   /** The state of an aggregate that has no events yet. Called once per load, so it may return a fresh object. */
   initialState(): State;
-  /** The state after one more event. Pure: it must not change `state` in place when states are shared (snapshots, tests). */
+  /**
+   * The state after one more event. Pure: it must not change `state` in place (snapshots and
+   * tests share states). The command handler gives it stored events when loading, and the
+   * decided events as `decide` returned them after a command: depend on what both have.
+   */
   evolve(state: State, event: Event): State;
   /**
    * The events a command causes in the given state: one event, several (stored atomically, in
