@@ -5,9 +5,9 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-/** Why protocol/ and client/ may not import these: shown with every violation. */
+/** Why protocol/, client/ and testing/ may not import these: shown with every violation. */
 const RUNTIME_NEUTRAL_MESSAGE =
-  'protocol/ and client/ are runtime-neutral and must stay browser-safe: no Node builtins ' +
+  'protocol/, client/ and testing/ are runtime-neutral and must stay browser-safe: no Node builtins ' +
   '(node:*), no `ws`, no `amqplib`. Put Node-only code under transports/ or server-reference/ ' +
   'and inject it.';
 
@@ -97,7 +97,7 @@ export default defineConfig(
 
   // Runtime-neutral code: no Node builtins, no Node-only libraries.
   {
-    files: ['protocol/**/*.ts', 'client/**/*.ts'],
+    files: ['protocol/**/*.ts', 'client/**/*.ts', 'testing/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -12,6 +12,7 @@ export default defineConfig({
     alias: Object.entries({
       'tauon/protocol': './protocol/index.ts',
       'tauon/client': './client/index.ts',
+      'tauon/testing': './testing/index.ts',
       'tauon/transports': './transports/transport.ts',
       'tauon/transports/memory': './transports/memory/index.ts',
       'tauon/transports/ws': './transports/ws/index.ts',

@@ -19,6 +19,8 @@ import { fanOutLatency, liveLatency } from './figures/live-latency.js';
 import { seekTimeToFirstEvent } from './figures/seek.js';
 import { stalledSubscriberRssGrowth } from './figures/stalled-rss.js';
 import { checkpointCost, groupThroughput, rebalanceTimes } from './figures/group-figures.js';
+import { aggregateLoadTimes, SNAPSHOT_EVERY } from './figures/aggregate-load.js';
+import { COMMAND_CYCLE_PLAN, postgresCommandCycle, tauonCommandCycle } from './figures/command-cycle.js';
 import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
 
 const RUNS = 3;
@@ -194,6 +196,25 @@ report(figure('rebalance after SIGKILL (default lease), p50', median(rebalance.k
 report(figure('rebalance after SIGKILL (default lease), max', Math.max(...rebalance.killed), 'ms', 'goal 2,000 ms', 2_000));
 report(figure('rebalance after a clean leave, p50', median(rebalance.left), 'ms', 'goal 200 ms', 200));
 report(figure('rebalance after a clean leave, max', Math.max(...rebalance.left), 'ms', 'goal 200 ms', 200));
+
+// Aggregates (issue 18). TAUON_BENCH_QUICK=1 runs the command cycle on 10,000 aggregates, once.
+step('aggregates: load time of 100,000 events, with and without snapshots, beside 1,000');
+const loads = await aggregateLoadTimes();
+report(figure('aggregate load, 100,000 events, no snapshots', loads.large, 'ms', '1,000 events', loads.small));
+report(figure(`aggregate load, 100,000 events, a snapshot every ${SNAPSHOT_EVERY} (${SNAPSHOT_EVERY - 1} events after it)`, loads.largeSnapshot, 'ms', '1,000 events', loads.small));
+const cyclePlan = process.env['TAUON_BENCH_QUICK'] === '1' ? { ...COMMAND_CYCLE_PLAN, aggregates: 10_000, commands: 5_000, runs: 1 } : COMMAND_CYCLE_PLAN;
+const cycleName = `command cycle, ${cyclePlan.aggregates.toLocaleString('en')} aggregates, ${cyclePlan.inFlight} in flight`;
+step(`${cycleName}: Tauon on lmdb, then by hand on PostgreSQL`);
+const tauonCycle = await tauonCommandCycle(cyclePlan);
+if (hasPostgres) {
+  const pgCycle = await postgresCommandCycle(`postgres://postgres@${SERVICE_HOST}:${SERVICE_PORTS.postgres}/test`, cyclePlan);
+  report(figure(`${cycleName}, lmdb`, median(tauonCycle.perSecond), 'commands/s', 'the same by hand on PostgreSQL, pool of 16 (goal 3x)', median(pgCycle.perSecond)));
+  report(figure(`${cycleName}, lmdb, p99`, median(tauonCycle.p99Ms), 'ms', 'the same by hand on PostgreSQL, p99', median(pgCycle.p99Ms)));
+  console.log(`${cycleName}: commands decided again after a conflict: Tauon ${tauonCycle.retried}, PostgreSQL ${pgCycle.retried}`);
+} else {
+  step('PostgreSQL is not on 127.0.0.1:5432: the command cycle is printed without its baseline');
+}
+report(figure(`${cycleName}, lmdb, p99`, median(tauonCycle.p99Ms), 'ms', 'goal 10 ms', 10));
 
 if (hasPostgres || hasNats) {
   step('Tauon on PostgreSQL and JetStream beside lmdb');

@@ -1,7 +1,8 @@
 /**
  * The Tauon client: `connect()` to a server over any transport, then emit events, subscribe to
- * streams as RxJS Observables (or async iterators), replay and read history, and share the work
- * of a stream among the members of a consumer group (`consume`, `process`). Reconnects and
+ * streams as RxJS Observables (or async iterators), replay and read history, share the work
+ * of a stream among the members of a consumer group (`consume`, `process`), and run commands
+ * against event-sourced aggregates with a decider (`commandHandler`). Reconnects and
  * resumes on its own, with no gap and no duplicate. Runtime-neutral: it runs in Node and in
  * browsers.
  * @module tauon/client
@@ -54,6 +55,17 @@ export type {
   ProcessItem,
   ProcessOptions,
 } from './group-types.js';
+export type { Decider } from './decider.js';
+export { commandHandler, handleCommand, type CommandHandler } from './command-handler.js';
+export type {
+  AggregateOptions,
+  CommandHandlerOptions,
+  CommandResult,
+  LoadedAggregate,
+  SnapshotOptions,
+  SnapshotProblem,
+} from './aggregate-types.js';
+export { CommandConflictError } from './aggregate-errors.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   BadFrameError,

@@ -2,7 +2,8 @@
 // test/package/installed-package.int.test.ts and type-checked there with skipLibCheck off,
 // strict, module NodeNext, with none of the optional drivers installed.
 import { ERROR_CODES, PROTOCOL_VERSION, TauonError, msgpackCodec, type StoredEvent } from 'tauon/protocol';
-import { connect, type Client } from 'tauon/client';
+import { commandHandler, connect, type Client, type Decider } from 'tauon/client';
+import { deciderSpec, DeciderSpecificationError } from 'tauon/testing';
 import type { ClientTransport, Connection, ServerTransport } from 'tauon/transports';
 import { MemoryServerTransport, memoryTransport } from 'tauon/transports/memory';
 import { WsServerTransport, wsTransport } from 'tauon/transports/ws';
@@ -50,6 +51,7 @@ export const exportsInUse = {
   amqp: { AmqpServerTransport, amqpTransport, discoverServers, options: { service: 'orders' } satisfies AmqpTransportOptions },
   server: { JetStreamStore, LmdbStore, PostgresStore, RoutingStore, createHttpApi, MissingDriverError },
   conformance: { describeEventStore, describeServer, RawPeer },
+  aggregates: { commandHandler, deciderSpec, DeciderSpecificationError, counter: { initialState: () => 0, evolve: (n, event) => n + event.data, decide: (by) => ({ type: 'added', data: by }) } satisfies Decider<number, number, { type: string; data: number }> },
   conformanceSubpaths: { describeStoreOnly, describeWireOnly, describeWebSocketBinding, options: { densePositions: true } satisfies EventStoreContractOptions },
 };
 
