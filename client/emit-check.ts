@@ -23,7 +23,8 @@ function illFormed(what: string, value: string): TauonError | undefined {
 /** A stream name one can write to: 1..256 characters, no `*`, not starting with `$`. */
 export function checkStreamName(stream: unknown): TauonError | undefined {
   if (!isName(stream)) return new BadFrameError(`a stream name is a string of 1..${MAX_NAME_LENGTH} characters`);
-  if (stream.startsWith('$')) return new TauonError('forbidden', `stream "${stream}" is reserved (names starting with "$")`);
+  // SPEC 5.1: appending to a `$` name is `bad-frame`, as the server's schema answers it.
+  if (stream.startsWith('$')) return new BadFrameError(`stream "${stream}" is reserved (names starting with "$")`);
   if (stream.includes('*')) return new BadFrameError(`a stream name has no "*": "${stream}"`);
   return illFormed('a stream name', stream);
 }

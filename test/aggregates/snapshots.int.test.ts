@@ -90,8 +90,8 @@ describe('snapshots', () => {
     expect(await accounts.handle('account.s2', { type: 'Open' })).toMatchObject({ version: 1, state: { open: true } });
     expect(problems.map(({ stream, during, version, error }) => [stream, during, version, (error as { code?: string }).code])).toEqual([
       ['account.s2', 'read', 0, 'bad-frame'],
-      // The client refuses a `$` stream before sending (client/emit-check.ts).
-      ['account.s2', 'write', 1, 'forbidden'],
+      // The client refuses a `$` stream before sending (client/emit-check.ts), as the server would (SPEC 5.1).
+      ['account.s2', 'write', 1, 'bad-frame'],
     ]);
   });
 

@@ -487,7 +487,7 @@ describe('emit queue', () => {
       outcome(client.emit('s', { type: 'a' }, { expected: -3 })),
     ]);
     expect(results.map((result) => (result.error as TauonError).code)).toEqual([
-      'forbidden',
+      'bad-frame',
       'bad-frame',
       'bad-frame',
       'forbidden',
