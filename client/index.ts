@@ -56,6 +56,7 @@ export type {
 } from './group-types.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
+  AppendConditionFailedError,
   BadFrameError,
   ChainBrokenError,
   ConnectionClosedError,
