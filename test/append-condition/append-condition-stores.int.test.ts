@@ -96,7 +96,7 @@ describe('append conditions on lmdb', () => {
     // As a directory of an earlier version was: no `types` database, no mark that it is indexed.
     const root = openLmdb(directory, { maxDbs: 12, pageSize: 8192 });
     root.openDB({ name: 'types' }).dropSync();
-    root.openDB({ name: 'meta', encoder: { useRecords: false } } as Parameters<typeof root.openDB>[0]).removeSync('types-indexed');
+    root.openDB<string, string>({ name: 'meta' }).removeSync('types-indexed');
     await root.close();
     const reopened = await LmdbStore.open(directory);
     try {
@@ -111,7 +111,7 @@ describe('append conditions on lmdb', () => {
 describe.skipIf(!natsUp)('append conditions on JetStream', () => {
   it('are not announced, and an append with one is unsupported and writes nothing', async () => {
     const store = await jetstreams.open();
-    expect(store.checksAppendConditions).toBeUndefined();
+    expect((store as EventStore).checksAppendConditions).toBeUndefined();
     const running = await startServer('memory', { store, onClose: () => store.close() });
     try {
       const peer = new RawPeer(await running.connect());
