@@ -112,6 +112,8 @@ describe.skipIf(!natsUp)('append conditions on JetStream', () => {
   it('are not announced, and an append with one is unsupported and writes nothing', async () => {
     const store = await jetstreams.open();
     expect((store as EventStore).checksAppendConditions).toBeUndefined();
+    await expect(store.append([reserve('seats.direct', 's', { stream: 'seats.*', types: ['SeatReserved'], after: 0 })]), 'called directly, the store refuses too').rejects.toMatchObject({ code: 'unsupported' });
+    expect(await store.streamInfo('seats.direct')).toBeUndefined();
     const running = await startServer('memory', { store, onClose: () => store.close() });
     try {
       const peer = new RawPeer(await running.connect());
