@@ -321,8 +321,9 @@ export interface Client {
    * Appends one event, or several events atomically (all or none, in one transaction), to a
    * stream. Emits issued in the same tick to the same stream with the same options travel in
    * one `append` frame. Resolves with the ack; rejects with a {@link TauonError}:
-   * `WrongExpectedVersionError`, `ChainBrokenError` (an earlier emit to the stream failed while
-   * this one was on its way), `ConnectionClosedError` (the client closed first), ...
+   * `WrongExpectedVersionError`, `AppendConditionFailedError` (its `condition` did not hold),
+   * `ChainBrokenError` (an earlier emit to the stream failed while this one was on its way),
+   * `ConnectionClosedError` (the client closed first), ...
    */
   emit(stream: string, event: EmitEvent, options?: EmitOptions): Promise<EmitAck>;
   emit(stream: string, events: EmitEvent[], options?: EmitOptions): Promise<EmitAck>;
