@@ -75,6 +75,19 @@ describe.each(STORES)('append conditions on a %s store, over ws', (_name, makeSt
     });
   });
 
+  it('the client refuses a malformed condition itself, sending nothing', async () => {
+    await withServer(async (running) => {
+      const client = await connect(running.transport);
+      try {
+        const bad = client.emit('local.1', { type: 'T' }, { condition: { stream: 'a*b', types: ['T'], after: 0 } });
+        await expect(bad).rejects.toMatchObject({ name: 'BadFrameError', code: 'bad-frame' });
+        await expect(client.emit('local.1', { type: 'T' }), 'the stream\'s chain is not broken: nothing was sent').resolves.toMatchObject({ seqs: [1] });
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
   it('refuses a malformed condition with bad-frame and writes nothing', async () => {
     await withServer(async (running) => {
       const peer = await RawPeer.open(() => running.connect());
