@@ -108,6 +108,28 @@ describe('append conditions on lmdb', () => {
   });
 });
 
+describe('append conditions turned off on lmdb', () => {
+  it('are not checked while off, and the next open with them on indexes what was written meanwhile', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'tauon-condition-lmdb-off-'));
+    directories.push(directory);
+    const on = await LmdbStore.open(directory);
+    const before = positionOf((await on.append([reserve('seats.a', 'seat-1')]))[0]);
+    await on.close();
+    const off = await LmdbStore.open(directory, { appendConditions: false });
+    expect(off.checksAppendConditions).toBe(false);
+    const during = positionOf((await off.append([reserve('seats.b', 'seat-2')]))[0]);
+    await off.close();
+    const again = await LmdbStore.open(directory);
+    try {
+      expect(again.checksAppendConditions).toBe(true);
+      expect(await tryReserve(again, 'seats.c', 'seat-1', before - 1)).toMatchObject({ ok: false, error: { details: { pos: before } } });
+      expect(await tryReserve(again, 'seats.d', 'seat-2', before), 'the event written while off is indexed').toMatchObject({ ok: false, error: { details: { pos: during } } });
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe.skipIf(!natsUp)('append conditions on JetStream', () => {
   it('are not announced, and an append with one is unsupported and writes nothing', async () => {
     const store = await jetstreams.open();

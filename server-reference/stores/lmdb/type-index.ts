@@ -39,6 +39,18 @@ export class TypeIndex {
 }
 
 /**
+ * Empties the index of a store opened without append conditions, whose events it will not
+ * record: the next open with conditions indexes every event again.
+ */
+export function forgetTypes(root: RootDatabase, types: Database<TypeEntryValue, [string, number]>, meta: Database<string, string>): void {
+  if (meta.get(INDEXED_MARK) === undefined) return;
+  root.transactionSync(() => {
+    types.clearSync();
+    meta.removeSync(INDEXED_MARK);
+  });
+}
+
+/**
  * Indexes, once, the events of a directory written before the `types` database existed, in
  * batches of write transactions, then marks the directory as indexed. A store opened again
  * after an interrupted run starts over from the first event (puts are idempotent).
