@@ -20,6 +20,7 @@ export {
 } from './append-planner.js';
 export {
   checkCondition,
+  conditionRefusal,
   conditionScope,
   CONDITION_SCAN_LIMIT,
   type ConditionScope,
