@@ -1,12 +1,12 @@
 import { connect, type Client } from '../client/index.js';
-import type { StartPosition, StoredEvent } from '../protocol/frames.js';
+import { AppendCondition, type StartPosition, type StoredEvent } from '../protocol/frames.js';
 import type { ClientTransport } from '../transports/transport.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
 import { trustedCa } from './trusted-ca.js';
 
 export const EMIT_USAGE =
-  'tauon emit [--url URL] [--service NAME] [--token T] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] STREAM TYPE [JSON]';
+  'tauon emit [--url URL] [--service NAME] [--token T] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] [--condition JSON] STREAM TYPE [JSON]';
 export const TAIL_USAGE =
   'tauon tail [--url URL] [--service NAME] [--token T] [--ca FILE] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
 export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--token T] [--ca FILE] [--prefix P]';
@@ -54,6 +54,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
     key: { type: 'string' },
     id: { type: 'string' },
     expected: { type: 'string' },
+    condition: { type: 'string' },
   });
   const [stream, type, json] = positionals;
   if (stream === undefined || type === undefined || positionals.length > 3) {
@@ -73,6 +74,7 @@ export async function emit(args: readonly string[], out: (line: string) => void)
   if (expected !== undefined && typeof expected === 'string' && !['any', 'none', 'exists'].includes(expected)) {
     throw new UsageError('--expected is any, none, exists or a seq');
   }
+  const condition = conditionOf(values['condition']);
   const client = await open(values);
   try {
     const ack = await client.emit(
@@ -83,12 +85,32 @@ export async function emit(args: readonly string[], out: (line: string) => void)
         ...(typeof values['key'] === 'string' ? { key: values['key'] } : {}),
         ...(typeof values['id'] === 'string' ? { id: values['id'] } : {}),
       },
-      expected === undefined ? {} : { expected: expected as 'any' | 'none' | 'exists' | number },
+      {
+        ...(expected === undefined ? {} : { expected: expected as 'any' | 'none' | 'exists' | number }),
+        ...(condition === undefined ? {} : { condition }),
+      },
     );
     out(JSON.stringify({ stream: ack.stream, seq: ack.seq, pos: ack.pos, tx: ack.tx, duplicate: ack.duplicates[0] ?? false }));
   } finally {
     await client.close();
   }
+}
+
+/** The `--condition` of `tauon emit` (SPEC 5.8.1): `{"stream", "types", "keys"?, "after"}` as JSON. */
+function conditionOf(text: string | boolean | undefined): AppendCondition | undefined {
+  if (typeof text !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--condition is not JSON: ${text}`);
+  }
+  const parsed = AppendCondition.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`--condition is {"stream": SELECTOR, "types": [...], "keys"?: [...], "after": POS}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+  }
+  return parsed.data;
 }
 
 /** `tauon tail`: prints one JSON line per event; in cold mode it exits at the end. */

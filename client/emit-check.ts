@@ -1,5 +1,5 @@
 import { BadFrameError, TauonError } from '../protocol/errors.js';
-import { MAX_NAME_LENGTH } from '../protocol/frames.js';
+import { AppendCondition, MAX_NAME_LENGTH } from '../protocol/frames.js';
 import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED } from '../protocol/data-limits.js';
 import type { EmitEvent, EmitOptions } from './types.js';
 
@@ -86,6 +86,11 @@ export function checkEmitOptions(options: EmitOptions | undefined): TauonError |
     !(typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0)
   ) {
     return new BadFrameError('expected is "any", "none", "exists" or a non-negative integer');
+  }
+  // Rare, and one frame alone: the schema itself checks it.
+  if (options?.condition !== undefined) {
+    const parsed = AppendCondition.safeParse(options.condition);
+    if (!parsed.success) return new BadFrameError(`the condition is not valid: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
   }
   return undefined;
 }

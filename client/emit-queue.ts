@@ -1,5 +1,6 @@
 import { BadFrameError, ChainBrokenError, ConnectionClosedError, errorFromWire, TauonError } from '../protocol/errors.js';
 import type {
+  AppendCondition,
   AppendedFrame,
   AppendFrame,
   ErrorFrame,
@@ -12,6 +13,9 @@ import { newEventId } from '../protocol/event-id.js';
 import { Fifo } from './fifo.js';
 import type { FrameSender } from './frame-sender.js';
 import type { EmitAck, EmitEvent, EmitOptions } from './types.js';
+
+/** The feature a server announces in `welcome.features` when it checks append conditions (SPEC 5.8.1). */
+const APPEND_CONDITION_FEATURE = 'append-condition';
 
 /** What the emit queue needs to know. */
 export interface EmitQueueOptions {
@@ -41,6 +45,8 @@ interface Write {
   readonly events: EventInput[];
   readonly expected: ExpectedVersion | undefined;
   readonly dedupe: boolean;
+  /** The append's condition (SPEC 5.8.1): a write with one has one caller, never split. */
+  readonly condition: AppendCondition | undefined;
   readonly callers: Caller[];
   /** For `invalidate`: the transaction and the reason. */
   readonly tx: number;
@@ -116,13 +122,15 @@ export class EmitQueue {
 
     const expected = options?.expected === 'any' ? undefined : options?.expected;
     const dedupe = options?.dedupe === true;
+    const condition = options?.condition;
+    const alone = expected !== undefined || condition !== undefined;
     return new Promise<EmitAck>((resolve, reject) => {
-      let write = expected === undefined ? this.open.get(stream) : undefined;
+      let write = alone ? undefined : this.open.get(stream);
       if (write !== undefined && !this.fits(write, dedupe, events.length, userIds)) write = undefined;
       if (write === undefined) {
-        write = this.newWrite('append', stream, expected, dedupe);
+        write = this.newWrite('append', stream, expected, dedupe, condition);
         this.unsent.push(write);
-        if (expected === undefined) this.open.set(stream, write);
+        if (!alone) this.open.set(stream, write);
         else this.open.delete(stream); // later emits must not overtake it
       }
       write.callers.push({ resolve, reject, offset: write.events.length, count: events.length });
@@ -143,7 +151,7 @@ export class EmitQueue {
       (Number.isSafeInteger(tx) && tx >= 1 ? undefined : new BadFrameError('tx is a positive integer'));
     if (problem !== undefined) return Promise.reject(problem);
     return new Promise<EmitAck>((resolve, reject) => {
-      const write = this.newWrite('invalidate', stream, undefined, false, tx, reason);
+      const write = this.newWrite('invalidate', stream, undefined, false, undefined, tx, reason);
       write.callers.push({ resolve, reject, offset: 0, count: 1 });
       this.unsent.push(write);
       this.open.delete(stream);
@@ -265,6 +273,7 @@ export class EmitQueue {
     stream: string,
     expected: ExpectedVersion | undefined,
     dedupe: boolean,
+    condition: AppendCondition | undefined,
     tx = 0,
     reason?: string,
   ): Write {
@@ -275,6 +284,7 @@ export class EmitQueue {
       events: [],
       expected,
       dedupe,
+      condition,
       callers: [],
       tx,
       reason,
@@ -316,6 +326,11 @@ export class EmitQueue {
 
   /** Encodes and sends one frame, splitting a coalesced frame that turns out too large. */
   private transmit(write: Write, sender: FrameSender): void {
+    // A server that does not know conditions would ignore the field and write unconditionally.
+    if (write.condition !== undefined && sender.features?.includes(APPEND_CONDITION_FEATURE) !== true) {
+      this.rejectAll(write, new TauonError('unsupported', 'the server does not serve append conditions (no "append-condition" in welcome.features)'));
+      return;
+    }
     const newChain = write.newChain || this.broken.has(write.stream);
     let bytes: Uint8Array;
     try {
@@ -353,8 +368,8 @@ export class EmitQueue {
   private split(write: Write): [Write, Write] {
     const middle = Math.ceil(write.callers.length / 2);
     const halves: [Write, Write] = [
-      this.newWrite(write.kind, write.stream, write.expected, write.dedupe),
-      this.newWrite(write.kind, write.stream, write.expected, write.dedupe),
+      this.newWrite(write.kind, write.stream, write.expected, write.dedupe, write.condition),
+      this.newWrite(write.kind, write.stream, write.expected, write.dedupe, write.condition),
     ];
     write.callers.forEach((caller, index) => {
       const half = halves[index < middle ? 0 : 1];
@@ -377,6 +392,7 @@ export class EmitQueue {
     if (write.expected !== undefined) frame.expected = write.expected;
     if (write.dedupe) frame.dedupe = true;
     if (newChain) frame.newChain = true;
+    if (write.condition !== undefined) frame.condition = write.condition;
     return frame;
   }
 

@@ -11,6 +11,8 @@ export interface FrameSender {
   encode(frame: ClientFrame): Uint8Array;
   /** Sends a frame encoded by {@link FrameSender.encode}. */
   sendEncoded(bytes: Uint8Array): void;
+  /** The optional parts of the protocol the server serves (`welcome.features`); absent means none. */
+  readonly features?: readonly string[];
   /** The server's limits from `welcome`. */
   readonly limits: {
     readonly maxFrameBytes: ServerLimits['maxFrameBytes'];

@@ -68,6 +68,7 @@ export type {
 export { CommandConflictError } from './aggregate-errors.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
+  AppendConditionFailedError,
   BadFrameError,
   ChainBrokenError,
   ConnectionClosedError,

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type {
+  AppendCondition,
   EventFilter,
   EventInput,
   ExpectedVersion,
@@ -52,6 +53,21 @@ export interface EmitOptions {
    * @default false
    */
   dedupe?: boolean;
+  /**
+   * Write only when no event of `types` (and of `keys`, when given) was stored in `stream` (a
+   * stream, `prefix*` or `$all`) after the store-wide position `after` (SPEC 5.8.1): a decision
+   * that spans several entities, without a stream of its own. Take `after` from where the
+   * decision was read (a cold subscription's `caught-up.at` on the same selector and filter).
+   * When it fails, the emit fails with an `AppendConditionFailedError` naming the matching
+   * event's `pos`; on a server that does not announce `"append-condition"` it fails with
+   * `unsupported` and nothing is sent. An emit with a condition travels alone in its own frame.
+   *
+   * @example
+   * await client.emit('bookings.42', [{ type: 'SeatReserved', key: 'seat-7' }], {
+   *   condition: { stream: 'bookings.*', types: ['SeatReserved', 'SeatReleased'], keys: ['seat-7'], after: readAt },
+   * });
+   */
+  condition?: AppendCondition;
 }
 
 /** The answer to one emit: where its events were stored, in the order they were given. */
@@ -305,8 +321,9 @@ export interface Client {
    * Appends one event, or several events atomically (all or none, in one transaction), to a
    * stream. Emits issued in the same tick to the same stream with the same options travel in
    * one `append` frame. Resolves with the ack; rejects with a {@link TauonError}:
-   * `WrongExpectedVersionError`, `ChainBrokenError` (an earlier emit to the stream failed while
-   * this one was on its way), `ConnectionClosedError` (the client closed first), ...
+   * `WrongExpectedVersionError`, `AppendConditionFailedError` (its `condition` did not hold),
+   * `ChainBrokenError` (an earlier emit to the stream failed while this one was on its way),
+   * `ConnectionClosedError` (the client closed first), ...
    */
   emit(stream: string, event: EmitEvent, options?: EmitOptions): Promise<EmitAck>;
   emit(stream: string, events: EmitEvent[], options?: EmitOptions): Promise<EmitAck>;

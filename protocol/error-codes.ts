@@ -45,6 +45,11 @@ export const ERROR_CODES = [
   'group-mismatch',
   /** The server knows the frame but cannot serve it: its store keeps no consumer groups (SPEC 17.1). */
   'unsupported',
+  /**
+   * An append's condition did not hold: an event it names was stored after its position
+   * (SPEC 5.8.1); `details` names the append's stream and that event's `pos`.
+   */
+  'condition-failed',
   /** The connection closed before an answer came (raised on the client only, never sent). */
   'closed',
   /** The client gave up waiting for an answer (raised on the client only, never sent). */

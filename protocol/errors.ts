@@ -37,6 +37,24 @@ export class WrongExpectedVersionError extends TauonError {
   }
 }
 
+/**
+ * An append's condition did not hold (SPEC 5.8.1): an event of its types (and keys) was stored
+ * in its selector after its position. `pos` is that event's store-wide position; read what
+ * changed from there, decide again, and retry with a new condition.
+ */
+export class AppendConditionFailedError extends TauonError {
+  override readonly name = 'AppendConditionFailedError';
+  constructor(
+    readonly stream: string,
+    readonly pos: number,
+    message?: string,
+  ) {
+    super('condition-failed', message ?? `stream ${stream}: the append's condition failed: a matching event is stored at position ${pos}`, {
+      details: { stream, pos },
+    });
+  }
+}
+
 /** An append was not applied because an earlier append to the same stream failed first. */
 export class ChainBrokenError extends TauonError {
   override readonly name = 'ChainBrokenError';
@@ -111,6 +129,9 @@ export function errorFromWire(
   if (code === 'wrong-expected-version' && details !== undefined) {
     const actual = typeof details['actual'] === 'number' ? details['actual'] : 0;
     return new WrongExpectedVersionError(String(details['stream']), details['expected'], actual, message);
+  }
+  if (code === 'condition-failed' && details !== undefined && typeof details['pos'] === 'number') {
+    return new AppendConditionFailedError(String(details['stream']), details['pos'], message);
   }
   if (code === 'chain-broken' && details !== undefined) {
     return new ChainBrokenError(String(details['stream']), message);

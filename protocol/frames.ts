@@ -169,6 +169,25 @@ export const HelloFrame = z.object({
   client: text.max(256).optional(),
 });
 
+/** The most event types an append condition may name. */
+export const MAX_CONDITION_TYPES = 8;
+/** The most keys an append condition may name. */
+export const MAX_CONDITION_KEYS = 100;
+
+/**
+ * An append's condition (SPEC 5.8.1, the feature `"append-condition"`): the append is made only
+ * when no event of `types` (and of `keys`, when given) was stored in `stream` (a selector)
+ * after the store-wide position `after`.
+ */
+export const AppendCondition = z.object({
+  stream: StreamSelector,
+  types: z.array(name).min(1).max(MAX_CONDITION_TYPES),
+  keys: z.array(name).min(1).max(MAX_CONDITION_KEYS).optional(),
+  /** A store-wide position (`pos`), whatever the selector: events at or before it do not count. */
+  after: uint,
+});
+export type AppendCondition = z.infer<typeof AppendCondition>;
+
 export const AppendFrame = z.object({
   type: z.literal('append'),
   id: uint,
@@ -179,6 +198,8 @@ export const AppendFrame = z.object({
   dedupe: z.boolean().optional(),
   /** The client has seen the failure that broke this stream's chain; start a new one. */
   newChain: z.boolean().optional(),
+  /** Made only when no event matching it was stored after its position (SPEC 5.8.1). */
+  condition: AppendCondition.optional(),
 });
 
 export const SubscribeFrame = z.object({

@@ -49,6 +49,8 @@ export class AppendPipeline {
   private answeredCount = 0;
   /** Who waits for the writes received up to `upTo` to be answered, in the order they asked. */
   private readonly answerWaiters: { readonly upTo: number; readonly resolve: () => void }[] = [];
+  /** The store checks append conditions (SPEC 5.8.1); otherwise an append with one is `unsupported`. */
+  private readonly checksConditions: boolean;
 
   constructor(
     private readonly store: EventStore,
@@ -56,7 +58,9 @@ export class AppendPipeline {
     private readonly reply: (frame: ServerFrame) => void,
     /** Turns failures into what the client may be told, logging internal ones. */
     private readonly errors: InternalErrors = stderrInternalErrors,
-  ) {}
+  ) {
+    this.checksConditions = store.checksAppendConditions === true;
+  }
 
   push(item: AppendFrame | InvalidateFrame): void {
     this.enqueue(item);
@@ -97,7 +101,7 @@ export class AppendPipeline {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, nextBatchLength(this.queue));
-      const plain = this.store.decidesAppendsInOrder === true ? plainAppends(batch, this.limits) : undefined;
+      const plain = this.store.decidesAppendsInOrder === true ? plainAppends(batch, this.limits, this.checksConditions) : undefined;
       if (plain !== undefined) this.submitInOrder(plain.frames, plain.requests);
       else await this.submitSettled(batch);
     }
@@ -152,7 +156,7 @@ export class AppendPipeline {
       }
       try {
         requests.push(
-          item.type === 'append' ? toAppendRequest(item, this.limits) : await invalidationRequest(this.store, item),
+          item.type === 'append' ? toAppendRequest(item, this.limits, this.checksConditions) : await invalidationRequest(this.store, item),
         );
         sent.push(item);
         answers.push(undefined);
@@ -268,13 +272,13 @@ function nextBatchLength(queue: readonly Item[]): number {
 }
 
 /** A batch of appends that all pass the checks made before the store, with their store requests; undefined for any other batch. */
-function plainAppends(batch: readonly Item[], limits: ServerLimits): { frames: AppendFrame[]; requests: AppendRequest[] } | undefined {
+function plainAppends(batch: readonly Item[], limits: ServerLimits, checksConditions: boolean): { frames: AppendFrame[]; requests: AppendRequest[] } | undefined {
   const frames: AppendFrame[] = [];
   const requests: AppendRequest[] = [];
   for (const item of batch) {
     if (item.type !== 'append') return undefined;
     try {
-      requests.push(toAppendRequest(item, limits));
+      requests.push(toAppendRequest(item, limits, checksConditions));
     } catch {
       return undefined;
     }

@@ -8,9 +8,9 @@ const SYSTEM_TYPE = /^\$/;
 
 /**
  * Turns an `append` frame into a store request: checks what the schema cannot (limits, reserved
- * types) and assigns the ids the producer left out.
+ * types, a condition on a store that cannot check it) and assigns the ids the producer left out.
  */
-export function toAppendRequest(frame: AppendFrame, limits: ServerLimits): AppendRequest {
+export function toAppendRequest(frame: AppendFrame, limits: ServerLimits, checksConditions: boolean): AppendRequest {
   if (frame.events.length > limits.maxEventsPerAppend) {
     throw new TauonError(
       'limit',
@@ -24,6 +24,13 @@ export function toAppendRequest(frame: AppendFrame, limits: ServerLimits): Appen
     }
     if (event.id === undefined) withoutId += 1;
   }
+  if (frame.condition !== undefined && !checksConditions) {
+    // Nothing is written: a condition the store cannot check atomically would be a promise broken.
+    throw new TauonError(
+      'unsupported',
+      'this server does not serve append conditions (the feature "append-condition"): its store cannot check one atomically with the append',
+    );
+  }
   return {
     stream: frame.stream,
     // The frame is ours alone: events that carry their id (as the client's always do) are used
@@ -34,6 +41,7 @@ export function toAppendRequest(frame: AppendFrame, limits: ServerLimits): Appen
         : frame.events.map((event) => (event.id === undefined ? { ...event, id: newEventId() } : (event as EventInput & { id: string }))),
     expected: frame.expected ?? 'any',
     dedupe: frame.dedupe ?? false,
+    ...(frame.condition === undefined ? {} : { condition: frame.condition }),
   };
 }
 

@@ -22,7 +22,7 @@ export async function openStore(spec: StoreSpec, name = 'main'): Promise<EventSt
     case 'module':
       return openStoreModule(spec, name);
     case 'lmdb':
-      return LmdbStore.open(spec.path, { sync: spec.sync });
+      return LmdbStore.open(spec.path, { sync: spec.sync, appendConditions: spec.appendConditions });
     case 'postgres': {
       const { PostgresStore } = await import('./stores/postgres/postgres-store.js');
       return PostgresStore.open(spec.url, { schema: spec.schema, poolSize: spec.poolSize });

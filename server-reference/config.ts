@@ -24,6 +24,8 @@ const LmdbStoreSpec = z.strictObject({
   path: z.string().min(1, 'must be a directory (a non-empty string)'),
   /** Flush every commit to disk before the ack (LmdbStoreOptions.sync). */
   sync: z.boolean().optional(),
+  /** Keep the index by type and check append conditions (LmdbStoreOptions.appendConditions). */
+  appendConditions: z.boolean().optional(),
 });
 
 const PostgresStoreSpec = z.strictObject({

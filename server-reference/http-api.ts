@@ -17,7 +17,8 @@ import type { TauonServer } from './server.js';
  * - `GET /streams?prefix=&after=&limit=`: the `stream-list` frame
  * - `GET /streams/{selector}/events?from=&direction=&limit=&types=&keys=`: a `page`
  *   (`from`: start, end, or a number meaning "at"; `after:N`, `before:N`, `event:ID`, `time:MS`)
- * - `POST /streams/{stream}/events?expected=&dedupe=`: body one event or an array; the `appended` frame
+ * - `POST /streams/{stream}/events?expected=&dedupe=&condition=`: body one event or an array; the
+ *   `appended` frame (`condition`: an append condition as JSON, SPEC 5.8.1)
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
  *   (see {@link groupRoute}); 501 `unsupported` when the store keeps none
@@ -104,6 +105,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       events: Array.isArray(body) ? body : [body],
       expected: expected === null ? undefined : /^\d+$/.test(expected) ? Number(expected) : expected,
       dedupe: query.get('dedupe') === 'true' ? true : undefined,
+      condition: conditionParam(query.get('condition')),
     }, permissions);
   }
   if (parts.length === 3 && parts[2] === 'surface' && method === 'GET') {
@@ -150,6 +152,16 @@ function filterParam(query: URLSearchParams): { types?: string[]; keys?: string[
   const keys = query.get('keys')?.split(',');
   if (types === undefined && keys === undefined) return undefined;
   return { ...(types ? { types } : {}), ...(keys ? { keys } : {}) };
+}
+
+/** Parses `condition`: an append condition as JSON (SPEC 5.8.1), which the frame's schema then checks. */
+function conditionParam(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new TauonError('bad-frame', 'the condition parameter is not JSON: {"stream": SELECTOR, "types": [...], "keys"?: [...], "after": POS}');
+  }
 }
 
 /** Parses `from`: start, end, N (at N), after:N, before:N, event:ID, time:MS. */

@@ -25,4 +25,5 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'group-mismatch': 409,
   // The store behind this server keeps no consumer groups.
   unsupported: 501,
+  'condition-failed': 409,
 };

@@ -103,11 +103,15 @@ export interface ServerDescription {
   readonly storeId: string;
   /** The consumer groups the server serves, where its store keeps them (SPEC 17). */
   readonly groups?: GroupsEngine | undefined;
+  /** The store checks append conditions atomically (EventStore.checksAppendConditions, SPEC 5.8.1). */
+  readonly appendConditions?: boolean;
 }
 
 /** The optional parts of the protocol a server serves (`welcome.features`). */
 export function featuresOf(server: ServerDescription): string[] {
-  return server.groups === undefined ? [] : ['groups'];
+  const features = server.groups === undefined ? [] : ['groups'];
+  if (server.appendConditions === true) features.push('append-condition');
+  return features;
 }
 
 /** Answers `info`. */

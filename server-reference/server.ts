@@ -175,7 +175,7 @@ export class TauonServer {
   private get description(): ServerDescription {
     // A store that routes to others (RoutingStore) names the kinds behind it.
     const storeKinds = this.store.kinds ?? [this.store.kind];
-    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id, groups: this.groups };
+    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id, groups: this.groups, appendConditions: this.store.checksAppendConditions === true };
   }
 
   /** Accepts the connections of a transport until the server closes. */

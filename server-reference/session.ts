@@ -281,7 +281,7 @@ export class Session {
       heartbeat: this.host.heartbeatMs,
       limits: this.host.limits,
       store: this.host.storeId,
-      ...(this.host.groups === undefined ? {} : { features: featuresOf(this.host) }),
+      ...(featuresOf(this.host).length === 0 ? {} : { features: featuresOf(this.host) }),
     });
     const expiresAt = access.expiresAt;
     if (expiresAt !== undefined) this.cancelExpiry = atInstant(expiresAt, () => this.expire(expiresAt));

@@ -1,6 +1,7 @@
-import type { ExpectedVersion, StoredEvent } from '../../protocol/frames.js';
+import type { AppendCondition, ExpectedVersion, StoredEvent } from '../../protocol/frames.js';
 import { ChainBrokenError, TauonError, WrongExpectedVersionError } from '../../protocol/errors.js';
 import type { AppendHooks, AppendOutcome, AppendRequest } from './event-store.js';
+import { conditionRefusal, type ConditionVerdict } from './append-condition.js';
 import { deepEqual } from './deep-equal.js';
 import type { StoreClock } from './store-clock.js';
 
@@ -30,6 +31,11 @@ export interface AppendTarget {
   eventById(id: string): StoredEvent | undefined;
   /** The newest stored event of `key` in `stream`. Called only for appends with `dedupe`. */
   newestOfKey(stream: string, key: string): StoredEvent | undefined;
+  /**
+   * Checks an append's condition against every event stored (and written earlier in the call):
+   * present on the targets of stores that check conditions (EventStore.checksAppendConditions).
+   */
+  conditionVerdict?(condition: AppendCondition): ConditionVerdict;
   /** Writes the events of one successful request (all to `stream`, in seq order). */
   write(stream: string, events: readonly StoredEvent[]): void;
 }
@@ -87,8 +93,8 @@ export function applyAppendCall(
  * Decides one request against the current state without writing: the outcome carries the events
  * to write (in `written`), or the error. See semantics.md, "append". The checks come in the
  * order of SPEC 5.8: the same id twice (bad-frame), an id stored in another stream
- * (duplicate-id), every event an id duplicate (the original ack), the expected version, then
- * content de-duplication event by event.
+ * (duplicate-id), every event an id duplicate (the original ack), the expected version, the
+ * condition, then content de-duplication event by event.
  */
 export function planAppend(
   request: AppendRequest,
@@ -149,6 +155,15 @@ export function planAppend(
   const actual = head?.head ?? 0;
   if (!expectedVersionHolds(request.expected, actual)) {
     return failed(new WrongExpectedVersionError(stream, request.expected, actual));
+  }
+
+  // The condition, after the expected version (SPEC 5.8, step 10): both must hold.
+  if (request.condition !== undefined) {
+    if (target.conditionVerdict === undefined) {
+      return failed(new TauonError('unsupported', 'this store cannot check an append\'s condition'));
+    }
+    const refusal = conditionRefusal(stream, request.condition, target.conditionVerdict(request.condition));
+    if (refusal !== undefined) return failed(refusal);
   }
 
   const tx = (head?.tx ?? 0) + 1;

@@ -1,5 +1,5 @@
 import type { TauonError } from '../../protocol/errors.js';
-import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
+import type { AppendCondition, EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import type { GroupStore } from '../groups/group-store.js';
 
 /**
@@ -35,6 +35,18 @@ export interface EventStore {
    * they arrive, without waiting for the previous ones to settle.
    */
   readonly decidesAppendsInOrder?: boolean;
+
+  /**
+   * True when the store checks an append's condition (AppendRequest.condition, SPEC 5.8.1)
+   * atomically with the append: no event the condition matches can be stored between the check
+   * and the write, by this server or any other server of the store. The server then announces
+   * the feature `"append-condition"`; on any other store it refuses an append with a condition
+   * (`unsupported`) before the store sees it. A store that says so answers the check from an
+   * index of events by type and bounds its work (see append-condition.ts): it fails a request
+   * with `condition-failed` when a matching event is stored after the condition's position, and
+   * with `limit` when it cannot tell within CONDITION_SCAN_LIMIT events of a type.
+   */
+  readonly checksAppendConditions?: boolean;
 
   /**
    * Applies appends in the order given, each atomically (all its events or none), and resolves
@@ -148,6 +160,11 @@ export interface AppendRequest {
   readonly expected: ExpectedVersion;
   /** Content de-duplication: skip an event whose key's newest event has the same type and data. */
   readonly dedupe: boolean;
+  /**
+   * Made only when no event this matches was stored after its position (SPEC 5.8.1); only on a
+   * store that {@link EventStore.checksAppendConditions}.
+   */
+  readonly condition?: AppendCondition | undefined;
 }
 
 /** The result of one append: written (possibly partly as duplicates) or failed. */

@@ -18,6 +18,15 @@ export {
   type AppendTarget,
   type StreamHead,
 } from './append-planner.js';
+export {
+  checkCondition,
+  conditionRefusal,
+  conditionScope,
+  CONDITION_SCAN_LIMIT,
+  type ConditionScope,
+  type ConditionVerdict,
+  type TypedEntry,
+} from './append-condition.js';
 export { CommitListeners, type CommitListener } from './commit-listeners.js';
 export { EncodedPage } from './encoded-page.js';
 export { deepEqual } from './deep-equal.js';

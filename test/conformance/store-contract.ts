@@ -9,6 +9,7 @@ import type {
   EventStore,
   EventStoreFactory,
 } from '../../server-reference/stores/event-store.js';
+import { describeConditionStoreContract } from './store-contract-conditions.js';
 import { describeGroupStoreContract } from './store-contract-groups.js';
 
 /** Options of {@link describeEventStore}. */
@@ -1152,5 +1153,6 @@ export function describeEventStore(
     });
 
     describeGroupStoreContract(() => store);
+    describeConditionStoreContract(() => store);
   });
 }

@@ -85,14 +85,15 @@ describe('consumer groups: who may do what', () => {
     running = await startServer('memory', { store: bare, onClose: () => memory.close() });
     const peer = new RawPeer(await running.connect());
     peer.send({ type: 'hello', versions: [1] });
-    expect((await peer.expect('welcome')).features).toBeUndefined();
+    // The memory store still checks append conditions: only that feature is announced.
+    expect((await peer.expect('welcome')).features).toEqual(['append-condition']);
     peer.send({ type: 'consume', sub: 1, group: 'g', stream: 'orders', credit: 10 });
     expect(await errorOf(peer)).toMatchObject({ sub: 1, code: 'unsupported' });
     peer.send({ type: 'groups', id: 2 });
     expect(await errorOf(peer)).toMatchObject({ id: 2, code: 'unsupported' });
     peer.send({ type: 'info', id: 3 });
     const info = await peer.expect('server-info');
-    expect(info.features).toEqual([]);
+    expect(info.features).toEqual(['append-condition']);
     expect(info.groups).toBeUndefined();
   });
 
@@ -108,6 +109,6 @@ describe('consumer groups: who may do what', () => {
     a.connection.close(1000, 'gone');
     await b.next((frame) => frame.type === 'assigned' && frame.parts.length === 4);
     expect(Date.now() - closedAt).toBeLessThan(1000);
-    expect(await running.server.request({ type: 'info', id: 1 })).toMatchObject({ groups: 1, features: ['groups'] });
+    expect(await running.server.request({ type: 'info', id: 1 })).toMatchObject({ groups: 1, features: ['groups', 'append-condition'] });
   });
 });

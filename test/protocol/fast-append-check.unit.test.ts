@@ -17,6 +17,9 @@ const frame = {
   dedupe: true,
   newChain: false,
 };
+/** An append with a condition (SPEC 5.8.1). */
+const condition = { stream: 'seats.*', types: ['SeatReserved', 'SeatReleased'], keys: ['seat-7'], after: 41 };
+const conditioned = { ...frame, condition };
 /** What the client sends most: events with a type, data and an id, no options. */
 const minimal = { type: 'append', id: 1, stream: 's', events: [{ type: 'Bench', data: { n: 1 }, id: 'x' }] };
 
@@ -35,6 +38,13 @@ function mutations(): unknown[] {
     for (const value of [...WRONG_VALUES, [event]]) out.push(withField(frame, field, value));
   }
   for (const stream of STREAM_NAMES) out.push({ ...frame, stream }, { ...minimal, stream });
+  for (const field of [...Object.keys(condition), 'extra']) {
+    for (const value of [...WRONG_VALUES, ['T'], ['T', 'T'], Array.from({ length: 9 }, (_, i) => `T${i}`), Array.from({ length: 101 }, (_, i) => `k${i}`), [''], [1]]) {
+      out.push({ ...frame, condition: withField(condition, field, value) });
+    }
+  }
+  for (const stream of [...STREAM_NAMES, 'a*b', '**', '*a', '$all*', '$x*', 'x'.repeat(255) + '*', 'x'.repeat(256) + '*']) out.push({ ...frame, condition: { ...condition, stream } });
+  out.push({ ...minimal, condition: { stream: '$all', types: ['T'], after: 0 } });
   out.push(
     { ...frame, events: [{ ...event, meta: { a: 1 } }] },
     { ...frame, events: [{ ...event, meta: {} }] },
@@ -57,7 +67,7 @@ function mutations(): unknown[] {
 
 describe('the fast check of append frames', () => {
   it('accepts plain valid frames as they are', () => {
-    for (const value of [frame, minimal]) {
+    for (const value of [frame, minimal, conditioned]) {
       expect(isPlainAppendFrame(value)).toBe(true);
       expect(parseClientFrame(value)).toBe(value);
     }

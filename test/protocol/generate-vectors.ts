@@ -209,6 +209,29 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
     frame: { type: 'append', id: 6, stream: 'orders.42', events: [{ id: 'e-13', type: 'OrderPaid' }], expected: 7 },
   },
   {
+    name: 'append: a condition by types and keys over a pattern (5.8.1)',
+    direction: 'client',
+    frame: {
+      type: 'append',
+      id: 11,
+      stream: 'bookings.42',
+      events: [{ id: 'b-42', type: 'SeatReserved', key: 'seat-7' }],
+      condition: { stream: 'bookings.*', types: ['SeatReserved', 'SeatReleased'], keys: ['seat-7'], after: 310 },
+    },
+  },
+  {
+    name: 'append: a condition by type alone over $all, with an expected version',
+    direction: 'client',
+    frame: {
+      type: 'append',
+      id: 12,
+      stream: 'invoices.2026',
+      events: [{ id: 'i-9', type: 'InvoiceNumbered', data: { number: 9 } }],
+      expected: 8,
+      condition: { stream: '$all', types: ['InvoiceNumbered'], after: 0 },
+    },
+  },
+  {
     name: 'append: expected version above 2^32',
     direction: 'client',
     frame: {
@@ -526,6 +549,17 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
     },
   },
   {
+    name: 'error: condition-failed with details',
+    direction: 'server',
+    frame: {
+      type: 'error',
+      id: 9,
+      code: 'condition-failed',
+      message: "stream bookings.42: the append's condition failed: a matching event is stored at position 312",
+      details: { stream: 'bookings.42', pos: 312 },
+    },
+  },
+  {
     name: 'error: chain-broken',
     direction: 'server',
     frame: {
@@ -825,6 +859,14 @@ export function buildInvalidVectors(): InvalidVector[] {
   badClientJson('append: no events', { type: 'append', id: 1, stream: 's' });
   badClientJson('append: empty events', append({ events: [] }));
   badClientJson('append: event without type', append({ events: [{ id: 'e-1' }] }));
+  badClientJson('append: condition without types', append({ condition: { stream: '$all', after: 0 } }));
+  badClientJson('append: condition with no types', append({ condition: { stream: '$all', types: [], after: 0 } }));
+  badClientJson('append: condition with 9 types', append({ condition: { stream: '$all', types: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'], after: 0 } }));
+  badClientJson('append: condition with no keys', append({ condition: { stream: '$all', types: ['T'], keys: [], after: 0 } }));
+  badClientJson('append: condition without after', append({ condition: { stream: '$all', types: ['T'] } }));
+  badClientJson('append: condition after negative', append({ condition: { stream: '$all', types: ['T'], after: -1 } }));
+  badClientJson('append: condition on a glob, not a selector', append({ condition: { stream: 'a*b', types: ['T'], after: 0 } }));
+  badClientJson('append: condition not a map', append({ condition: 'seats.*' }));
   badClientJson('subscribe: no mode', { type: 'subscribe', sub: 1, stream: 's', credit: 1 });
   badClientJson('subscribe: no credit', { type: 'subscribe', sub: 1, stream: 's', mode: 'hot' });
   badClientJson('subscribe: no sub', { type: 'subscribe', stream: 's', mode: 'hot', credit: 1 });

@@ -347,6 +347,13 @@ NACK = {
     "park": Opt(text(1, 1024)),
 }
 
+APPEND_CONDITION = {
+    "stream": SELECTOR,
+    "types": array(NAME, 1, 8),
+    "keys": Opt(array(NAME, 1, 100)),
+    "after": UINT,
+}
+
 CLIENT_FRAMES = {
     "hello": {"versions": array(POSITIVE, 1, 16), "token": Opt(text(0, 8192)), "client": Opt(text(0, 256))},
     "append": {
@@ -356,6 +363,7 @@ CLIENT_FRAMES = {
         "expected": Opt(EXPECTED),
         "dedupe": Opt(boolean),
         "newChain": Opt(boolean),
+        "condition": Opt(fields(APPEND_CONDITION)),
     },
     "subscribe": {
         "sub": UINT,

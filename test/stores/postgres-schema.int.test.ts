@@ -46,6 +46,7 @@ describe.skipIf(!available)('postgres store: schema and migrations', () => {
     await store.close();
     expect(await tablesOf(schema), 'the tables of the store').toEqual([
       'consumer_groups',
+      'event_types',
       'events',
       'meta',
       'parked_events',

@@ -266,6 +266,11 @@ export class JetStreamStore implements EventStore {
   append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     if (this.closing !== undefined) return Promise.reject(closedError());
     if (requests.length === 0) return Promise.resolve([]);
+    // No atomic check of a condition here (docs/jetstream.md); the server never sends one, and a
+    // caller of the store that does gets a refusal, not an unconditional write.
+    if (requests.some((request) => request.condition !== undefined)) {
+      return Promise.reject(new TauonError('unsupported', 'the jetstream store cannot check an append\'s condition atomically'));
+    }
     return this.writer.append(requests);
   }
 

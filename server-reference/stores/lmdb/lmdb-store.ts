@@ -8,6 +8,7 @@ import { CommitListeners } from '../commit-listeners.js';
 import { EventEncoder } from './event-encoder.js';
 import { migrateStreamIndex, StreamExtents } from './extents.js';
 import { TurnCommits } from './turn-commit.js';
+import { forgetTypes, indexTypesOnce, TypeIndex } from './type-index.js';
 import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
 import { importDriver } from '../../../transports/optional-driver.js';
@@ -35,6 +36,15 @@ export interface LmdbStoreOptions {
    * @default true
    */
   readonly sync?: boolean;
+  /**
+   * Keep the `types` index and check append conditions (SPEC 5.8.1; the server then announces
+   * `"append-condition"`). Off, each event written costs one index write less (measured on the
+   * raw store: about 215k against 140k events/s in commits of 1000), the server refuses appends
+   * with a condition (`unsupported`), and the index is emptied; the next open with it on
+   * indexes every stored event again.
+   * @default true
+   */
+  readonly appendConditions?: boolean;
 }
 
 /**
@@ -76,7 +86,7 @@ const PLAIN_ID_SCAN = 10_000;
 /**
  * The durable EventStore on LMDB (the `lmdb` package): the default of `tauon serve`.
  *
- * Layout, one LMDB environment with six databases:
+ * Layout, one LMDB environment with seven databases:
  * - `events`: pos -> stored event (msgpack)
  * - `extents`: [stream, firstSeq] -> firstPos, where each run of a stream's consecutive
  *   positions starts (see StreamExtents; it replaced a per-event [stream, seq] -> pos index,
@@ -84,6 +94,8 @@ const PLAIN_ID_SCAN = 10_000;
  * - `ids`: event id -> pos
  * - `heads`: stream -> {head, tx, lastPos, lastRecorded}
  * - `surface`: [stream, key] -> pos of the key's newest event
+ * - `types`: [type, pos] -> [stream, key?] for every event, what append conditions are checked
+ *   against (TypeIndex; `open` indexes a directory written before it once)
  * - `meta`: the store's own facts; `store` -> its identity (EventStore.id), made by the first
  *   open of the directory (of a directory written before identities too); `group-revision` ->
  *   the last revision of a consumer group's document
@@ -108,6 +120,8 @@ export class LmdbStore implements EventStore {
   readonly kind = 'lmdb';
   /** The calls are written in the order they were made (see TurnCommits). */
   readonly decidesAppendsInOrder = true;
+  /** Conditions are checked inside the write transaction, against the `types` index (unless turned off). */
+  readonly checksAppendConditions: boolean;
 
   private readonly listeners = new CommitListeners();
   /**
@@ -144,6 +158,11 @@ export class LmdbStore implements EventStore {
     eventById: (id) => (id > this.plainIdBound && PLAIN_ID.test(id) ? undefined : this.eventAt(this.ids.get(id))),
     newestOfKey: (stream, key) => this.eventAt(this.surfaceIndex.get([stream, key])),
     write: (stream, events) => this.write(stream, events),
+    conditionVerdict: (condition) => {
+      // Never asked when conditions are off: the server refuses them before the store.
+      if (this.typeIndex === undefined) throw new TauonError('unsupported', 'this lmdb store does not check append conditions');
+      return this.typeIndex.verdict(condition);
+    },
   };
 
   private constructor(
@@ -154,12 +173,14 @@ export class LmdbStore implements EventStore {
     private readonly ids: Database<number, string>,
     private readonly heads: Database<HeadRecord, string>,
     private readonly surfaceIndex: Database<number, [string, string]>,
+    private readonly typeIndex: TypeIndex | undefined,
     private readonly clock: StoreClock,
     /** The identity kept in the `meta` database. */
     readonly id: string,
     groupDatabases: LmdbGroupDatabases,
   ) {
     this.plainIdBound = largestPlainId(ids);
+    this.checksAppendConditions = typeIndex !== undefined;
     this.turns = new TurnCommits(root);
     this.groupStore = new LmdbGroupStore(this.turns, groupDatabases, () => this.assertOpen());
     this.groups = this.groupStore;
@@ -211,6 +232,9 @@ export class LmdbStore implements EventStore {
       const surfaceIndex = root.openDB<number, [string, string]>(withEncoder('surface'));
       const meta = root.openDB<string, string>(withEncoder('meta'));
       const id = storeIdentity(root, meta);
+      const types = root.openDB<readonly [string] | readonly [string, string], [string, number]>(withEncoder('types'));
+      if (options.appendConditions === false) forgetTypes(root, types, meta);
+      else indexTypesOnce(root, events, types, meta);
       const groupDatabases: LmdbGroupDatabases = {
         documents: root.openDB(withEncoder('groups')),
         parked: root.openDB(withEncoder('group-parked')),
@@ -227,6 +251,7 @@ export class LmdbStore implements EventStore {
         ids,
         heads,
         surfaceIndex,
+        options.appendConditions === false ? undefined : new TypeIndex(types),
         new StoreClock(lastRecorded),
         id,
         groupDatabases,
@@ -448,6 +473,7 @@ export class LmdbStore implements EventStore {
       this.ids.putSync(event.id, event.pos);
       if (event.id > this.plainIdBound && PLAIN_ID.test(event.id)) this.plainIdBound = event.id;
       if (event.key !== undefined) this.surfaceIndex.putSync([stream, event.key], event.pos);
+      this.typeIndex?.record(event);
     }
     const last = events[events.length - 1]!;
     this.callHeads.set(stream, { head: last.seq, tx: last.tx, lastPos: last.pos, lastRecorded: last.recorded });

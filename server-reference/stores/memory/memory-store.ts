@@ -2,6 +2,7 @@ import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendHooks, AppendOutcome, AppendRequest, Direction, EventStore } from '../event-store.js';
 import { applyAppendCall, type AppendTarget, type StreamHead } from '../append-planner.js';
+import { CONDITION_SCAN_LIMIT, checkCondition, firstAfter } from '../append-condition.js';
 import { CommitListeners } from '../commit-listeners.js';
 import { compareNames } from '../name-order.js';
 import { StoreClock } from '../store-clock.js';
@@ -33,6 +34,8 @@ export class MemoryStore implements EventStore {
   readonly id = newStoreId();
   /** Each call is decided before `append` returns. */
   readonly decidesAppendsInOrder = true;
+  /** Conditions are checked when a call is decided, synchronously, against the index by type. */
+  readonly checksAppendConditions = true;
   /** Consumer groups' coordination state, in memory as the events are. */
   readonly groups = new MemoryGroupStore();
 
@@ -40,6 +43,8 @@ export class MemoryStore implements EventStore {
   private readonly log: StoredEvent[] = [];
   private readonly streams = new Map<string, MemoryStream>();
   private readonly ids = new Map<string, StoredEvent>();
+  /** Every event of each type, in position order: what append conditions are checked against. */
+  private readonly byType = new Map<string, StoredEvent[]>();
   private readonly clock = new StoreClock();
   private readonly listeners = new CommitListeners();
   private closed = false;
@@ -53,6 +58,12 @@ export class MemoryStore implements EventStore {
     eventById: (id) => this.ids.get(id),
     newestOfKey: (stream, key) => this.streams.get(stream)?.newestByKey.get(key),
     write: (stream, events) => this.write(stream, events),
+    conditionVerdict: (condition) =>
+      checkCondition(condition, (type) => {
+        const events = this.byType.get(type) ?? [];
+        const start = firstAfter(events, condition.after);
+        return events.slice(start, start + CONDITION_WINDOW);
+      }),
   };
 
   append(requests: readonly AppendRequest[], hooks?: AppendHooks): Promise<AppendOutcome[]> {
@@ -167,6 +178,9 @@ export class MemoryStore implements EventStore {
       entry.events.push(event);
       this.ids.set(event.id, event);
       if (event.key !== undefined) entry.newestByKey.set(event.key, event);
+      let ofType = this.byType.get(event.type);
+      if (ofType === undefined) this.byType.set(event.type, (ofType = []));
+      ofType.push(event);
     }
     entry.tx = events[events.length - 1]!.tx;
   }
@@ -211,12 +225,16 @@ export class MemoryStore implements EventStore {
   }
 }
 
+/** Enough of a type's events for a check: the scan limit and one more, which says that there are more. */
+const CONDITION_WINDOW = CONDITION_SCAN_LIMIT + 1;
+
 /** A deep copy of a request's events, with their data and meta frozen. */
 function copyRequest(request: AppendRequest): AppendRequest {
   return {
     stream: request.stream,
     expected: request.expected,
     dedupe: request.dedupe,
+    condition: request.condition,
     events: request.events.map((event) => {
       const copy = { ...event };
       if (copy.data !== undefined) copy.data = deepFreeze(structuredClone(copy.data));

@@ -1,4 +1,5 @@
-import type { StoredEvent } from '../../../protocol/frames.js';
+import type { AppendCondition, StoredEvent } from '../../../protocol/frames.js';
+import { checkCondition, type ConditionVerdict, type TypedEntry } from '../append-condition.js';
 import type { AppendTarget, StreamHead } from '../append-planner.js';
 import { encodeEventBody } from './event-body.js';
 
@@ -19,6 +20,8 @@ export class AppendState {
   /** Events written, in position order, with their encoded bodies. */
   private readonly writtenEvents: StoredEvent[] = [];
   private readonly writtenBodies: Buffer[] = [];
+  /** Per condition of the transaction's requests: the stored events of each of its types after its position, as looked up. */
+  private readonly conditionEntries = new Map<AppendCondition, ReadonlyMap<string, readonly TypedEntry[]>>();
 
   constructor(private readonly parent?: AppendState) {}
 
@@ -37,6 +40,14 @@ export class AppendState {
     if (event.key !== undefined) this.newestOf(event.stream).set(event.key, event);
   }
 
+  /**
+   * Records the stored events of a condition's types after its position (in position order, at
+   * most one past the scan limit per type: enough for the check to decide or to give up).
+   */
+  seedCondition(condition: AppendCondition, entries: ReadonlyMap<string, readonly TypedEntry[]>): void {
+    this.conditionEntries.set(condition, entries);
+  }
+
   /** The planner's view of this state; its writes land here. */
   target(): AppendTarget {
     return {
@@ -44,6 +55,7 @@ export class AppendState {
       eventById: (id) => this.eventById(id),
       newestOfKey: (stream, key) => this.newestOfKey(stream, key),
       write: (stream, events) => this.write(events.map((event) => [event, encodeEventBody(event)])),
+      conditionVerdict: (condition) => this.conditionVerdict(condition),
     };
   }
 
@@ -65,6 +77,29 @@ export class AppendState {
   /** The encoded bodies of {@link events}, index for index. */
   get bodies(): readonly Buffer[] {
     return this.writtenBodies;
+  }
+
+  /**
+   * The condition against the stored events looked up and then the events written in this
+   * transaction so far (all later than every stored one), by the parents first.
+   */
+  private conditionVerdict(condition: AppendCondition): ConditionVerdict {
+    const stored = this.storedEntries(condition);
+    const written = this.writtenChain();
+    return checkCondition(condition, function* (type) {
+      yield* stored?.get(type) ?? [];
+      for (const event of written) if (event.type === type && event.pos > condition.after) yield event;
+    });
+  }
+
+  private storedEntries(condition: AppendCondition): ReadonlyMap<string, readonly TypedEntry[]> | undefined {
+    return this.conditionEntries.get(condition) ?? this.parent?.storedEntries(condition);
+  }
+
+  /** Every event written in the transaction by this state and its parents, in position order. */
+  private writtenChain(): readonly StoredEvent[] {
+    const above = this.parent?.writtenChain() ?? [];
+    return above.length === 0 ? this.writtenEvents : [...above, ...this.writtenEvents];
   }
 
   private streamHead(stream: string): StreamHead | undefined {

@@ -1,10 +1,11 @@
 import type { CustomTypesConfig, Pool, PoolClient, PoolConfig } from 'pg';
 import { redactUrl } from '../../../transports/redact-url.js';
-import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
+import type { AppendCondition, StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
 import { EncodedPage } from '../encoded-page.js';
 import { applyAppendCall } from '../append-planner.js';
+import { CONDITION_SCAN_LIMIT, type TypedEntry } from '../append-condition.js';
 import { CommitListeners } from '../commit-listeners.js';
 import { StoreClock } from '../store-clock.js';
 import { AppendState } from './append-state.js';
@@ -48,6 +49,14 @@ interface PendingCall {
 
 /** What one call came to inside a transaction: its outcomes, or the error that dropped it. */
 type CallResult = { readonly outcomes: AppendOutcome[] } | { readonly error: TauonError };
+
+/** A row of the statement that looks up the events of a condition's types. */
+interface TypedRow {
+  readonly type: string;
+  readonly pos: number;
+  readonly stream: string;
+  readonly key: string | null;
+}
 
 /** A row of the lookup statement an append transaction starts with. */
 interface LookupRow {
@@ -107,6 +116,11 @@ function numericTypes({ types }: PgDriver): CustomTypesConfig {
  */
 export class PostgresStore implements EventStore {
   readonly kind = 'postgres';
+  /**
+   * Conditions are checked under the append lock every server of the schema takes, against the
+   * `event_types` index and the transaction's own writes.
+   */
+  readonly checksAppendConditions = true;
   /** The identity kept in the schema's `meta` table (set by `open`). */
   get id(): string {
     return this.identity;
@@ -425,13 +439,19 @@ export class PostgresStore implements EventStore {
     const lookups = lookupsOf(calls);
     // Pipelined: the lock is granted before the lookup runs, so the lookup sees every commit
     // before this one.
-    const [, , lookup] = await settleAll([
+    const conditions = conditionsOf(calls);
+    const [, , lookup, ...typed] = await settleAll([
       client.query('BEGIN'),
       client.query(this.sql.lock, [APPEND_LOCK_CLASS, schemaLockKey(this.schema)]),
       client.query<LookupRow>(this.sql.lookup, [lookups.streams, lookups.ids, lookups.keyStreams, lookups.keys]),
+      // Under the lock too: the stored events of each condition's types after its position.
+      ...conditions.map((condition) =>
+        client.query<TypedRow>(this.sql.typedAfter, [[...new Set(condition.types)].map(nameToColumn), condition.after, CONDITION_SCAN_LIMIT + 1]),
+      ),
     ]);
     try {
       const state = new AppendState();
+      conditions.forEach((condition, i) => state.seedCondition(condition, typedEntries(typed[i]!.rows)));
       let lastPos = 0;
       let lastRecorded = 0;
       for (const row of lookup.rows) {
@@ -550,6 +570,9 @@ function statements(s: string) {
               INSERT INTO ${s}.surface (stream, key, pos)
               SELECT * FROM unnest($13::text[], $14::text[], $15::bigint[])
               ON CONFLICT (stream, key) DO UPDATE SET pos = excluded.pos
+            ), new_types AS (
+              INSERT INTO ${s}.event_types (type, pos, stream, key)
+              SELECT * FROM unnest($20::text[], $1::bigint[], $2::text[], $21::text[])
             )
             SELECT pg_notify($16, $17)`,
     // Seqs are dense from 1, so a forward page from seq >= 1 is also a range of seqs: bounding it
@@ -576,6 +599,10 @@ function statements(s: string) {
     surface: `SELECT e.body FROM ${s}.surface AS f JOIN ${s}.events AS e ON e.pos = f.pos
               WHERE f.stream = $1 ORDER BY e.seq`,
     headPosition: `SELECT coalesce(max(pos), 0) AS pos FROM ${s}.events`,
+    // Per type, its first events after the position, at most $3 of them: one index range each.
+    typedAfter: `SELECT c.type, c.pos, c.stream, c.key FROM unnest($1::text[]) AS t(type)
+                 CROSS JOIN LATERAL (SELECT type, pos, stream, key FROM ${s}.event_types
+                                     WHERE type = t.type AND pos > $2 ORDER BY pos LIMIT $3) AS c`,
   };
 }
 
@@ -655,7 +682,29 @@ function writeValues(state: AppendState, channel: string): unknown[] {
     String(events[events.length - 1]!.pos),
     starts,
     state.bodies.map((body) => body.length),
+    events.map((e) => nameToColumn(e.type)),
+    events.map((e) => (e.key === undefined ? null : nameToColumn(e.key))),
   ];
+}
+
+/** The conditions of the calls' requests, each once. */
+function conditionsOf(calls: readonly PendingCall[]): AppendCondition[] {
+  const conditions = new Set<AppendCondition>();
+  for (const call of calls) for (const request of call.requests) if (request.condition !== undefined) conditions.add(request.condition);
+  return [...conditions];
+}
+
+/** The rows of `typedAfter` as index entries by type, in position order. */
+function typedEntries(rows: readonly TypedRow[]): Map<string, TypedEntry[]> {
+  const byType = new Map<string, TypedEntry[]>();
+  for (const row of rows) {
+    const type = nameFromColumn(row.type);
+    let entries = byType.get(type);
+    if (entries === undefined) byType.set(type, (entries = []));
+    entries.push({ pos: row.pos, stream: nameFromColumn(row.stream), key: row.key === null ? undefined : nameFromColumn(row.key) });
+  }
+  for (const entries of byType.values()) entries.sort((a, b) => a.pos - b.pos);
+  return byType;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { TauonError } from '../../../protocol/errors.js';
-import { quoteIdentifier } from './names.js';
+import { decodeEventBody } from './event-body.js';
+import { nameToColumn, quoteIdentifier } from './names.js';
 
 /*
  * The tables of the PostgreSQL store, created on first use and versioned: `schema_version`
@@ -18,6 +19,8 @@ export interface Migration {
   readonly description: string;
   /** The SQL statements of the step, given the schema's quoted name. */
   readonly statements: (schema: string) => readonly string[];
+  /** What the step does beyond SQL (filling a new table from the bodies), after its statements, in the same transaction. */
+  readonly fill?: (client: ClientBase, schema: string) => Promise<void>;
 }
 
 /**
@@ -35,6 +38,9 @@ export interface Migration {
  * - `consumer_groups` (3): one row per consumer group, its document (JSON text) and revision
  *   (from the sequence `group_revision`); `parked_events`: the groups' parked events, by group
  *   and position (see PostgresGroupStore).
+ *
+ * - `event_types` (4): [type, pos] -> stream, key for every event: what append conditions are
+ *   checked against (SPEC 5.8.1), the events of a type after a position being one index range.
  *
  * Names are stored as `nameToColumn` writes them, in the "C" collation (UTF-8 byte order).
  */
@@ -95,7 +101,47 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX parked_events_part ON ${schema}.parked_events (group_name, part, pos)`,
     ],
   },
+  {
+    version: 4,
+    description: 'event_types: events by type and position, for append conditions',
+    statements: (schema) => [
+      `CREATE TABLE ${schema}.event_types (
+        type text COLLATE "C" NOT NULL,
+        pos bigint NOT NULL,
+        stream text COLLATE "C" NOT NULL,
+        key text COLLATE "C",
+        PRIMARY KEY (type, pos)
+      )`,
+    ],
+    fill: fillEventTypes,
+  },
 ];
+
+/** How many events one statement of {@link fillEventTypes} reads. */
+const FILL_BATCH = 5000;
+
+/** Indexes the events stored before `event_types` existed: their type and key are in their bodies. */
+async function fillEventTypes(client: ClientBase, schema: string): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const result = await client.query<{ pos: string | number; body: Buffer }>(
+      `SELECT pos, body FROM ${schema}.events WHERE pos > $1 ORDER BY pos LIMIT ${FILL_BATCH}`,
+      [after],
+    );
+    if (result.rows.length === 0) return;
+    const events = result.rows.map((row) => decodeEventBody(row.body));
+    await client.query(
+      `INSERT INTO ${schema}.event_types (type, pos, stream, key) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])`,
+      [
+        events.map((event) => nameToColumn(event.type)),
+        events.map((event) => event.pos),
+        events.map((event) => nameToColumn(event.stream)),
+        events.map((event) => (event.key === undefined ? null : nameToColumn(event.key))),
+      ],
+    );
+    after = events[events.length - 1]!.pos;
+  }
+}
 
 /**
  * The store's identity in `meta`: the one kept there, or `candidate`, kept now, when there is
@@ -194,6 +240,7 @@ export async function migrate(
     }
     for (const migration of migrations.slice(from)) {
       for (const statement of migration.statements(quoted)) await client.query(statement);
+      await migration.fill?.(client, quoted);
       await client.query(`INSERT INTO ${quoted}.schema_version (version, description) VALUES ($1, $2)`, [
         migration.version,
         migration.description,

@@ -1,5 +1,5 @@
 import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
-import { TauonError } from '../../../protocol/errors.js';
+import { ChainBrokenError, TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
 import type { GroupStore } from '../../groups/group-store.js';
 import { compareNames } from '../name-order.js';
@@ -76,6 +76,13 @@ export class RoutingStore implements EventStore {
   /** The fallback's consumer groups (SPEC 17), or none when it has none. */
   readonly groups?: GroupStore;
 
+  /**
+   * Present when every store behind this one checks append conditions (SPEC 5.8.1). A request's
+   * condition is then checked by the store of its stream, and only when every stream its selector
+   * can select is in that store too (positions are per store, and one store's lock or
+   * transaction covers only its own events); any other condition fails `unsupported`.
+   */
+  readonly checksAppendConditions?: boolean;
   /** Present when every store behind this one has it (see EventStore.readStreamEncoded). */
   readonly readStreamEncoded?: (stream: string, from: number, limit: number) => Promise<EncodedEvents>;
   /** Present when every store behind this one has it; refused like `readAll` when `$all` spans stores. */
@@ -101,6 +108,7 @@ export class RoutingStore implements EventStore {
       .map((route): [string, string] => [route.prefix, route.store.id]);
     this.id = derivedStoreId([['', options.fallback.id], ...routed]);
     if (options.fallback.groups !== undefined) this.groups = options.fallback.groups;
+    if (this.stores.every((store) => store.checksAppendConditions === true)) this.checksAppendConditions = true;
     if (this.stores.every((store) => store.readStreamEncoded !== undefined)) {
       this.readStreamEncoded = (stream, from, limit) => this.call(() => this.storeFor(stream).readStreamEncoded!(stream, from, limit));
     }
@@ -117,6 +125,8 @@ export class RoutingStore implements EventStore {
 
   append(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     if (this.closing !== undefined) return Promise.reject(closedError());
+    const refused = this.conditionRefusals(requests);
+    if (refused !== undefined) return this.appendWithRefusals(requests, refused);
     const groups = new Map<EventStore, { indexes: number[]; requests: AppendRequest[] }>();
     requests.forEach((request, index) => {
       const store = this.storeFor(request.stream);
@@ -147,6 +157,49 @@ export class RoutingStore implements EventStore {
         });
       });
       return outcomes;
+    });
+  }
+
+  /**
+   * The requests whose condition this store cannot have checked (see checksAppendConditions), with
+   * the failure of each, and of the requests to their streams after them in the call
+   * (`chain-broken`); undefined when there are none, the usual case.
+   */
+  private conditionRefusals(requests: readonly AppendRequest[]): Map<number, TauonError> | undefined {
+    let refused: Map<number, TauonError> | undefined;
+    let broken: Set<string> | undefined;
+    requests.forEach((request, index) => {
+      if (broken?.has(request.stream)) {
+        refused!.set(index, new ChainBrokenError(request.stream));
+        return;
+      }
+      const condition = request.condition;
+      if (condition === undefined) return;
+      const selector = condition.stream;
+      const prefix = selector === '$all' || selector === '*' ? '' : selector.endsWith('*') ? selector.slice(0, -1) : undefined;
+      const stores = prefix === undefined ? [this.storeFor(selector)] : this.storesUnder(prefix);
+      const home = this.storeFor(request.stream);
+      if (this.checksAppendConditions === true && stores.length === 1 && stores[0] === home) return;
+      (refused ??= new Map()).set(
+        index,
+        new TauonError(
+          'unsupported',
+          `cannot check a condition on "${selector}" with an append to "${request.stream}": the streams it selects are not all in the store of "${request.stream}" (${this.labelOf(home)})`,
+        ),
+      );
+      (broken ??= new Set()).add(request.stream);
+    });
+    return refused;
+  }
+
+  /** Appends the requests not refused, and answers the refused ones with their failure, in place. */
+  private async appendWithRefusals(requests: readonly AppendRequest[], refused: ReadonlyMap<number, TauonError>): Promise<AppendOutcome[]> {
+    const kept = requests.filter((_, index) => !refused.has(index));
+    const written = kept.length === 0 ? [] : await this.append(kept);
+    let next = 0;
+    return requests.map((_, index) => {
+      const error = refused.get(index);
+      return error === undefined ? written[next++]! : { ok: false, error };
     });
   }
 

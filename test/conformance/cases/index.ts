@@ -1,4 +1,5 @@
 import type { ConformanceCase } from '../kit/case.js';
+import { APPEND_CONDITION_CASES } from './append-conditions.js';
 import { APPENDS_CASES } from './appends.js';
 import { AUTHORIZATION_CASES } from './authorization.js';
 import { CREDIT_CASES } from './credit.js';
@@ -22,6 +23,7 @@ export const WIRE_CASES: readonly ConformanceCase[] = [
   ...ENCODINGS_CASES,
   ...FRAME_SCHEMAS_CASES,
   ...APPENDS_CASES,
+  ...APPEND_CONDITION_CASES,
   ...READ_YOUR_WRITES_CASES,
   ...SUBSCRIPTIONS_CASES,
   ...CREDIT_CASES,

@@ -13,7 +13,9 @@ export type CaseNeed =
   /** The most connections the server serves at once (ServerUnderTest.maxConnections). */
   | 'max-connections'
   /** Consumer groups: the server's `welcome.features` lists `"groups"` (SPEC 17.1). */
-  | 'groups';
+  | 'groups'
+  /** Append conditions: the server's `welcome.features` lists `"append-condition"` (SPEC 5.8.1). */
+  | 'append-condition';
 
 /**
  * One case of the wire conformance kit: a rule of protocol/SPEC.md, proved against a running

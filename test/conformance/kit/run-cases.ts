@@ -45,7 +45,8 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, w
       case 'max-connections':
         return server.maxConnections === undefined;
       case 'groups':
-        return welcome !== undefined && !servesFeature(welcome, 'groups');
+      case 'append-condition':
+        return welcome !== undefined && !servesFeature(welcome, need);
     }
   });
 }
