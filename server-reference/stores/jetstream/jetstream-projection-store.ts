@@ -5,7 +5,8 @@ import type { ProjectionChange, ProjectionEntry, ProjectionRecord, ProjectionSto
 import { compareNames } from '../name-order.js';
 import { MAX_PROJECTION_VALUE_BYTES, changesAsText, recordAsText } from '../projection-text.js';
 import { isWrongLastSequence } from './claims.js';
-import { ProjectionFold, draftParts, parseLogMessage, partText, type LogMessage, type PartDraft } from './projection-log.js';
+import { PartCutter, ProjectionFold, draftParts, parseLogMessage, partText, type LogMessage, type PartDraft } from './projection-log.js';
+import { TurnBudget } from '../../short-turns.js';
 import type { JetStreamReader } from './reader.js';
 import { decodeToken, encodeToken } from './subjects.js';
 
@@ -245,9 +246,18 @@ export class JetStreamProjectionStore implements ProjectionStore {
     this.inTurn(name, async () => {
       const current = await this.refresh(name);
       if (current.record === undefined || current.messagesSinceSnapshot < COMPACT_MIN_MESSAGES) return;
-      const entries = current.sortedKeys().map((key) => ({ key, text: JSON.stringify(current.values.get(key)) }));
-      const drafts = draftParts(entries, JSON.stringify(current.record), this.parts.maxMessageBytes);
       const before = current.lastSeq;
+      // In short turns: a state of a million values takes seconds to write out. Nothing of this
+      // server changes the fold meanwhile (the work on a projection is one at a time), and
+      // another server's commit makes the snapshot's first part find the subject moved.
+      const cutter = new PartCutter(this.parts.maxMessageBytes);
+      const turns = new TurnBudget();
+      for (const [key, value] of current.values) {
+        cutter.add(key, JSON.stringify(value));
+        if (turns.count()) await turns.pause();
+      }
+      this.assertOpen();
+      const drafts = cutter.finish(JSON.stringify(current.record));
       // Another writer coming in between abandons the snapshot: its parts are skipped, and the
       // next commit tries again.
       // The snapshot's first part came right after `before` on the subject (each part expects the

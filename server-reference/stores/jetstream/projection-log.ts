@@ -46,28 +46,44 @@ const PART_OVERHEAD = 256;
  * last. Every change and the record must fit in a part by itself (the caller's bounds see to it).
  */
 export function draftParts(changes: readonly ProjectionChangeText[], record: string | undefined, maxBytes: number): PartDraft[] {
-  const parts: PartDraft[] = [];
-  let set: [string, string][] = [];
-  let del: string[] = [];
-  let size = PART_OVERHEAD;
-  const close = (): void => {
-    parts.push({ set, del, record: undefined });
-    set = [];
-    del = [];
-    size = PART_OVERHEAD;
-  };
-  for (const { key, text } of changes) {
+  const cutter = new PartCutter(maxBytes);
+  for (const { key, text } of changes) cutter.add(key, text);
+  return cutter.finish(record);
+}
+
+/** Cuts changes, one at a time, into parts of at most `maxBytes` bytes (see draftParts). */
+export class PartCutter {
+  private readonly parts: PartDraft[] = [];
+  private set: [string, string][] = [];
+  private del: string[] = [];
+  private size = PART_OVERHEAD;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Adds a change: a value as JSON text, or undefined to remove the key. */
+  add(key: string, text: string | undefined): void {
     const keyJson = JSON.stringify(key);
     const bytes = Buffer.byteLength(keyJson, 'utf8') + (text === undefined ? 1 : Buffer.byteLength(text, 'utf8') + 4);
-    if (size + bytes > maxBytes && size > PART_OVERHEAD) close();
-    if (text === undefined) del.push(keyJson);
-    else set.push([keyJson, text]);
-    size += bytes;
+    if (this.size + bytes > this.maxBytes && this.size > PART_OVERHEAD) this.close();
+    if (text === undefined) this.del.push(keyJson);
+    else this.set.push([keyJson, text]);
+    this.size += bytes;
   }
-  const recordBytes = record === undefined ? 0 : Buffer.byteLength(record, 'utf8') + 8;
-  if (size + recordBytes > maxBytes && size > PART_OVERHEAD) close();
-  parts.push({ set, del, record });
-  return parts;
+
+  /** The parts, the record in the last. */
+  finish(record: string | undefined): PartDraft[] {
+    const recordBytes = record === undefined ? 0 : Buffer.byteLength(record, 'utf8') + 8;
+    if (this.size + recordBytes > this.maxBytes && this.size > PART_OVERHEAD) this.close();
+    this.parts.push({ set: this.set, del: this.del, record });
+    return this.parts;
+  }
+
+  private close(): void {
+    this.parts.push({ set: this.set, del: this.del, record: undefined });
+    this.set = [];
+    this.del = [];
+    this.size = PART_OVERHEAD;
+  }
 }
 
 /** The JSON text of one part, keys and values as the drafts hold them (already JSON). */
@@ -110,7 +126,10 @@ export class ProjectionFold {
   snapshotBytes = 0;
   private started = false;
   private pending: { readonly id: string; readonly kind: LogMessage['k']; readonly messages: LogMessage[]; bytes: number } | undefined;
+  /** The keys in code point order as of the last sortedKeys(), and the keys added and removed since. */
   private sorted: string[] | undefined;
+  private readonly added = new Set<string>();
+  private readonly removed = new Set<string>();
 
   /**
    * Folds the message at subject sequence `seq`. Answers false, folding nothing, when it does not
@@ -140,25 +159,62 @@ export class ProjectionFold {
     return true;
   }
 
-  /** The keys in code point order (kept until the values change). */
+  /**
+   * The keys in code point order. Sorted once; after that, the keys a commit added are sorted
+   * and merged in, and those it removed left out: a commit costs one pass, not a sort of every key.
+   */
   sortedKeys(): readonly string[] {
-    this.sorted ??= [...this.values.keys()].sort(compareNames);
+    if (this.sorted === undefined) {
+      this.sorted = [...this.values.keys()].sort(compareNames);
+    } else if (this.added.size > 0 || this.removed.size > 0) {
+      const kept = this.removed.size === 0 ? this.sorted : this.sorted.filter((key) => !this.removed.has(key));
+      this.sorted = this.added.size === 0 ? kept : mergeSorted(kept, [...this.added].sort(compareNames));
+    }
+    this.added.clear();
+    this.removed.clear();
     return this.sorted;
   }
 
   private complete(kind: LogMessage['k'], messages: readonly LogMessage[], bytes: number): void {
-    this.sorted = undefined;
     if (kind !== 'c') {
+      this.sorted = undefined;
+      this.added.clear();
+      this.removed.clear();
       this.values.clear();
       this.record = undefined;
       this.messagesSinceSnapshot = 0;
       this.bytesSinceSnapshot = 0;
       this.snapshotBytes = kind === 's' ? bytes : 0;
     }
+    const sorted = this.sorted !== undefined;
     for (const message of messages) {
-      for (const [key, value] of message.set ?? []) this.values.set(key, value);
-      for (const key of message.del ?? []) this.values.delete(key);
+      for (const [key, value] of message.set ?? []) {
+        if (sorted && !this.values.has(key)) {
+          if (this.removed.has(key)) this.removed.delete(key);
+          else this.added.add(key);
+        }
+        this.values.set(key, value);
+      }
+      for (const key of message.del ?? []) {
+        if (sorted && this.values.delete(key)) {
+          if (this.added.has(key)) this.added.delete(key);
+          else this.removed.add(key);
+        } else {
+          this.values.delete(key);
+        }
+      }
       if (message.rec !== undefined) this.record = message.rec;
     }
   }
+}
+
+/** The keys of two sorted lists (no key in both) in one sorted list. */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push(compareNames(a[i]!, b[j]!) < 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) merged.push(a[i++]!);
+  while (j < b.length) merged.push(b[j++]!);
+  return merged;
 }
