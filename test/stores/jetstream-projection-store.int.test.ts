@@ -78,6 +78,35 @@ describe.skipIf(!available)('jetstream store: projections', { timeout: 120_000 }
     }
   });
 
+  it('two servers incrementing one projection while its log is compacted lose no increment and apply none twice', async () => {
+    const names = stores.fresh();
+    const [a, b] = [await stores.open(names), await stores.open(names)];
+    const increments = 75;
+    try {
+      expect(await a.projections.commit('counter', [{ key: '', value: { a: 0, b: 0 } }], sampleRecord(1, 0, { checkpoint: 0 }), undefined)).toBe(true);
+      /** Adds 1 to `field`, retrying on a lost race (bounded). */
+      const increment = async (store: JetStreamStore, field: 'a' | 'b'): Promise<void> => {
+        for (let attempt = 0; attempt < 500; attempt++) {
+          const record = (await store.projections.record('counter'))!;
+          const value = (await store.projections.get('counter', '')) as { a: number; b: number };
+          const next = { ...record, revision: record.revision + 1, checkpoint: record.checkpoint + 1 };
+          if (await store.projections.commit('counter', [{ key: '', value: { ...value, [field]: value[field] + 1 } }], next, record.revision)) return;
+        }
+        throw new Error('500 lost races in a row');
+      };
+      const loop = async (store: JetStreamStore, field: 'a' | 'b') => {
+        for (let i = 0; i < increments; i++) await increment(store, field);
+      };
+      await Promise.all([loop(a, 'a'), loop(b, 'b')]);
+      expect(await a.projections.get('counter', ''), 'each server its own increments, once each').toEqual({ a: increments, b: increments });
+      expect((await b.projections.record('counter'))?.checkpoint, 'the checkpoint moved once per increment').toBe(2 * increments);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    const left = await messagesOn(names, 'counter');
+    expect(left, `the log was compacted meanwhile: ${left} messages left of ${2 * increments + 1} commits`).toBeLessThan(2 * increments);
+  });
+
   it('writes a snapshot larger than one message in parts, and a new server reads it whole', async () => {
     const names = stores.fresh();
     const large = (n: number) => `${n}`.repeat(600_000);
