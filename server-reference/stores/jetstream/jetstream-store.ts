@@ -653,8 +653,11 @@ function projectionStreamOf(stream: string): string {
  * so that the projection streams of stores in one JetStream never overlap.
  */
 function projectionSubjectRootOf(stream: string): string {
-  return `_tauon_projections.${stream}`;
+  return `${PROJECTION_SUBJECTS}.${stream}`;
 }
+
+/** The first token of every projection subject (no store's subject prefix may start with it). */
+const PROJECTION_SUBJECTS = '_tauon_projections';
 
 /** Creates the JetStream stream of projections when missing (a store opened before projections gets it then). */
 async function ensureProjectionStream(nats: NatsDriver, jsm: JetStreamManager, settings: Required<JetStreamStoreOptions>): Promise<void> {
@@ -746,6 +749,9 @@ function validate(settings: Required<JetStreamStoreOptions>): void {
       'internal',
       `jetstream store: the subject prefix ${JSON.stringify(settings.subjectPrefix)} must be dot-separated tokens of letters, digits, - and _`,
     );
+  }
+  if (settings.subjectPrefix.split('.')[0] === PROJECTION_SUBJECTS) {
+    throw new TauonError('internal', `jetstream store: the subject prefix may not start with ${PROJECTION_SUBJECTS}, the subjects of projections`);
   }
   if (!Number.isInteger(settings.replicas) || settings.replicas < 1 || settings.replicas > 5) {
     throw new TauonError('internal', `jetstream store: replicas must be 1 to 5, not ${settings.replicas}`);
