@@ -35,6 +35,8 @@ const REFOLDS = 5;
  * it replaces, and a fold reads at most about twice the state.
  */
 const COMPACT_MIN_MESSAGES = 100;
+/** Messages a fold pulls at a time: parts of a large commit or snapshot are up to max_payload each. */
+const SCAN_BATCH = 16;
 /** Room in a message for a key (1024 code points, up to 6 bytes each as JSON) and the part's other fields. */
 const KEY_ROOM = 16 * 1024;
 
@@ -230,7 +232,7 @@ export class JetStreamProjectionStore implements ProjectionStore {
         await this.parts.reader.scan(subject, { jsSeq: fold.lastSeq + 1 }, (raw) => {
           followed = fold.apply(raw.jsSeq, parseLogMessage(raw.data), raw.data.length);
           return followed;
-        }, 64);
+        }, SCAN_BATCH);
         if (followed && fold.lastSeq >= last.jsSeq) return fold;
       }
       // A purge took messages this fold had not read: fold again from the first one left.
