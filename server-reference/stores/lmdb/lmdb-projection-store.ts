@@ -40,18 +40,17 @@ const CLEAR_BATCH = 1_000;
 const HEAD_CODE_POINTS = 900;
 
 /**
- * Server-side projections' state in the lmdb store's environment (issue 18), in two databases:
- * `projections` (name -> record, JSON text) and `projection-values` (with `projection-generations`
- * and `projection-cleared`, below). Every commit and reset goes
- * through the store's turn commits (TurnCommits), as one child transaction: the compare-and-set
- * reads the record's revision inside the write transaction, so of commits with the same
- * expected revision the first written wins and the others find its revision, and a commit that
- * throws half-way is rolled back alone. A commit resolves once it is on disk.
+ * Server-side projections' state in the lmdb store's environment (issue 18): `projections`
+ * (name -> record, JSON text) and `projection-values`, with `projection-generations` and
+ * `projection-cleared` (below). Every commit and reset goes through the store's turn commits
+ * (TurnCommits), as one child transaction: the compare-and-set reads the record's revision
+ * inside the write transaction, so of commits with the same expected revision the first written
+ * wins and the others find its revision, and a commit that throws half-way is rolled back
+ * alone. A commit resolves once it is on disk.
  *
  * A value's lmdb key is binary: a tag of the projection's name (the first 16 bytes of a SHA-256
  * of it and its generation, so that every name's values are one run of keys, whatever its length
- * or characters)
- * then the UTF-8 of the key's first 900 code points. UTF-8 byte order is code point order, and
+ * or characters) then the UTF-8 of the key's first 900 code points. UTF-8 byte order is code point order, and
  * cutting every key at the same number of code points keeps that order between keys cut
  * differently, so the runs of keys are in code point order; keys longer than that which share
  * their first 900 code points share one lmdb key, a bucket in code point order.
