@@ -11,6 +11,7 @@ import type {
 } from '../../server-reference/stores/event-store.js';
 import { describeConditionStoreContract } from './store-contract-conditions.js';
 import { describeGroupStoreContract } from './store-contract-groups.js';
+import { describeProjectionStoreContract } from './store-contract-projections.js';
 
 /** Options of {@link describeEventStore}. */
 export interface EventStoreContractOptions {
@@ -1154,5 +1155,12 @@ export function describeEventStore(
 
     describeGroupStoreContract(() => store);
     describeConditionStoreContract(() => store);
+    describeProjectionStoreContract(
+      () => store,
+      async () => {
+        closed = true;
+        await store.close();
+      },
+    );
   });
 }

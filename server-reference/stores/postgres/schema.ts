@@ -42,6 +42,11 @@ export interface Migration {
  * - `event_types` (4): [type, pos] -> stream, key for every event: what append conditions are
  *   checked against (SPEC 5.8.1), the events of a type after a position being one index range.
  *
+ * - `projections` (5): one row per server-side projection, its record (JSON text) and the
+ *   record's revision; `projection_values`: one row per key of a projection, its value (JSON
+ *   text), found by the SHA-256 of the key and ordered by an index on the key's first 400 code
+ *   points, as a whole key may be too long for a btree entry (see PostgresProjectionStore).
+ *
  * Names are stored as `nameToColumn` writes them, in the "C" collation (UTF-8 byte order).
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -114,6 +119,25 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
     fill: fillEventTypes,
+  },
+  {
+    version: 5,
+    description: 'server-side projections: records and values',
+    statements: (schema) => [
+      `CREATE TABLE ${schema}.projections (
+        name text COLLATE "C" PRIMARY KEY,
+        revision bigint NOT NULL,
+        record text NOT NULL
+      )`,
+      `CREATE TABLE ${schema}.projection_values (
+        name text COLLATE "C" NOT NULL,
+        key_hash bytea NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (name, key_hash)
+      )`,
+      `CREATE INDEX projection_values_order ON ${schema}.projection_values (name, left(key, 400))`,
+    ],
   },
 ];
 
