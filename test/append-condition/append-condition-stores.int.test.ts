@@ -72,10 +72,10 @@ describe.skipIf(!pgUp)('append conditions on PostgreSQL', () => {
     const first = await PostgresStore.open(POSTGRES_URL, { schema });
     const at = positionOf((await first.append([reserve('seats.old', 'seat-1')]))[0]);
     await first.close();
-    // As a schema of version 3 was: no event_types, and no record of migration 4.
+    // As a schema of version 3 was: no event_types (nor the later projections), and no record of migrations 4 and on.
     const quoted = quoteIdentifier(schema);
-    await runSql(`DROP TABLE ${quoted}.event_types`);
-    await runSql(`DELETE FROM ${quoted}.schema_version WHERE version = 4`);
+    await runSql(`DROP TABLE ${quoted}.event_types, ${quoted}.projections, ${quoted}.projection_values`);
+    await runSql(`DELETE FROM ${quoted}.schema_version WHERE version >= 4`);
     const reopened = await PostgresStore.open(POSTGRES_URL, { schema });
     try {
       const outcome = await tryReserve(reopened, 'seats.new', 'seat-1', at - 1);

@@ -75,9 +75,9 @@ describe.skipIf(!available)('postgres store: schema and migrations', () => {
     }
   });
 
-  it('a schema of the version before projections (3) upgrades on open: its events and groups stay, and projections work', async () => {
+  it('a schema of the version before projections (4) upgrades on open: its events and groups stay, and projections work', async () => {
     const schema = schemas.fresh();
-    const beforeProjections = MIGRATIONS.filter((m) => m.version <= 3);
+    const beforeProjections = MIGRATIONS.filter((m) => m.version <= 4);
     await withClient(async (client) => {
       await migrate(client, schema, beforeProjections);
       // What a store of that version wrote: an event and a consumer group.
