@@ -42,6 +42,25 @@ export interface KeyedProjection<S> {
   readonly changed: readonly string[];
 }
 
+// The keyed form comes first: TypeScript types the callbacks by the first overload it tries,
+// and only this one gives `key` a parameter type.
+/**
+ * Folds a hot-cold feed into one state per key: emits a {@link KeyedProjection}, a snapshot of
+ * every key's state with the keys that changed, at the moments the single-state form (below)
+ * emits (so one emission per live event that changed its key's state). Each emission copies
+ * the map of states, so it costs in proportion to the number of keys.
+ * @example
+ * ```ts
+ * typedClient.feed('orders.*').pipe(
+ *   project({
+ *     key: (event) => event.key,
+ *     initial: () => ({ total: 0 }),
+ *     evolve: (order, event) => (event.type === 'OrderPlaced' ? { total: event.data.total } : order),
+ *   }),
+ * ).subscribe(({ states, changed }) => render(states, changed));
+ * ```
+ */
+export function project<I extends ProjectableItem, S>(options: KeyedProjectionOptions<ProjectedEvent<I>, S>): OperatorFunction<I, KeyedProjection<S>>;
 /**
  * Folds a hot-cold feed (`client.feed(stream)`, or a typed client's `feed`) into a state, and
  * emits that state when it is current:
@@ -67,23 +86,6 @@ export interface KeyedProjection<S> {
  * ```
  */
 export function project<I extends ProjectableItem, S>(options: ProjectionOptions<ProjectedEvent<I>, S>): OperatorFunction<I, S>;
-/**
- * Like the single-state form, with one state per key: emits a {@link KeyedProjection}, a
- * snapshot of every key's state with the keys that changed, at the same moments (an emission per
- * live event that changed its key's state). Each emission copies the map of states, so it costs
- * in proportion to the number of keys.
- * @example
- * ```ts
- * typedClient.feed('orders.*').pipe(
- *   project({
- *     key: (event) => event.key,
- *     initial: () => ({ total: 0 }),
- *     evolve: (order, event) => (event.type === 'OrderPlaced' ? { total: event.data.total } : order),
- *   }),
- * ).subscribe(({ states, changed }) => render(states, changed));
- * ```
- */
-export function project<I extends ProjectableItem, S>(options: KeyedProjectionOptions<ProjectedEvent<I>, S>): OperatorFunction<I, KeyedProjection<S>>;
 export function project<I extends ProjectableItem, S>(
   options: ProjectionOptions<ProjectedEvent<I>, S> | KeyedProjectionOptions<ProjectedEvent<I>, S>,
 ): OperatorFunction<I, S | KeyedProjection<S>> {
