@@ -70,6 +70,7 @@ export type {
 } from './typed-events.js';
 export { typed } from './typed-client.js';
 export type {
+  ExtraItems,
   InvalidEvent,
   NoOptions,
   OnInvalid,

@@ -72,16 +72,16 @@ export type TypedEvent<K extends string, Data> = Omit<StoredEvent, 'type' | 'dat
  */
 export type EventOf<D extends EventDeclaration> = { [K in EventTypeOf<D>]: TypedEvent<K, EventDataOf<D, K>> }[EventTypeOf<D>];
 
-/** `data` is required unless the schema accepts `undefined`. */
-type DataField<In> = undefined extends In ? { data?: In } : { data: In };
-
 /**
  * The union of a declaration's events as given to a typed `emit` (or returned by a decider):
  * an {@link EmitEvent} whose `type` is declared and whose `data` is the input of its schema.
- * `schema` is not given: it comes from the declaration.
+ * `schema` is not given: it comes from the declaration. `data` is optional when the schema accepts
+ * `undefined`.
  */
 export type EmitEventOf<D extends EventDeclaration> = {
-  [K in EventTypeOf<D>]: Omit<EmitEvent, 'type' | 'data' | 'schema'> & { type: K } & DataField<EmitDataOf<D, K>>;
+  [K in EventTypeOf<D>]: Omit<EmitEvent, 'type' | 'data' | 'schema'> & { type: K } & (undefined extends EmitDataOf<D, K>
+      ? { data?: EmitDataOf<D, K> }
+      : { data: EmitDataOf<D, K> });
 }[EventTypeOf<D>];
 
 const MAX_SCHEMA_URI_LENGTH = 1024;

@@ -65,20 +65,22 @@ export interface TypedEventItem<E> {
   event: E;
 }
 
-/** `V` when the options `O` may set `K` to `value` (a literal, or a wider type that includes it). */
-type WhenOption<O, K extends keyof TypedReceiveOptions, Value, Then> = K extends keyof O
-  ? Value extends O[K]
-    ? Then
-    : never
-  : never;
-
 /**
  * What a typed `subscribe`, `replay`, `live`, `iterate`, `read` and `surface` deliver: the
  * declaration's events (told apart by `type`), plus an {@link InvalidEvent} when `onInvalid` may
  * be `'deliver'` and an {@link UntypedEvent} when `unknown` may be `'pass'` (those two have a
  * `kind` and no `type`: tell them apart with `'kind' in item`).
  */
-export type Received<D extends EventDeclaration, O> = EventOf<D> | WhenOption<O, 'onInvalid', 'deliver', InvalidEvent> | WhenOption<O, 'unknown', 'pass', UntypedEvent>;
+export type Received<D extends EventDeclaration, O> = EventOf<D> | ExtraItems<O>;
+
+/**
+ * The items besides the declaration's events that options `O` may bring: {@link InvalidEvent}
+ * when `onInvalid` may be `'deliver'` (a literal, or a wider type that includes it), and
+ * {@link UntypedEvent} when `unknown` may be `'pass'`.
+ */
+export type ExtraItems<O> =
+  | ('onInvalid' extends keyof O ? ('deliver' extends O['onInvalid' & keyof O] ? InvalidEvent : never) : never)
+  | ('unknown' extends keyof O ? ('pass' extends O['unknown' & keyof O] ? UntypedEvent : never) : never);
 
 /**
  * What a typed `feed` emits, in order: each event as a {@link TypedEventItem} (or an
@@ -87,8 +89,7 @@ export type Received<D extends EventDeclaration, O> = EventOf<D> | WhenOption<O,
  */
 export type TypedFeedItem<D extends EventDeclaration, O> =
   | TypedEventItem<EventOf<D>>
-  | WhenOption<O, 'onInvalid', 'deliver', InvalidEvent>
-  | WhenOption<O, 'unknown', 'pass', UntypedEvent>
+  | ExtraItems<O>
   | CaughtUpItem
   | FellBehindItem;
 
