@@ -1,6 +1,6 @@
 import { defer, throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { TauonError } from '../protocol/errors.js';
+import { TauonError } from '../protocol/errors.js';
 import type { StoredEvent } from '../protocol/frames.js';
 import { decodeEvent, receivePolicy } from './typed-decode.js';
 import type { Decoded, ReceivePolicy } from './typed-decode.js';
@@ -16,7 +16,8 @@ import type { Client, EmitAck, EmitEvent, EmitOptions, FeedItem } from './types.
 /**
  * A typed view of `client` through `declaration`: typed emits, and reads and subscriptions that
  * check what they receive and narrow by `type`. Costs nothing on the connection: it is the same
- * client, and several typed views may share it.
+ * client, and several typed views may share it. Throws a `TauonError` (code `bad-frame`) when
+ * `declaration` was not made by {@link defineEvents}.
  * @example
  * ```ts
  * const orders = typed(client, orderEvents);
@@ -27,6 +28,9 @@ import type { Client, EmitAck, EmitEvent, EmitOptions, FeedItem } from './types.
  * ```
  */
 export function typed<D extends EventDeclaration>(client: Client, declaration: D): TypedClient<D> {
+  if (typeof declaration?.has !== 'function' || typeof declaration.schemaUriOf !== 'function') {
+    throw new TauonError('bad-frame', 'typed: the declaration is one that defineEvents made');
+  }
   return new TypedView(client, declaration) as unknown as TypedClient<D>;
 }
 

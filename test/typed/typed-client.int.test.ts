@@ -103,6 +103,31 @@ describe.each(['memory', 'ws'] as const)('typed events against a reference serve
     expect(a.tx).toBe(b.tx); // one tick, one append frame
   });
 
+  it('delivers events checked by an async schema in their order, caught-up behind them', async () => {
+    const slow = heldSchema(isCounted);
+    const counted = typed(client, defineEvents({ Slow: slow.schema, Fast: z.object({ n: z.number() }) }));
+    await client.emit('mixed', [
+      { type: 'Slow', data: { n: 1 } },
+      { type: 'Fast', data: { n: 2 } },
+      { type: 'Slow', data: { n: 'three' } },
+      { type: 'Fast', data: { n: 4 } },
+    ]);
+    const seen: string[] = [];
+    const subscription = counted.feed('mixed', { onInvalid: 'deliver' }).subscribe((item) => {
+      if (item.kind === 'event') seen.push(`${item.event.type} ${item.event.data.n}`);
+      else seen.push(item.kind);
+    });
+    await until(() => slow.held.length === 1, 'the first slow check');
+    expect(seen).toEqual([]); // the Fast event behind it waits
+    slow.releaseAll();
+    await until(() => slow.held.length === 1, 'the second slow check');
+    expect(seen).toEqual(['Slow 1', 'Fast 2']);
+    slow.releaseAll();
+    await until(() => seen.length === 5, 'every item');
+    subscription.unsubscribe();
+    expect(seen).toEqual(['Slow 1', 'Fast 2', 'invalid', 'Fast 4', 'caught-up']);
+  });
+
   describe('what it receives', () => {
     beforeEach(async () => {
       // Written untyped, as another producer would: an invalid OrderPlaced, an undeclared type, a system event.
@@ -205,6 +230,8 @@ describe.each(['memory', 'ws'] as const)('typed events against a reference serve
       await expect(firstValueFrom(orders.subscribe('orders.9', options))).rejects.toMatchObject({ code: 'bad-frame' });
       await expect(orders.read('orders.9', options)).rejects.toMatchObject({ code: 'bad-frame' });
       await expect(orders.iterate('orders.9', options).next()).rejects.toMatchObject({ code: 'bad-frame' });
+      // JavaScript callers may hand over the schemas themselves: a clear error, not a TypeError later.
+      expect(() => typed(client, { OrderPlaced: z.object({}) } as never)).toThrow('typed: the declaration is one that defineEvents made');
     });
   });
 });
