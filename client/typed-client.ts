@@ -17,7 +17,7 @@ import type { Client, EmitAck, EmitEvent, EmitOptions, FeedItem } from './types.
  * A typed view of `client` through `declaration`: typed emits, and reads and subscriptions that
  * check what they receive and narrow by `type`. Costs nothing on the connection: it is the same
  * client, and several typed views may share it. Throws a `TauonError` (code `bad-frame`) when
- * `declaration` was not made by {@link defineEvents}.
+ * `declaration` was not made by `defineEvents`.
  * @example
  * ```ts
  * const orders = typed(client, orderEvents);
@@ -54,6 +54,7 @@ function feedStep(decoded: Decoded): StepOutcome<unknown> {
   return eventStep(decoded);
 }
 
+/** `map` applied to a value, or to a promise of one: synchronous for a value, so no tick is lost. */
 function then<A, B>(value: A | Promise<A>, map: (value: A) => B): B | Promise<B> {
   return isPromise(value) ? value.then(map) : map(value);
 }

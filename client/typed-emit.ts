@@ -24,6 +24,7 @@ export class TypedEmitter {
     private readonly declaration: EventDeclaration,
   ) {}
 
+  /** Checks and emits one event or several atomically, as `TypedClient.emit` says. */
   emit(stream: string, given: EmitEvent | EmitEvent[], options: EmitOptions | undefined): Promise<EmitAck> {
     const many = Array.isArray(given);
     const events: unknown[] = many ? given : [given];
