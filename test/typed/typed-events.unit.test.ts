@@ -64,6 +64,7 @@ describe('checking received events', () => {
     expect(failed.error.name).toBe('EventValidationError');
     expect(failed.error.message).toMatch(/^event orders\.1#4: its data does not match the schema of OrderPlaced: total: /);
     expect(failed.error.details).toMatchObject({ type: 'OrderPlaced', stream: 'orders.1', seq: 4 });
+    expect((failed.error.details as { issues: string[] }).issues).toEqual([expect.stringMatching(/^total: /)]);
     const delivered = decodeEvent(orderEvents, { onInvalid: 'deliver', unknown: 'skip' }, event);
     expect(delivered).toMatchObject({ kind: 'invalid', event });
     expect((delivered as Extract<Decoded, { kind: 'invalid' }>).issues[0]!.path).toEqual(['total']);
