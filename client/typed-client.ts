@@ -1,7 +1,7 @@
 import { defer, throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { TauonError } from '../protocol/errors.js';
-import type { StoredEvent } from '../protocol/frames.js';
+import type { EventFilter, StoredEvent } from '../protocol/frames.js';
 import { decodeEvent, receivePolicy } from './typed-decode.js';
 import type { Decoded, ReceivePolicy } from './typed-decode.js';
 import { TypedEmitter } from './typed-emit.js';
@@ -34,11 +34,25 @@ export function typed<D extends EventDeclaration>(client: Client, declaration: D
   return new TypedView(client, declaration) as unknown as TypedClient<D>;
 }
 
-/** The untyped parts of typed options: what the client underneath is given. */
-function untyped<O extends TypedReceiveOptions>(options: O | undefined): Omit<O, keyof TypedReceiveOptions> | undefined {
-  if (options === undefined) return undefined;
-  const { onInvalid: _onInvalid, unknown: _unknown, ...rest } = options;
-  return rest;
+/** The most types a filter names (SPEC 8). */
+const MAX_FILTER_TYPES = 1000;
+
+/**
+ * What the client underneath is given: the untyped options, and, when undeclared types would be
+ * skipped and no `types` filter is set, a filter of the declared types, so that the server does
+ * not send what would be dropped here (positions still count every event: resuming stays exact).
+ */
+function untyped<O extends TypedReceiveOptions & { filter?: EventFilter }>(
+  declaration: EventDeclaration,
+  policy: ReceivePolicy,
+  options: O | undefined,
+): Omit<O, keyof TypedReceiveOptions> | undefined {
+  const { onInvalid: _onInvalid, unknown: _unknown, ...rest } = options ?? ({} as O);
+  const declared = declaration.types;
+  if (policy.unknown !== 'skip' || rest.filter?.types !== undefined || declared.length === 0 || declared.length > MAX_FILTER_TYPES) {
+    return options === undefined ? undefined : rest;
+  }
+  return { ...rest, filter: { ...rest.filter, types: [...declared] } };
 }
 
 /** A decoded event as an Observable step: the typed event itself, or the invalid / untyped item. */
@@ -76,14 +90,14 @@ class TypedView {
 
   subscribe(stream: string, options?: TypedSubscribeOptions): Observable<unknown> {
     return this.checked(options, (policy) =>
-      this.client.subscribe(stream, untyped(options)).pipe(inOrder((event) => then(this.decode(policy, event), eventStep))),
+      this.client.subscribe(stream, untyped(this.events, policy, options)).pipe(inOrder((event) => then(this.decode(policy, event), eventStep))),
     );
   }
 
   feed(stream: string, options?: TypedSubscribeOptions): Observable<unknown> {
     return this.checked(options, (policy) =>
       this.client
-        .feed(stream, untyped(options))
+        .feed(stream, untyped(this.events, policy, options))
         .pipe(
           inOrder((item: FeedItem): StepOutcome<unknown> | Promise<StepOutcome<unknown>> =>
             item.kind === 'event' ? then(this.decode(policy, item.event), feedStep) : { next: item },
@@ -103,7 +117,7 @@ class TypedView {
   iterate(stream: string, options?: TypedSubscribeOptions): TypedEventIterator<unknown> {
     const policy = receivePolicy(options);
     if (!('onInvalid' in policy)) return failedIterator(policy);
-    return new TypedIterator(this.client.iterate(stream, untyped(options)), (event) =>
+    return new TypedIterator(this.client.iterate(stream, untyped(this.events, policy, options)), (event) =>
       this.decode(policy, event),
     );
   }
@@ -111,7 +125,7 @@ class TypedView {
   async read(stream: string, options?: TypedReadOptions): Promise<TypedReadResult<unknown>> {
     const policy = receivePolicy(options);
     if (!('onInvalid' in policy)) throw policy;
-    const page = await this.client.read(stream, untyped(options));
+    const page = await this.client.read(stream, untyped(this.events, policy, options));
     return { events: await this.decodeAll(policy, page.events), next: page.next };
   }
 

@@ -28,7 +28,8 @@ export interface TypedReceiveOptions {
    */
   onInvalid?: OnInvalid;
   /**
-   * An event of a type the declaration does not name (a tolerant reader skips it).
+   * An event of a type the declaration does not name (a tolerant reader skips it). With `skip`
+   * and no `types` filter of the caller's, the server is asked for the declared types only.
    * @default 'skip'
    */
   unknown?: OnUnknown;

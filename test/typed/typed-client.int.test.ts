@@ -197,9 +197,21 @@ describe.each(['memory', 'ws'] as const)('typed events against a reference serve
 
     it('reads, surfaces and iterates with the same checks', async () => {
       await expect(orders.read('orders.9')).rejects.toThrow(EventValidationError);
+      const kinds = (items: ({ type: string } | { kind: string })[]): string[] => items.map((item) => ('kind' in item ? item.kind : item.type));
+      // Skipping undeclared types, the view asks the server for the declared ones: a full page.
       const page = await orders.read('orders.9', { onInvalid: 'deliver', limit: 3 });
-      expect(page.events.map((item) => ('kind' in item ? item.kind : item.type))).toEqual(['OrderPlaced', 'invalid']); // $invalidated skipped
-      expect(page.next).toEqual({ after: 3 });
+      expect(kinds(page.events)).toEqual(['OrderPlaced', 'invalid', 'OrderShipped']);
+      const passing = await orders.read('orders.9', { onInvalid: 'deliver', unknown: 'pass', limit: 3 });
+      expect(kinds(passing.events)).toEqual(['OrderPlaced', 'invalid', 'untyped']);
+      expect(passing.next).toEqual({ after: 3 });
+      // A filter of the caller's own is left as it is.
+      const own = await orders.read('orders.9', { onInvalid: 'deliver', limit: 3, filter: { types: ['PriceChanged', 'OrderShipped'] } });
+      expect(kinds(own.events)).toEqual(['OrderShipped']);
+      // Positions still count the skipped events: a start at an undeclared event is found.
+      const priceChanged = (await client.read('orders.9')).events[3]!;
+      expect(priceChanged.type).toBe('PriceChanged');
+      const after = await lastValueFrom(orders.replay('orders.9', { from: { event: priceChanged.id } }).pipe(toArray()));
+      expect(after.map(describeOrder)).toEqual(['o-9 shipped by UPS']);
       const surface = await orders.surface('orders.9');
       expect(surface.map(describeOrder)).toEqual(['o-9 shipped by UPS']);
       const iterator = orders.iterate('orders.9', { onInvalid: 'deliver', mode: 'cold' });
