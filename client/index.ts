@@ -66,6 +66,43 @@ export type {
   SnapshotProblem,
 } from './aggregate-types.js';
 export { CommandConflictError } from './aggregate-errors.js';
+// Typed events (docs/typed-events.md) and the client projection operator.
+export { defineEvents } from './typed-events.js';
+export type {
+  DefineEventsOptions,
+  EmitDataOf,
+  EmitEventOf,
+  EventDataOf,
+  EventDeclaration,
+  EventOf,
+  EventSchemas,
+  EventTypeOf,
+  SchemasOf,
+  TypedEvent,
+} from './typed-events.js';
+export { typed } from './typed-client.js';
+export type {
+  ExtraItems,
+  InvalidEvent,
+  NoOptions,
+  OnInvalid,
+  OnUnknown,
+  Received,
+  TypedClient,
+  TypedEventItem,
+  TypedEventIterator,
+  TypedFeedItem,
+  TypedModeOptions,
+  TypedReadOptions,
+  TypedReadResult,
+  TypedReceiveOptions,
+  TypedSubscribeOptions,
+  UntypedEvent,
+} from './typed-types.js';
+export { EventValidationError, UnknownEventTypeError } from './typed-errors.js';
+export type { SchemaIssue, StandardSchemaV1 } from './typed-standard-schema.js';
+export { project } from './projection-operator.js';
+export type { KeyedProjection, KeyedProjectionOptions, ProjectableItem, ProjectedEvent, ProjectionOptions } from './projection-operator.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   AppendConditionFailedError,
