@@ -2,7 +2,7 @@
 // test/package/installed-package.int.test.ts and type-checked there with skipLibCheck off,
 // strict, module NodeNext, with none of the optional drivers installed.
 import { ERROR_CODES, PROTOCOL_VERSION, TauonError, msgpackCodec, type StoredEvent } from 'tauon/protocol';
-import { commandHandler, connect, type Client, type Decider } from 'tauon/client';
+import { commandHandler, connect, defineEvents, project, typed, type Client, type Decider, type StandardSchemaV1 } from 'tauon/client';
 import { deciderSpec, DeciderSpecificationError } from 'tauon/testing';
 import type { ClientTransport, Connection, ServerTransport } from 'tauon/transports';
 import { MemoryServerTransport, memoryTransport } from 'tauon/transports/memory';
@@ -52,6 +52,7 @@ export const exportsInUse = {
   server: { JetStreamStore, LmdbStore, PostgresStore, RoutingStore, createHttpApi, MissingDriverError },
   conformance: { describeEventStore, describeServer, RawPeer },
   aggregates: { commandHandler, deciderSpec, DeciderSpecificationError, counter: { initialState: () => 0, evolve: (n, event) => n + event.data, decide: (by) => ({ type: 'added', data: by }) } satisfies Decider<number, number, { type: string; data: number }> },
+  typedEvents: { defineEvents, typed, project, declared: defineEvents({ Noted: { '~standard': { version: 1, vendor: 'consumer', validate: (value: unknown) => ({ value }) } } satisfies StandardSchemaV1 }) },
   conformanceSubpaths: { describeStoreOnly, describeWireOnly, describeWebSocketBinding, options: { densePositions: true } satisfies EventStoreContractOptions },
 };
 
