@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'group-mismatch',
   /** The server knows the frame but cannot serve it: its store keeps no consumer groups (SPEC 17.1). */
   'unsupported',
+  /** A read asks for a projection's state at a position past where the projection failed (SPEC 18). */
+  'projection-failed',
   /** The connection closed before an answer came (raised on the client only, never sent). */
   'closed',
   /** The client gave up waiting for an answer (raised on the client only, never sent). */
