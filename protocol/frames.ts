@@ -487,7 +487,7 @@ export const ProjectionSummary = z.object({
 export type ProjectionSummary = z.infer<typeof ProjectionSummary>;
 
 /** One key's value of a projection's state. */
-export const ProjectionEntry = z.object({ key: z.string(), value: z.unknown().refine((value) => value !== undefined, 'an entry has a value') });
+export const ProjectionEntry = z.object({ key: z.string(), value: z.unknown().refine((value): boolean => value !== undefined, 'an entry has a value') });
 export type ProjectionEntry = z.infer<typeof ProjectionEntry>;
 
 export const ProjectionListFrame = z.object({ type: z.literal('projection-list'), id: uint, projections: z.array(ProjectionSummary) });

@@ -1,4 +1,5 @@
 import type { GroupsEngine } from './groups/groups-engine.js';
+import type { ProjectionService } from './projections/projection-service.js';
 import { TauonError } from '../protocol/errors.js';
 import type {
   PageFrame,
@@ -103,11 +104,13 @@ export interface ServerDescription {
   readonly storeId: string;
   /** The consumer groups the server serves, where its store keeps them (SPEC 17). */
   readonly groups?: GroupsEngine | undefined;
+  /** The projections the server runs, where it runs any (SPEC 18). */
+  readonly projections?: ProjectionService | undefined;
 }
 
 /** The optional parts of the protocol a server serves (`welcome.features`). */
 export function featuresOf(server: ServerDescription): string[] {
-  return server.groups === undefined ? [] : ['groups'];
+  return [...(server.groups === undefined ? [] : ['groups']), ...(server.projections === undefined ? [] : ['projections'])];
 }
 
 /** Answers `info`. */
