@@ -584,6 +584,22 @@ export const ServerInfoFrame = z.object({
   features: z.array(z.string().min(1).max(64)).max(64).optional(),
   /** How many consumer groups the store keeps, where it keeps them. */
   groups: uint.optional(),
+  /**
+   * The server-side projections the server runs (SPEC 18), those whose selector the session may
+   * read: each one's status, and its error when it failed.
+   */
+  projections: z
+    .array(
+      z.object({
+        name: z.string(),
+        stream: z.string(),
+        status: z.enum(['running', 'failed', 'rebuilding']),
+        error: z.string().optional(),
+        checkpoint: uint,
+        lag: uint,
+      }),
+    )
+    .optional(),
 });
 
 /** A request (`id`) or a subscription (`sub`) failed; a subscription error ends the subscription. */

@@ -1,4 +1,5 @@
 import type { GroupsEngine } from './groups/groups-engine.js';
+import { Permissions } from './auth/permissions.js';
 import type { ProjectionService } from './projections/projection-service.js';
 import { TauonError } from '../protocol/errors.js';
 import type {
@@ -104,7 +105,7 @@ export interface ServerDescription {
   readonly storeId: string;
   /** The consumer groups the server serves, where its store keeps them (SPEC 17). */
   readonly groups?: GroupsEngine | undefined;
-  /** The projections the server runs, where it runs any (SPEC 18). */
+  /** The server-side projections the server runs, where its store keeps them (SPEC 18). */
   readonly projections?: ProjectionService | undefined;
 }
 
@@ -113,8 +114,8 @@ export function featuresOf(server: ServerDescription): string[] {
   return [...(server.groups === undefined ? [] : ['groups']), ...(server.projections === undefined ? [] : ['projections'])];
 }
 
-/** Answers `info`. */
-export async function serverInfo(store: EventStore, server: ServerDescription, id: number): Promise<ServerInfoFrame> {
+/** Answers `info`; the projections listed are those whose selector `permissions` may read. */
+export async function serverInfo(store: EventStore, server: ServerDescription, id: number, permissions: Permissions = Permissions.all): Promise<ServerInfoFrame> {
   return {
     type: 'server-info',
     id,
@@ -128,7 +129,16 @@ export async function serverInfo(store: EventStore, server: ServerDescription, i
     store: server.storeId,
     features: featuresOf(server),
     ...(server.groups === undefined ? {} : { groups: await server.groups.count() }),
+    ...(server.projections === undefined ? {} : { projections: await projectionStatuses(server.projections, permissions) }),
   };
+}
+
+/** Each projection's status for `server-info`: a failed one says why. */
+async function projectionStatuses(projections: ProjectionService, permissions: Permissions): Promise<NonNullable<ServerInfoFrame['projections']>> {
+  const summaries = await projections.list();
+  return summaries
+    .filter((summary) => permissions.mayRead(parseSelector(summary.stream)))
+    .map(({ name, stream, status, error, checkpoint, lag }) => ({ name, stream, status, ...(error === undefined ? {} : { error }), checkpoint, lag }));
 }
 
 /** A request frame names a single stream where a pattern is not allowed. */

@@ -341,7 +341,7 @@ export class Session {
         this.answer(frame.id, this.afterWrites(() => readableStreamList(this.host.store, this.host.limits, frame, this.permissions)), 'streams');
         return;
       case 'info':
-        this.answer(frame.id, this.afterWrites(() => serverInfo(this.host.store, this.host, frame.id)), 'info');
+        this.answer(frame.id, this.afterWrites(() => serverInfo(this.host.store, this.host, frame.id, this.permissions)), 'info');
         return;
       case 'consume':
         this.answer(frame.sub, this.consume(frame), 'consume', 'sub');

@@ -1,6 +1,7 @@
 import type { TauonError } from '../../protocol/errors.js';
 import type { EventInput, ExpectedVersion, StoredEvent, StreamSummary } from '../../protocol/frames.js';
 import type { GroupStore } from '../groups/group-store.js';
+import type { ProjectionStore } from '../projections/projection-store.js';
 
 /**
  * The EventStore interface: what a store must do so that the session engine can serve protocol
@@ -104,6 +105,12 @@ export interface EventStore {
    * serves consumer groups only on a store that has it.
    */
   readonly groups?: GroupStore;
+
+  /**
+   * Optional: where the store keeps server-side projections' records and states (SPEC 18). A
+   * server runs projections only on a store that has it.
+   */
+  readonly projections?: ProjectionStore;
 
   /** Releases the store's resources. Further calls fail. */
   close(): Promise<void>;

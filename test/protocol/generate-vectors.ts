@@ -752,6 +752,27 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
     direction: 'server',
     frame: { type: 'welcome', version: 1, server: 'tauon-1', heartbeat: 10_000, limits: LIMITS, store: STORE, features: ['groups', 'projections'] },
   },
+  {
+    name: 'server-info: with the projections feature and their statuses',
+    direction: 'server',
+    frame: {
+      type: 'server-info',
+      id: 29,
+      server: 'tauon-1',
+      version: 1,
+      versions: [1],
+      stores: ['lmdb'],
+      heartbeat: 10_000,
+      limits: LIMITS,
+      head: 104,
+      store: STORE,
+      features: ['projections'],
+      projections: [
+        { name: 'kit-counts', stream: '$all', status: 'running', checkpoint: 104, lag: 0 },
+        { name: 'order-totals', stream: 'orders.*', status: 'failed', error: 'total is not a number', checkpoint: 101, lag: 3 },
+      ],
+    },
+  },
   { name: 'projections', direction: 'client', frame: { type: 'projections', id: 30 } },
   { name: 'projection: an unkeyed projection (no key)', direction: 'client', frame: { type: 'projection', id: 31, name: 'order-totals' } },
   { name: 'projection: one key', direction: 'client', frame: { type: 'projection', id: 32, name: 'kit-counts', key: 'OrderPlaced' } },
@@ -1119,6 +1140,7 @@ export function buildInvalidVectors(): InvalidVector[] {
   add('projection-list: an unknown status', 'server', 'json', json({ type: 'projection-list', id: 1, projections: [{ name: 'p', stream: 's', keyed: false, status: 'paused', checkpoint: 0, head: 0, lag: 0 }] }), 'bad-frame');
   add('projection-changed: no checkpoint', 'server', 'json', json({ type: 'projection-changed', sub: 1, name: 'p', key: 'k', value: 1 }), 'bad-frame');
   add('projection-watching: no sub', 'server', 'json', json({ type: 'projection-watching', name: 'p', checkpoint: 0 }), 'bad-frame');
+  add('server-info: a projection status without lag', 'server', 'json', json({ type: 'server-info', id: 1, server: 's', version: 1, versions: [1], stores: [], heartbeat: 1, limits: LIMITS, head: 0, projections: [{ name: 'p', stream: 's', status: 'running', checkpoint: 0 }] }), 'bad-frame');
   add('projection-rebuilding: no name', 'server', 'json', json({ type: 'projection-rebuilding', id: 1 }), 'bad-frame');
 
   return vectors;

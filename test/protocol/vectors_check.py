@@ -495,6 +495,20 @@ SERVER_FRAMES = {
         "store": Opt(text(1, 256)),
         "features": Opt(FEATURES),
         "groups": Opt(UINT),
+        "projections": Opt(
+            array(
+                fields(
+                    {
+                        "name": text(),
+                        "stream": text(),
+                        "status": one_of("running", "failed", "rebuilding"),
+                        "error": Opt(text()),
+                        "checkpoint": UINT,
+                        "lag": UINT,
+                    }
+                )
+            )
+        ),
     },
     "assigned": {
         "sub": UINT,

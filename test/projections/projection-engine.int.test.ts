@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../protocol/frames.js';
+import { TauonServer } from '../../server-reference/server.js';
+import type { ProjectionDefinition } from '../../server-reference/projections/projection-definition.js';
+import type { ProjectionChangeNotice } from '../../server-reference/projections/projection-service.js';
+import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
+
+let server: TauonServer | undefined;
+let store: MemoryStore | undefined;
+afterEach(async () => {
+  await server?.close();
+  await store?.close();
+  server = undefined;
+  store = undefined;
+});
+
+function start(projections: ProjectionDefinition<never>[] | ProjectionDefinition[], on: MemoryStore = new MemoryStore()): TauonServer {
+  store = on;
+  server = new TauonServer({ store: on, projections: projections as ProjectionDefinition[], errorLog: () => undefined });
+  return server;
+}
+
+/** Appends events to a stream; resolves with the last position written. */
+async function emit(target: TauonServer, stream: string, events: { type: string; key?: string; data?: unknown }[]): Promise<number> {
+  const answer = await target.request({ type: 'append', id: 0, stream, events });
+  if (answer.type !== 'appended') throw new Error(`append failed: ${JSON.stringify(answer)}`);
+  return answer.positions.at(-1)!;
+}
+
+const count: ProjectionDefinition<{ n: number; sum: number }> = {
+  name: 'totals',
+  stream: 'orders.*',
+  initial: { n: 0, sum: 0 },
+  evolve: (state, event) => ({ n: state.n + 1, sum: state.sum + (event.data as { amount: number }).amount }),
+};
+
+const byCustomer: ProjectionDefinition<string[]> = {
+  name: 'by-customer',
+  stream: 'orders.*',
+  filter: { types: ['placed'] },
+  initial: [],
+  key: (event) => (event.data as { customer?: string }).customer,
+  evolve: (state, event) => [...state, event.id],
+};
+
+/** An order event of `customer` for `amount`. */
+function order(customer: string | undefined, amount: number, type = 'placed'): { type: string; data: unknown } {
+  return { type, data: customer === undefined ? { amount } : { customer, amount } };
+}
+
+describe('server-side projections on the memory store', () => {
+  it('folds the history, follows live commits, and answers reads that wait for a position', async () => {
+    const running = start([count as ProjectionDefinition]);
+    await emit(running, 'orders.1', [order('a', 1), order('b', 2)]);
+    await emit(running, 'other', [order('a', 100)]);
+    const last = await emit(running, 'orders.2', [order('a', 3)]);
+    const read = await running.projections!.get('totals', '', { atLeast: last, timeoutMs: 5000 });
+    expect(read).toMatchObject({ name: 'totals', key: '', found: true, value: { n: 3, sum: 6 } });
+    expect(read.checkpoint).toBeGreaterThanOrEqual(last);
+    const live = await emit(running, 'orders.1', [order('c', 10)]);
+    expect((await running.projections!.get('totals', '', { atLeast: live })).value).toEqual({ n: 4, sum: 16 });
+    const summary = await running.projections!.summary('totals');
+    expect(summary).toMatchObject({ name: 'totals', stream: 'orders.*', keyed: false, status: 'running', checkpoint: live, head: live, lag: 0 });
+  });
+
+  it('keeps one state per key, passes over events without a key and filtered ones, and pages the entries in key order', async () => {
+    const running = start([byCustomer as ProjectionDefinition]);
+    await emit(running, 'orders.1', [order('b', 1), order(undefined, 2), order('a', 3), order('a', 4, 'cancelled')]);
+    const last = await emit(running, 'orders.2', [order('c', 5), order('a', 6)]);
+    await running.projections!.get('by-customer', 'a', { atLeast: last });
+    const page = await running.projections!.entries('by-customer', undefined, 2);
+    expect(page.entries.map((entry) => entry.key)).toEqual(['a', 'b']);
+    expect(page.more).toBe(true);
+    expect(page.entries[0]!.value).toHaveLength(2);
+    const rest = await running.projections!.entries('by-customer', 'b', 10);
+    expect(rest).toMatchObject({ entries: [{ key: 'c' }], more: false });
+    expect(await running.projections!.get('by-customer', 'nobody')).toMatchObject({ found: false });
+  });
+
+  it('tells watchers of each committed change, of every key or of one', async () => {
+    const running = start([byCustomer as ProjectionDefinition]);
+    const all: ProjectionChangeNotice[] = [];
+    const onlyA: ProjectionChangeNotice[] = [];
+    const stopAll = running.projections!.watch('by-customer', undefined, (change) => all.push(change));
+    running.projections!.watch('by-customer', 'a', (change) => onlyA.push(change));
+    const first = await emit(running, 'orders.1', [order('a', 1), order('b', 2)]);
+    await running.projections!.get('by-customer', 'a', { atLeast: first });
+    stopAll();
+    const second = await emit(running, 'orders.1', [order('a', 3)]);
+    await running.projections!.get('by-customer', 'a', { atLeast: second });
+    expect(all.map((change) => change.key).sort()).toEqual(['a', 'b']);
+    expect(onlyA.map((change) => (change.value as string[]).length)).toEqual([1, 2]);
+    expect(onlyA.at(-1)!.checkpoint).toBe(second);
+  });
+
+  it('a read waiting for a position never reached fails timeout with the checkpoint', async () => {
+    const running = start([count as ProjectionDefinition]);
+    const last = await emit(running, 'orders.1', [order('a', 1)]);
+    await running.projections!.get('totals', '', { atLeast: last });
+    await expect(running.projections!.get('totals', '', { atLeast: last + 5, timeoutMs: 20 })).rejects.toMatchObject({ code: 'timeout', details: { checkpoint: last } });
+    await expect(running.projections!.get('totals', '', { atLeast: 1, timeoutMs: 600_000 })).rejects.toMatchObject({ code: 'bad-frame' });
+    await expect(running.projections!.get('nope', '')).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('a projection whose evolve throws stops with its error, keeps the states before it, and the others go on', async () => {
+    const failing: ProjectionDefinition<number> = {
+      name: 'failing',
+      stream: 'orders.*',
+      initial: 0,
+      evolve: (state, event) => {
+        if ((event.data as { amount: number }).amount === 13) throw new Error('unlucky');
+        return state + 1;
+      },
+    };
+    const running = start([failing as ProjectionDefinition, count as ProjectionDefinition]);
+    await emit(running, 'orders.1', [order('a', 1), order('a', 2)]);
+    const bad = await emit(running, 'orders.1', [order('a', 13)]);
+    const after = await emit(running, 'orders.1', [order('a', 4)]);
+    expect((await running.projections!.get('totals', '', { atLeast: after })).value).toEqual({ n: 4, sum: 20 });
+    await expect(running.projections!.get('failing', '', { atLeast: after, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'projection-failed' });
+    const summary = await running.projections!.summary('failing');
+    expect(summary).toMatchObject({ status: 'failed', checkpoint: bad - 1 });
+    expect(summary.error).toContain('unlucky');
+    expect(await running.projections!.get('failing', '')).toMatchObject({ value: 2, checkpoint: bad - 1 });
+    const info = await running.request({ type: 'info', id: 1 });
+    if (info.type !== 'server-info') throw new Error(`not server-info: ${info.type}`);
+    expect(info.features).toContain('projections');
+    const listed = info.projections?.find((p) => p.name === 'failing');
+    expect(listed?.status).toBe('failed');
+    expect(listed?.error).toContain('unlucky');
+  });
+
+  it('a state that is not plain data or is too large fails the projection with a clear error', async () => {
+    const mapState: ProjectionDefinition = { name: 'map', stream: 'orders.1', initial: null, evolve: () => new Map() };
+    const huge: ProjectionDefinition = { name: 'huge', stream: 'orders.1', initial: '', evolve: () => 'x'.repeat(600 * 1024) };
+    const running = start([mapState, huge]);
+    const last = await emit(running, 'orders.1', [order('a', 1)]);
+    await expect(running.projections!.get('map', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
+    await expect(running.projections!.get('huge', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
+    expect((await running.projections!.summary('map')).error).toMatch(/Map.*not plain data/);
+    expect((await running.projections!.summary('huge')).error).toMatch(/bytes of JSON, more than the 524288/);
+  });
+
+  it('a state changed in place fails: evolve gets frozen states', async () => {
+    const mutating: ProjectionDefinition<{ n: number }> = {
+      name: 'mutating',
+      stream: 'orders.1',
+      initial: { n: 0 },
+      evolve: (state) => {
+        state.n += 1;
+        return state;
+      },
+    };
+    const running = start([mutating as ProjectionDefinition]);
+    const last = await emit(running, 'orders.1', [order('a', 1)]);
+    await expect(running.projections!.get('mutating', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
+    expect((await running.projections!.summary('mutating')).error).toMatch(/read.only|read-only|Cannot assign/);
+  });
+
+  it('rebuild starts over from the start: a fixed failure runs again', async () => {
+    let broken = true;
+    const flaky: ProjectionDefinition<number> = {
+      name: 'flaky',
+      stream: 'orders.1',
+      initial: 0,
+      evolve: (state) => {
+        if (broken) throw new Error('not yet');
+        return state + 1;
+      },
+    };
+    const running = start([flaky as ProjectionDefinition]);
+    const last = await emit(running, 'orders.1', [order('a', 1), order('a', 2), order('a', 3)]);
+    await expect(running.projections!.get('flaky', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
+    broken = false;
+    await running.projections!.rebuild('flaky');
+    expect((await running.projections!.get('flaky', '', { atLeast: last })).value).toBe(3);
+    expect((await running.projections!.summary('flaky')).status).toBe('running');
+  });
+
+  it('a restarted server goes on from the stored checkpoint: no event is applied twice', async () => {
+    const seen: StoredEvent[] = [];
+    const counting: ProjectionDefinition<number> = {
+      name: 'counting',
+      stream: '$all',
+      initial: 0,
+      evolve: (state, event) => {
+        seen.push(event);
+        return state + 1;
+      },
+    };
+    const memory = new MemoryStore();
+    const first = new TauonServer({ store: memory, projections: [counting as ProjectionDefinition] });
+    const last = await emit(first, 'a', [order('a', 1), order('a', 2)]);
+    await first.projections!.get('counting', '', { atLeast: last });
+    await first.close();
+    const running = start([counting as ProjectionDefinition], memory);
+    const more = await emit(running, 'b', [order('a', 3)]);
+    expect((await running.projections!.get('counting', '', { atLeast: more })).value).toBe(3);
+    expect(seen.map((event) => event.pos)).toEqual([1, 2, 3]);
+  });
+
+  it('a changed definition under a stored state fails, asking for a rebuild, unless it says onChange: rebuild', async () => {
+    const memory = new MemoryStore();
+    const v1: ProjectionDefinition<number> = { name: 'p', stream: 'a', initial: 0, evolve: (n) => n + 1 };
+    const first = new TauonServer({ store: memory, projections: [v1 as ProjectionDefinition] });
+    const last = await emit(first, 'a', [order('a', 1), order('a', 2)]);
+    await first.projections!.get('p', '', { atLeast: last });
+    await first.close();
+    const v2: ProjectionDefinition<number> = { name: 'p', stream: 'a', initial: 0, evolve: (n) => n + 10 };
+    const second = new TauonServer({ store: memory, projections: [v2 as ProjectionDefinition] });
+    await expect(second.projections!.get('p', '', { atLeast: last + 1, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'projection-failed' });
+    expect((await second.projections!.summary('p')).error).toMatch(/another definition.*rebuild/);
+    await second.close();
+    const running = start([{ ...v2, onChange: 'rebuild' } as ProjectionDefinition], memory);
+    expect((await running.projections!.get('p', '', { atLeast: last })).value).toBe(20);
+  });
+
+  it('refuses bad definitions with errors that name them', () => {
+    const memory = new MemoryStore();
+    expect(() => new TauonServer({ store: memory, projections: [{ name: '$x', stream: 'a', initial: 0, evolve: (n) => n }] })).toThrow(/"\$x".*name/);
+    expect(() => new TauonServer({ store: memory, projections: [{ name: 'x', stream: 'a', initial: undefined, evolve: (n) => n }] })).toThrow(/initial/);
+    expect(() => new TauonServer({ store: memory, projections: [{ name: 'x', stream: 'a', initial: 0 } as unknown as ProjectionDefinition] })).toThrow(/evolve/);
+    const same = { name: 'x', stream: 'a', initial: 0, evolve: (n: unknown) => n };
+    expect(() => new TauonServer({ store: memory, projections: [same, same] })).toThrow(/registered twice/);
+  });
+});
