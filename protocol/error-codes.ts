@@ -47,7 +47,8 @@ export const ERROR_CODES = [
   'unsupported',
   /**
    * A projection stopped on an event its evolve function failed on: a `projection` asked for a
-   * state past its checkpoint, which it will not reach until it is rebuilt (SPEC 18.5).
+   * state past its checkpoint, which it will not reach until it is rebuilt (SPEC 18.5);
+   * `details: {checkpoint, error}`.
    */
   'projection-failed',
   /** The connection closed before an answer came (raised on the client only, never sent). */

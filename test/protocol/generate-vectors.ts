@@ -851,8 +851,8 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
       type: 'error',
       id: 33,
       code: 'projection-failed',
-      message: 'projection "order-totals" failed at 101: total is not a number',
-      details: { name: 'order-totals', checkpoint: 101 },
+      message: 'projection "order-totals" failed at checkpoint 101, before position 110: total is not a number',
+      details: { checkpoint: 101, error: 'total is not a number' },
     },
   },
   {
