@@ -14,6 +14,10 @@ import { freezeState, jsonBytes, plainValueProblem } from './projection-value.js
 export const PAGE_EVENTS = 1_000;
 /** Events folded between two commits at most while catching up: one commit per this many. */
 export const COMMIT_EVENTS = 10_000;
+/** The longest a catch-up folds without a commit, in ms: reads waiting on it, and a crash, lose no more. */
+export const COMMIT_INTERVAL_MS = 250;
+/** The longest error message kept in a record, in characters. */
+const MAX_ERROR_LENGTH = 2_000;
 /** Keys changed before a commit at most: what a projection holds uncommitted is bounded by it. */
 export const MAX_PENDING_KEYS = 1_000;
 /** Committed values kept in memory for the next events of their key (the first in, the first out). */
@@ -67,6 +71,8 @@ export class ProjectionRunner {
   /** States changed since the last commit (`undefined`: the key is removed). */
   private readonly pending = new Map<string, ProjectionValue>();
   private pendingEvents = 0;
+  /** When the last commit was written (performance.now). */
+  private lastCommitAt = performance.now();
   /** Committed states recently used. */
   private readonly cache = new Map<string, ProjectionValue>();
   /** While rebuilding: the selector's head when the rebuild began. */
@@ -195,8 +201,8 @@ export class ProjectionRunner {
           const page = await readSelected(this.host.store, this.selector, this.foldedTo + 1, 'forward', PAGE_EVENTS);
           if (generation !== this.generation) return;
           await this.fold(page, generation);
-          // The last page of what there is: commit it, then wait for more.
-          if (page.length < PAGE_EVENTS) {
+          // The last page of what there is (or a catch-up that has gone long without one): commit it, then wait for more.
+          if (page.length < PAGE_EVENTS || performance.now() - this.lastCommitAt >= COMMIT_INTERVAL_MS) {
             await this.commit(generation);
             if (generation === this.generation && this.foldedTo === this.committedTo && page.length === 0) await this.sleep();
           }
@@ -277,6 +283,10 @@ export class ProjectionRunner {
         if (generation !== this.generation) return;
       }
       if (turns.count()) {
+        if (performance.now() - this.lastCommitAt >= COMMIT_INTERVAL_MS) {
+          await this.commit(generation);
+          if (generation !== this.generation) return;
+        }
         await turns.pause();
         if (generation !== this.generation) return;
       }
@@ -358,6 +368,7 @@ export class ProjectionRunner {
   }
 
   private landed(changes: readonly ProjectionChange[], record: ProjectionRecord): void {
+    this.lastCommitAt = performance.now();
     this.revision = record.revision;
     this.committedTo = record.checkpoint;
     for (const change of changes) this.remember(change.key, change.value);
@@ -373,7 +384,7 @@ export class ProjectionRunner {
    */
   private async fail(message: string, generation: number): Promise<boolean> {
     let changes: ProjectionChange[];
-    let error = message;
+    let error = message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH)}...` : message;
     try {
       changes = this.checkedChanges();
     } catch (unfit) {

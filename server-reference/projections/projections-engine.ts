@@ -79,21 +79,28 @@ export class ProjectionsEngine implements ProjectionService {
   }
 
   async get(name: string, key: string, options: { readonly atLeast?: number; readonly timeoutMs?: number } = {}): Promise<ProjectionRead> {
-    const runner = this.runnerOf(name);
-    const { atLeast } = options;
-    if (atLeast !== undefined) {
-      if (!Number.isSafeInteger(atLeast) || atLeast < 0) throw new TauonError('bad-frame', `atLeast must be a position (an integer of 0 or more), not ${atLeast}`);
-      const timeoutMs = timeoutOf(options.timeoutMs);
-      // Another server of the store may have committed it already (with this definition).
-      const stored = await this.projections.record(name);
-      const storedTo = stored?.definition === runner.fingerprint && runner.state.status !== 'rebuilding' ? stored.checkpoint : 0;
-      if (storedTo < atLeast) await runner.reached(atLeast, timeoutMs);
-    }
+    this.runnerOf(name);
+    if (options.atLeast !== undefined) await this.reached(name, options.atLeast, options.timeoutMs);
     // The record first: the value read after it includes at least its checkpoint.
     const record = await this.projections.record(name);
     const value = await this.projections.get(name, key);
     const checkpoint = record?.checkpoint ?? 0;
     return value === undefined ? { name, key, found: false, checkpoint } : { name, key, value, found: true, checkpoint };
+  }
+
+  /**
+   * Resolves once the projection's checkpoint is at or past `atLeast`, waiting up to `timeoutMs`
+   * (DEFAULT_AT_LEAST_TIMEOUT_MS when absent). The wait of {@link get}, for a read of many keys.
+   * @throws TauonError `timeout` (details `{checkpoint}`), `projection-failed`, `bad-frame` for a bad position or timeout
+   */
+  async reached(name: string, atLeast: number, timeoutMs?: number): Promise<void> {
+    const runner = this.runnerOf(name);
+    if (!Number.isSafeInteger(atLeast) || atLeast < 0) throw new TauonError('bad-frame', `atLeast must be a position (an integer of 0 or more), not ${atLeast}`);
+    const wait = timeoutOf(timeoutMs);
+    // Another server of the store may have committed it already (with this definition).
+    const stored = await this.projections.record(name);
+    const storedTo = stored?.definition === runner.fingerprint && runner.state.status !== 'rebuilding' ? stored.checkpoint : 0;
+    if (storedTo < atLeast) await runner.reached(atLeast, wait);
   }
 
   async entries(name: string, after: string | undefined, limit: number): Promise<ProjectionPage> {
@@ -110,13 +117,9 @@ export class ProjectionsEngine implements ProjectionService {
     return this.runnerOf(name).watchers.add(key, listener);
   }
 
-  rebuild(name: string): Promise<void> {
-    if (this.closed) return Promise.reject(new TauonError('overloaded', 'the server is closing'));
-    try {
-      return this.runnerOf(name).rebuild();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async rebuild(name: string): Promise<void> {
+    if (this.closed) throw new TauonError('overloaded', 'the server is closing');
+    await this.runnerOf(name).rebuild();
   }
 
   /** Stops every projection (the server closes); the store must stay open until this resolves. */

@@ -10,6 +10,7 @@ import type {
   EventStoreFactory,
 } from '../../server-reference/stores/event-store.js';
 import { describeGroupStoreContract } from './store-contract-groups.js';
+import { describeProjectionStoreContract } from './store-contract-projections.js';
 
 /** Options of {@link describeEventStore}. */
 export interface EventStoreContractOptions {
@@ -1152,5 +1153,6 @@ export function describeEventStore(
     });
 
     describeGroupStoreContract(() => store);
+    describeProjectionStoreContract(() => store);
   });
 }

@@ -4,3 +4,4 @@
  */
 export { describeEventStore, type EventStoreContractOptions } from './store-contract.js';
 export { describeSharedGroupStore } from './store-contract-groups.js';
+export { describeSharedProjectionStore } from './store-contract-projections.js';

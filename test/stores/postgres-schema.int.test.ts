@@ -49,6 +49,8 @@ describe.skipIf(!available)('postgres store: schema and migrations', () => {
       'events',
       'meta',
       'parked_events',
+      'projection_values',
+      'projections',
       'schema_version',
       'streams',
       'surface',
@@ -69,6 +71,29 @@ describe.skipIf(!available)('postgres store: schema and migrations', () => {
       expect(await versionsOf(schema), 'opening again applies nothing twice').toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('a schema of the version before projections (3) upgrades on open: its events and groups stay, and projections work', async () => {
+    const schema = schemas.fresh();
+    const beforeProjections = MIGRATIONS.filter((m) => m.version <= 3);
+    await withClient(async (client) => {
+      await migrate(client, schema, beforeProjections);
+      // What a store of that version wrote: an event and a consumer group.
+      await client.query(`INSERT INTO "${schema}".events (pos, stream, seq, tx, id, recorded, body) VALUES (1, 's', 1, 1, 'e1', 1, '\\x80')`);
+      await client.query(`INSERT INTO "${schema}".streams (stream, head, tx, last_pos, last_recorded) VALUES ('s', 1, 1, 1, 1)`);
+      await client.query(`INSERT INTO "${schema}".consumer_groups (name, rev, state) VALUES ('g', nextval('"${schema}".group_revision'), '{"v":1}')`);
+    });
+    const store = await PostgresStore.open(POSTGRES_URL, { schema });
+    try {
+      expect(await versionsOf(schema), 'the missing migration is applied').toEqual(MIGRATIONS.map((m) => m.version));
+      expect((await store.streamInfo('s'))?.head, 'the events stay').toBe(1);
+      expect((await store.groups.load('g'))?.state, 'the groups stay').toEqual({ v: 1 });
+      const record = { v: 1, revision: 1, checkpoint: 1, definition: 'd', status: 'running', error: null, updated: 1 } as const;
+      expect(await store.projections.commit('p', [{ key: 'k', value: 1 }], record, undefined), 'a projection commits').toBe(true);
+      expect(await store.projections.get('p', 'k'), 'and reads back').toBe(1);
+    } finally {
+      await store.close();
     }
   });
 

@@ -17,6 +17,8 @@ import { TurnBudget } from '../../short-turns.js';
 import { isStoreId, newStoreId } from '../store-identity.js';
 import { LmdbGroupStore, type LmdbGroupDatabases } from './lmdb-group-store.js';
 import type { GroupStore } from '../../groups/group-store.js';
+import { LmdbProjectionStore, type LmdbProjectionDatabases } from './lmdb-projection-store.js';
+import type { ProjectionStore } from '../../projections/projection-store.js';
 
 /** What the `heads` database keeps per stream (the stream name is the key). */
 interface HeadRecord {
@@ -89,6 +91,8 @@ const PLAIN_ID_SCAN = 10_000;
  *   the last revision of a consumer group's document
  * - `groups`, `group-parked`, `group-parked-parts`: consumer groups' documents and parked
  *   events (LmdbGroupStore, `groups`)
+ * - `projections`, `projection-values`: server-side projections' records and values
+ *   (LmdbProjectionStore, `projections`)
  *
  * Each `append()` call runs as one LMDB child transaction (all its requests, never one per
  * event), and the calls made during one turn of the event loop are committed as one
@@ -132,6 +136,9 @@ export class LmdbStore implements EventStore {
    */
   readonly groups: GroupStore;
   private readonly groupStore: LmdbGroupStore;
+  /** Server-side projections' records and values, in the same environment (issue 18). */
+  readonly projections: ProjectionStore;
+  private readonly projectionStore: LmdbProjectionStore;
 
   /**
    * The heads the append call in progress moved, put once at its end instead of once per
@@ -158,11 +165,14 @@ export class LmdbStore implements EventStore {
     /** The identity kept in the `meta` database. */
     readonly id: string,
     groupDatabases: LmdbGroupDatabases,
+    projectionDatabases: LmdbProjectionDatabases,
   ) {
     this.plainIdBound = largestPlainId(ids);
     this.turns = new TurnCommits(root);
     this.groupStore = new LmdbGroupStore(this.turns, groupDatabases, () => this.assertOpen());
     this.groups = this.groupStore;
+    this.projectionStore = new LmdbProjectionStore(this.turns, projectionDatabases, () => this.assertOpen());
+    this.projections = this.projectionStore;
   }
 
   /**
@@ -180,7 +190,7 @@ export class LmdbStore implements EventStore {
         // A directory even when its name has a dot (lmdb-js would take it for a file name),
         // except a store an earlier version wrote as a file there.
         noSubdir: layout === 'file',
-        maxDbs: 12,
+        maxDbs: 16,
         // Keys up to 4026 bytes (the default page allows 1978), so that [stream, key] of two
         // 256-character names always fits.
         pageSize: 8192,
@@ -217,6 +227,11 @@ export class LmdbStore implements EventStore {
         parkedParts: root.openDB(withEncoder('group-parked-parts')),
         meta,
       };
+      const projectionDatabases: LmdbProjectionDatabases = {
+        records: root.openDB(withEncoder('projections')),
+        // Binary keys: a name's tag and the UTF-8 of the key (see LmdbProjectionStore).
+        values: root.openDB({ ...withEncoder('projection-values'), keyEncoding: 'binary' }),
+      };
       let lastRecorded = 0;
       for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
       return new LmdbStore(
@@ -230,6 +245,7 @@ export class LmdbStore implements EventStore {
         new StoreClock(lastRecorded),
         id,
         groupDatabases,
+        projectionDatabases,
       );
     } catch (error) {
       throw new TauonError('internal', `cannot open the lmdb store at ${path}: ${String(error)}`, { cause: error });
@@ -422,11 +438,12 @@ export class LmdbStore implements EventStore {
     return this.listeners.add(listener);
   }
 
-  /** Waits for the appends and group writes in flight, then closes the database. Calling it again is harmless. */
+  /** Waits for the appends, group and projection writes in flight, then closes the database. Calling it again is harmless. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.commitOrder;
       await this.groupStore.idle();
+      await this.projectionStore.idle();
       this.listeners.clear();
       await this.root.close();
     })();

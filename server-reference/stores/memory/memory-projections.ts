@@ -1,5 +1,7 @@
+import { TauonError } from '../../../protocol/errors.js';
 import type { ProjectionChange, ProjectionEntry, ProjectionRecord, ProjectionStore, ProjectionValue } from '../../projections/projection-store.js';
 import { compareNames } from '../name-order.js';
+import { changesAsText, recordAsText } from '../projection-text.js';
 
 /** One projection as the memory store keeps it: the record and each key's value, as JSON text. */
 interface KeptProjection {
@@ -44,11 +46,12 @@ export class MemoryProjectionStore implements ProjectionStore {
     return this.run(() => {
       const found = this.kept.get(name);
       if (found === undefined ? expected !== undefined : found.revision !== expected) return false;
-      // Everything is turned to text before anything is written: a value that cannot be fails the commit whole.
-      const texts = changes.map((change) => [change.key, change.value === undefined ? undefined : JSON.stringify(change.value)] as const);
-      const recordText = JSON.stringify(record);
+      // Everything is turned to text and checked before anything is written: a change out of
+      // bounds fails the commit whole (`too-large`), as in every store.
+      const texts = changesAsText(name, changes);
+      const recordText = recordAsText(name, record);
       const kept = found ?? { record: recordText, revision: record.revision, values: new Map<string, string>() };
-      for (const [key, text] of texts) {
+      for (const { key, text } of texts) {
         if (text === undefined) kept.values.delete(key);
         else kept.values.set(key, text);
       }
@@ -74,11 +77,11 @@ export class MemoryProjectionStore implements ProjectionStore {
   }
 
   private run<T>(work: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('the memory store is closed'));
+    if (this.closed) return Promise.reject(new TauonError('internal', 'the memory store is closed'));
     try {
       return Promise.resolve(work());
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(error instanceof Error ? error : new TauonError('internal', String(error)));
     }
   }
 }

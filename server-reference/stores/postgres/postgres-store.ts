@@ -19,6 +19,8 @@ import { withDefaultUser } from './default-user.js';
 import { mapInTurns } from '../../short-turns.js';
 import { PostgresGroupStore } from './postgres-group-store.js';
 import type { GroupStore } from '../../groups/group-store.js';
+import { PostgresProjectionStore } from './postgres-projection-store.js';
+import type { ProjectionStore } from '../../projections/projection-store.js';
 
 /** The parts of the store that need pg (pg-driver.ts), loaded by {@link PostgresStore.open}. */
 type PgDriver = typeof import('./pg-driver.js');
@@ -82,7 +84,8 @@ function numericTypes({ types }: PgDriver): CustomTypesConfig {
  * Tables (see postgres-schema.ts; created and migrated on first use): `events` (one row per
  * event, the event itself as msgpack in `body`), `streams` (one row per stream) and `surface`
  * (newest event per key); `consumer_groups` and `parked_events` for consumer groups (`groups`,
- * PostgresGroupStore: servers on one schema share its groups).
+ * PostgresGroupStore: servers on one schema share its groups); `projections` and
+ * `projection_values` for server-side projections (`projections`, PostgresProjectionStore).
  *
  * Appends: the `append()` calls made while a transaction is in flight are written together in
  * the next one (group commit), each call planned on its own, so that a call whose planning
@@ -127,6 +130,8 @@ export class PostgresStore implements EventStore {
   private readonly sql: ReturnType<typeof statements>;
   /** Consumer groups' coordination state, in the schema's tables (SPEC 17; PostgresGroupStore). */
   readonly groups: GroupStore;
+  /** Server-side projections' records and values, in the schema's tables (issue 18; PostgresProjectionStore). */
+  readonly projections: ProjectionStore;
 
   private constructor(
     private readonly pg: PgDriver,
@@ -136,6 +141,9 @@ export class PostgresStore implements EventStore {
   ) {
     this.sql = statements(quoteIdentifier(schema));
     this.groups = new PostgresGroupStore(reads, schema, () => {
+      if (this.closing !== undefined) throw closedError();
+    });
+    this.projections = new PostgresProjectionStore(reads, schema, () => {
       if (this.closing !== undefined) throw closedError();
     });
   }

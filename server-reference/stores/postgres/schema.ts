@@ -36,6 +36,11 @@ export interface Migration {
  *   (from the sequence `group_revision`); `parked_events`: the groups' parked events, by group
  *   and position (see PostgresGroupStore).
  *
+ * - `projections` (4): one row per server-side projection, its record (JSON text) and the
+ *   record's revision; `projection_values`: one row per key of a projection, its value (JSON
+ *   text), found by the SHA-256 of the key and ordered by an index on the key's first 400 code
+ *   points, as a whole key may be too long for a btree entry (see PostgresProjectionStore).
+ *
  * Names are stored as `nameToColumn` writes them, in the "C" collation (UTF-8 byte order).
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -93,6 +98,25 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (group_name, pos)
       )`,
       `CREATE INDEX parked_events_part ON ${schema}.parked_events (group_name, part, pos)`,
+    ],
+  },
+  {
+    version: 4,
+    description: 'server-side projections: records and values',
+    statements: (schema) => [
+      `CREATE TABLE ${schema}.projections (
+        name text COLLATE "C" PRIMARY KEY,
+        revision bigint NOT NULL,
+        record text NOT NULL
+      )`,
+      `CREATE TABLE ${schema}.projection_values (
+        name text COLLATE "C" NOT NULL,
+        key_hash bytea NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (name, key_hash)
+      )`,
+      `CREATE INDEX projection_values_order ON ${schema}.projection_values (name, left(key, 400))`,
     ],
   },
 ];

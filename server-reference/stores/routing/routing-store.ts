@@ -2,6 +2,7 @@ import type { StoredEvent, StreamSummary } from '../../../protocol/frames.js';
 import { TauonError } from '../../../protocol/errors.js';
 import type { AppendOutcome, AppendRequest, Direction, EncodedEvents, EventStore } from '../event-store.js';
 import type { GroupStore } from '../../groups/group-store.js';
+import type { ProjectionStore } from '../../projections/projection-store.js';
 import { compareNames } from '../name-order.js';
 import { derivedStoreId } from '../store-identity.js';
 
@@ -48,6 +49,9 @@ export interface RoutingStoreOptions {
  * - Consumer groups (`groups`) are the fallback's: every group's state is kept there, whatever
  *   its selector, so a group has one home however the routes change. A fallback without groups
  *   means a routing store without groups, even when a route's store has them.
+ * - Projections (`projections`) are the fallback's too, for the same reason: a projection's
+ *   record and values are kept there whatever its selector, and a fallback without projections
+ *   means a routing store without them.
  *
  * @example
  * const store = new RoutingStore({
@@ -75,6 +79,8 @@ export class RoutingStore implements EventStore {
 
   /** The fallback's consumer groups (SPEC 17), or none when it has none. */
   readonly groups?: GroupStore;
+  /** The fallback's projections (issue 18), or none when it has none. */
+  readonly projections?: ProjectionStore;
 
   /** Present when every store behind this one has it (see EventStore.readStreamEncoded). */
   readonly readStreamEncoded?: (stream: string, from: number, limit: number) => Promise<EncodedEvents>;
@@ -101,6 +107,7 @@ export class RoutingStore implements EventStore {
       .map((route): [string, string] => [route.prefix, route.store.id]);
     this.id = derivedStoreId([['', options.fallback.id], ...routed]);
     if (options.fallback.groups !== undefined) this.groups = options.fallback.groups;
+    if (options.fallback.projections !== undefined) this.projections = options.fallback.projections;
     if (this.stores.every((store) => store.readStreamEncoded !== undefined)) {
       this.readStreamEncoded = (stream, from, limit) => this.call(() => this.storeFor(stream).readStreamEncoded!(stream, from, limit));
     }
