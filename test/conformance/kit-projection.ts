@@ -15,3 +15,6 @@ export const KIT_COUNTS_PROJECTION: ProjectionDefinition = {
   key: (event: StoredEvent) => event.type,
   evolve: (count) => (count as number) + 1,
 };
+
+/** The same, as the default export a configuration file's `projections` module path loads. */
+export default KIT_COUNTS_PROJECTION;
