@@ -1,9 +1,9 @@
 /**
  * The Tauon client: `connect()` to a server over any transport, then emit events, subscribe to
- * streams as RxJS Observables (or async iterators), replay and read history, and share the work
- * of a stream among the members of a consumer group (`consume`, `process`). Reconnects and
- * resumes on its own, with no gap and no duplicate. Runtime-neutral: it runs in Node and in
- * browsers.
+ * streams as RxJS Observables (or async iterators), replay and read history, share the work of a
+ * stream among the members of a consumer group (`consume`, `process`), and read and watch the
+ * server's projections. Reconnects and resumes on its own, with no gap and no duplicate.
+ * Runtime-neutral: it runs in Node and in browsers.
  * @module tauon/client
  */
 export { connect } from './connect.js';
@@ -54,6 +54,15 @@ export type {
   ProcessItem,
   ProcessOptions,
 } from './group-types.js';
+export type {
+  ProjectionChange,
+  ProjectionEntriesOptions,
+  ProjectionEntriesPage,
+  ProjectionEntry,
+  ProjectionReadOptions,
+  ProjectionState,
+  ProjectionSummary,
+} from './projection-types.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   BadFrameError,

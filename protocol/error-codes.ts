@@ -45,11 +45,18 @@ export const ERROR_CODES = [
   'group-mismatch',
   /** The server knows the frame but cannot serve it: its store keeps no consumer groups (SPEC 17.1). */
   'unsupported',
-  /** A read asks for a projection's state at a position past where the projection failed (SPEC 18). */
+  /**
+   * A projection stopped on an event its evolve function failed on: a `projection` asked for a
+   * state past its checkpoint, which it will not reach until it is rebuilt (SPEC 18.5);
+   * `details: {checkpoint, error}`.
+   */
   'projection-failed',
   /** The connection closed before an answer came (raised on the client only, never sent). */
   'closed',
-  /** The client gave up waiting for an answer (raised on the client only, never sent). */
+  /**
+   * The client gave up waiting for an answer (raised on the client); or a projection did not
+   * reach the position a `projection` asked for within its `timeoutMs` (sent, SPEC 18.5).
+   */
   'timeout',
   /**
    * The server the client reconnected to serves another store than the one its subscriptions

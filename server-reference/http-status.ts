@@ -25,6 +25,6 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'group-mismatch': 409,
   // The store behind this server keeps no consumer groups.
   unsupported: 501,
-  // The projection stopped before the position asked for: its state cannot include it until rebuilt.
+  // A projection stopped on an event it cannot evolve: the state asked for will not come until it is rebuilt.
   'projection-failed': 409,
 };

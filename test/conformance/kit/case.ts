@@ -13,7 +13,9 @@ export type CaseNeed =
   /** The most connections the server serves at once (ServerUnderTest.maxConnections). */
   | 'max-connections'
   /** Consumer groups: the server's `welcome.features` lists `"groups"` (SPEC 17.1). */
-  | 'groups';
+  | 'groups'
+  /** Projections: the server's `welcome.features` lists `"projections"` (SPEC 18.1), and it runs the kit's `kit-counts` (docs/testing.md). */
+  | 'projections';
 
 /**
  * One case of the wire conformance kit: a rule of protocol/SPEC.md, proved against a running

@@ -45,7 +45,8 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, w
       case 'max-connections':
         return server.maxConnections === undefined;
       case 'groups':
-        return welcome !== undefined && !servesFeature(welcome, 'groups');
+      case 'projections':
+        return welcome !== undefined && !servesFeature(welcome, need);
     }
   });
 }
@@ -134,7 +135,8 @@ function describeBytes(bytes: unknown): string {
  */
 export async function runCase(testCase: ConformanceCase, server: ServerUnderTest, welcome: WelcomeFrame, run?: string): Promise<void> {
   // A case of a feature the server does not serve proves nothing against it (runConformance skips it).
-  if (unmetNeeds(testCase, server, welcome).includes('groups')) return;
+  const unmet = unmetNeeds(testCase, server, welcome);
+  if (unmet.includes('groups') || unmet.includes('projections')) return;
   const kit = new CheckedKitContext(server, welcome, run);
   const bound = caseTimeout(testCase, welcome);
   let timer: ReturnType<typeof setTimeout> | undefined;
