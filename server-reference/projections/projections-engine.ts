@@ -11,6 +11,8 @@ import type { ProjectionStore } from './projection-store.js';
 export const DEFAULT_AT_LEAST_TIMEOUT_MS = 5_000;
 /** The longest a read with `atLeast` may wait, in ms (a longer timeout is refused `bad-frame`). */
 export const MAX_AT_LEAST_TIMEOUT_MS = 60_000;
+/** Reads of a state that a commit may overtake before one is taken as a snapshot. */
+const SNAPSHOT_ATTEMPTS = 10;
 /** The most entries one `entries` page holds. */
 export const MAX_ENTRIES_LIMIT = 1_000;
 
@@ -81,10 +83,7 @@ export class ProjectionsEngine implements ProjectionService {
   async get(name: string, key: string, options: { readonly atLeast?: number; readonly timeoutMs?: number } = {}): Promise<ProjectionRead> {
     this.runnerOf(name);
     if (options.atLeast !== undefined) await this.reached(name, options.atLeast, options.timeoutMs);
-    // The record first: the value read after it includes at least its checkpoint.
-    const record = await this.projections.record(name);
-    const value = await this.projections.get(name, key);
-    const checkpoint = record?.checkpoint ?? 0;
+    const { read: value, checkpoint } = await this.snapshot(name, () => this.projections.get(name, key));
     return value === undefined ? { name, key, found: false, checkpoint } : { name, key, value, found: true, checkpoint };
   }
 
@@ -107,9 +106,25 @@ export class ProjectionsEngine implements ProjectionService {
     this.runnerOf(name);
     if (!Number.isSafeInteger(limit) || limit < 1) throw new TauonError('bad-frame', `limit must be a positive integer, not ${limit}`);
     const taken = Math.min(limit, MAX_ENTRIES_LIMIT);
-    const record = await this.projections.record(name);
-    const found = await this.projections.entries(name, after, taken + 1);
-    return { name, entries: found.slice(0, taken), more: found.length > taken, checkpoint: record?.checkpoint ?? 0 };
+    const { read: found, checkpoint } = await this.snapshot(name, () => this.projections.entries(name, after, taken + 1));
+    return { name, entries: found.slice(0, taken), more: found.length > taken, checkpoint };
+  }
+
+  /**
+   * `read` of the projection's values with the checkpoint they are at: one snapshot (SPEC 18),
+   * taken as the values read between two looks at the record that find the same revision (a
+   * commit in between is read again).
+   * @throws TauonError `overloaded` when commits kept coming in between
+   */
+  private async snapshot<T>(name: string, read: () => Promise<T>): Promise<{ read: T; checkpoint: number }> {
+    let before = await this.projections.record(name);
+    for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt += 1) {
+      const values = await read();
+      const after = await this.projections.record(name);
+      if (after?.revision === before?.revision) return { read: values, checkpoint: after?.checkpoint ?? 0 };
+      before = after;
+    }
+    throw new TauonError('overloaded', `projection "${name}" changed during each of ${SNAPSHOT_ATTEMPTS} reads of its state; try again`);
   }
 
   watch(name: string, key: string | undefined, listener: (change: ProjectionChangeNotice) => void): () => void {
