@@ -243,6 +243,29 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
     expect((await running.projections!.get('p', '', { atLeast: last })).value).toBe(20);
   });
 
+  it('two servers on one store running the same projection keep one history: each event applied once', async () => {
+    const shared = await freshStore();
+    const sum: ProjectionDefinition<{ n: number; sum: number }> = {
+      name: 'shared-sum',
+      stream: 'orders.*',
+      initial: { n: 0, sum: 0 },
+      evolve: (state, event) => ({ n: state.n + 1, sum: state.sum + (event.data as { amount: number }).amount }),
+    };
+    const one = await start([sum as ProjectionDefinition], shared);
+    const two = await start([sum as ProjectionDefinition], shared);
+    let last = 0;
+    let total = 0;
+    for (let batch = 0; batch < 40; batch += 1) {
+      const events = Array.from({ length: 10 }, (_, i) => order(`c${i}`, batch * 10 + i));
+      total += events.reduce((acc, event) => acc + (event.data as { amount: number }).amount, 0);
+      last = await emit(batch % 2 === 0 ? one : two, `orders.${batch % 3}`, events);
+    }
+    const fromOne = await one.projections!.get('shared-sum', '', { atLeast: last, timeoutMs: 30_000 });
+    const fromTwo = await two.projections!.get('shared-sum', '', { atLeast: last, timeoutMs: 30_000 });
+    expect(fromOne.value).toEqual({ n: 400, sum: total });
+    expect(fromTwo.value).toEqual({ n: 400, sum: total });
+  });
+
   it('refuses bad definitions with errors that name them', async () => {
     const memory = await freshStore();
     expect(() => new TauonServer({ store: memory, projections: [{ name: '$x', stream: 'a', initial: 0, evolve: (n) => n }] })).toThrow(/"\$x".*name/);
