@@ -37,7 +37,7 @@ export interface ProjectionDefinition<S = unknown> {
    */
   readonly evolve: (state: S, event: StoredEvent) => S | undefined;
   /**
-   * Keyed: the key of the state an event folds into (one state per key), 1 to 256 characters.
+   * Keyed: the key of the state an event folds into (one state per key), 1 to 256 code points.
    * Events for which it answers `undefined` are passed over. Absent: one state, under the key `''`.
    */
   readonly key?: (event: StoredEvent) => string | undefined;

@@ -22,6 +22,8 @@ const MAX_ERROR_LENGTH = 2_000;
 export const MAX_PENDING_KEYS = 10_000;
 /** Committed values kept in memory for the next events of their key (the first in, the first out). */
 export const MAX_CACHED_KEYS = 10_000;
+/** The longest key a key function may give, in code points (SPEC 18: keys of up to 256). */
+const MAX_KEY_LENGTH = 256;
 /** After a failure of the store (not of the projection), the first wait before trying again, doubling to the last. */
 const RETRY_FIRST_MS = 100;
 const RETRY_LAST_MS = 10_000;
@@ -303,8 +305,8 @@ export class ProjectionRunner {
       throw new ProjectionFailure(`its key function threw at ${where(event)}: ${messageOf(error)}`);
     }
     if (key === undefined) return undefined;
-    if (typeof key !== 'string' || key.length < 1 || key.length > 256) {
-      throw new ProjectionFailure(`its key function gave ${describe(key)} at ${where(event)}, not a string of 1 to 256 characters or undefined`);
+    if (typeof key !== 'string' || key.length < 1 || (key.length > MAX_KEY_LENGTH && codePoints(key) > MAX_KEY_LENGTH)) {
+      throw new ProjectionFailure(`its key function gave ${describe(key)} at ${where(event)}, not a string of 1 to ${MAX_KEY_LENGTH} code points or undefined`);
     }
     return key;
   }
@@ -423,5 +425,11 @@ function messageOf(error: unknown): string {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? `a string of ${value.length} characters` : value === null ? 'null' : typeof value;
+  return typeof value === 'string' ? `a string of ${codePoints(value)} code points` : value === null ? 'null' : typeof value;
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
 }
