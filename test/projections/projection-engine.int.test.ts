@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { TauonServer } from '../../server-reference/server.js';
 import type { ProjectionDefinition } from '../../server-reference/projections/projection-definition.js';
@@ -9,8 +9,15 @@ import type { ProjectionChangeNotice } from '../../server-reference/projections/
 import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
+import { POSTGRES_URL, TestSchemas, postgresAvailable } from '../stores/postgres-fixture.js';
 
-/** The stores the engine is tested on: the memory store, and lmdb (the default of `tauon serve`). */
+const postgres = await postgresAvailable();
+const schemas = new TestSchemas();
+afterAll(() => schemas.dropAll());
+if (!postgres) describe.skip('server-side projections on the postgres store: PostgreSQL is not running on 127.0.0.1:5432', () => undefined);
+
+/** The stores the engine is tested on: the memory store, lmdb (the default of `tauon serve`), and PostgreSQL when it runs. */
 const STORES: readonly [string, () => Promise<{ store: EventStore; remove: () => void }>][] = [
   ['memory', () => Promise.resolve({ store: new MemoryStore(), remove: () => undefined })],
   [
@@ -20,6 +27,9 @@ const STORES: readonly [string, () => Promise<{ store: EventStore; remove: () =>
       return { store: await LmdbStore.open(path), remove: () => rmSync(path, { recursive: true, force: true }) };
     },
   ],
+  ...(postgres
+    ? [['postgres', async () => ({ store: await PostgresStore.open(POSTGRES_URL, { schema: schemas.fresh() }), remove: () => undefined })] as [string, () => Promise<{ store: EventStore; remove: () => void }>]]
+    : []),
 ];
 
 let servers: TauonServer[] = [];
