@@ -107,8 +107,8 @@ export interface EventStore {
   readonly groups?: GroupStore;
 
   /**
-   * Optional: where the store keeps server-side projections' state and checkpoints (issue 18,
-   * SPEC 18). A server runs projections only on a store that has it.
+   * Optional: where the store keeps server-side projections' records and states (SPEC 18). A
+   * server runs projections only on a store that has it.
    */
   readonly projections?: ProjectionStore;
 

@@ -123,9 +123,10 @@ function winnersOf(answers: readonly boolean[]): number[] {
 
 /**
  * Registers the ProjectionStore cases inside the store contract's suite; `current` answers the
- * fresh store of the running case. Each case skips itself when that store has no `projections`.
+ * fresh store of the running case, `closeCurrent` closes it (and tells the suite not to close it
+ * again). Each case skips itself when that store has no `projections`.
  */
-export function describeProjectionStoreContract(current: () => EventStore): void {
+export function describeProjectionStoreContract(current: () => EventStore, closeCurrent: () => Promise<void>): void {
   describe('projections (ProjectionStore, SPEC 18)', () => {
     /** The store's ProjectionStore, or the case is skipped: a store without one runs no projections. */
     function projectionsOf(context: TestContext): ProjectionStore {
@@ -340,6 +341,24 @@ export function describeProjectionStoreContract(current: () => EventStore): void
       expect(await store.list(), 'and lists nothing new').toEqual(['big']);
       // The store goes on: the same revision commits once the value fits.
       expect(await store.commit('big', [set('other', 2)], sampleRecord(2), 1), 'a commit after a refused one').toBe(true);
+    });
+
+    it('fails every call once the store is closed; a commit in flight when it closes settles', async (context) => {
+      const store = projectionsOf(context);
+      expect(await store.commit('p', [set('k', 1)], sampleRecord(1), undefined)).toBe(true);
+      // Asked for before the close: the close waits for it, or it fails; it must not hang.
+      const inFlight = store.commit('p', [set('k', 2), set('other', 2)], sampleRecord(2), 1).then(
+        (written) => ({ written }),
+        () => ({ written: false }),
+      );
+      await closeCurrent();
+      const { written } = await inFlight;
+      await expect(store.record('p'), 'record after close').rejects.toThrow();
+      await expect(store.get('p', 'k'), 'get after close').rejects.toThrow();
+      await expect(store.entries('p', undefined, 10), 'entries after close').rejects.toThrow();
+      await expect(store.commit('p', [set('k', 3)], sampleRecord(3), written ? 2 : 1), 'commit after close').rejects.toThrow();
+      await expect(store.reset('p'), 'reset after close').rejects.toThrow();
+      await expect(store.list(), 'list after close').rejects.toThrow();
     });
 
     it('keeps large values and commits larger than one of them: 3 values of 600 kB in one commit, then one just under 1 MB', async (context) => {

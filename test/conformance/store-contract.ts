@@ -1153,6 +1153,12 @@ export function describeEventStore(
     });
 
     describeGroupStoreContract(() => store);
-    describeProjectionStoreContract(() => store);
+    describeProjectionStoreContract(
+      () => store,
+      async () => {
+        closed = true;
+        await store.close();
+      },
+    );
   });
 }

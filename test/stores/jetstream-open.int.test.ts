@@ -23,6 +23,8 @@ describe('jetstream store: opening', () => {
     expect(badStream.code).toBe('internal');
     expect(badStream.message).toContain('stream name');
     expect((await rejection(JetStreamStore.open('nats://127.0.0.1:1', { subjectPrefix: 'a.>' }))).message).toContain('subject prefix');
+    // The subjects of every store's projections start with it: a store of events there would overlap them.
+    expect((await rejection(JetStreamStore.open('nats://127.0.0.1:1', { subjectPrefix: '_tauon_projections.x' }))).message).toContain('subject prefix');
     expect((await rejection(JetStreamStore.open('nats://127.0.0.1:1', { replicas: 4.5 }))).message).toContain('replicas');
   });
 

@@ -51,3 +51,47 @@ describe('lmdb store: projections after a reopen', () => {
     }
   });
 });
+
+describe('lmdb store: a reset of a large projection', () => {
+  it('is immediate and whole; the values left behind are cleared in short writes, after a reopen too', async () => {
+    const path = `${directory.path}/reset`;
+    const first = await LmdbStore.open(path);
+    try {
+      for (let c = 0; c < 5; c++) {
+        const changes = Array.from({ length: 1000 }, (_, i) => ({ key: `key ${c * 1000 + i}`, value: { c, i } }));
+        expect(await first.projections.commit('large', changes, sampleRecord(c + 1), c === 0 ? undefined : c)).toBe(true);
+      }
+      await first.projections.reset('large');
+      expect(await first.projections.record('large'), 'no record at once').toBeUndefined();
+      expect(await first.projections.entries('large', undefined, 10), 'no values at once').toEqual([]);
+      expect(await first.projections.get('large', 'key 1'), 'none').toBeUndefined();
+      expect(await first.projections.commit('large', [{ key: 'key 1', value: 'new' }], sampleRecord(1), undefined), 'a first commit after it').toBe(true);
+      expect(await first.projections.entries('large', undefined, 10), 'only the new value').toEqual([{ key: 'key 1', value: 'new' }]);
+    } finally {
+      await first.close(); // most of the old values are still there: the next open clears them
+    }
+    expect(await valuesStored(path), 'the close cut the clearing short').toBeGreaterThan(1);
+
+    const reopened = await LmdbStore.open(path);
+    try {
+      expect(await reopened.projections.entries('large', undefined, 10), 'after the reopen: only the new value').toEqual([{ key: 'key 1', value: 'new' }]);
+      // Each of these commits is a turn in which the clearing goes on (bounded).
+      for (let n = 2; n < 40; n++) expect(await reopened.projections.commit('large', [{ key: 'key 1', value: n }], sampleRecord(n), n - 1)).toBe(true);
+    } finally {
+      await reopened.close();
+    }
+    expect(await valuesStored(path), 'every value of the reset generation is gone; the new one stays').toBe(1);
+  });
+});
+
+/** How many lmdb keys the `projection-values` database of the (closed) store at `path` holds. */
+async function valuesStored(path: string): Promise<number> {
+  const { open } = await import('lmdb');
+  const root = open(path, { maxDbs: 16, pageSize: 8192 });
+  try {
+    const values = root.openDB({ name: 'projection-values', keyEncoding: 'binary' });
+    return values.getKeysCount();
+  } finally {
+    await root.close();
+  }
+}

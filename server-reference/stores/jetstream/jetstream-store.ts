@@ -7,6 +7,8 @@ import type { AppendOutcome, AppendRequest, Direction, EventStore } from '../eve
 import { CommitListeners } from '../commit-listeners.js';
 import type { IdClaims } from './claims.js';
 import type { GroupStore } from '../../groups/group-store.js';
+import type { ProjectionStore } from '../../projections/projection-store.js';
+import type { JetStreamProjectionStore } from './jetstream-projection-store.js';
 import { WriteHeads } from './heads.js';
 import { DecodedCache } from './decoded-cache.js';
 import { messageOfPosition, positionOf, readHeader, type DecodedMessage, type MessageHeader } from './message.js';
@@ -37,7 +39,8 @@ export interface JetStreamStoreOptions {
   /**
    * The JetStream stream that holds the events (created when missing). Letters, digits, `-`
    * and `_`. The KV buckets of event ids and of consumer groups are named after it: `<stream>_ids`
-   * and `<stream>_groups`.
+   * and `<stream>_groups`; so is the JetStream stream of projections, `<stream>_projections`
+   * (subjects `_tauon_projections.<stream>.>`).
    * @default 'TAUON'
    */
   readonly stream?: string;
@@ -139,6 +142,8 @@ const STREAM_NAME_IN_USE = 10058;
  *   commit, its own and the other servers', once, in position order.
  * - Consumer groups' coordination state is in a KV bucket of its own, `<stream>_groups`
  *   (JetStreamGroupStore, `groups`), shared by every server.
+ * - Projections' records and values are in a JetStream stream of their own,
+ *   `<stream>_projections`, one subject per projection (JetStreamProjectionStore, `projections`).
  *
  * @example
  * const store = await JetStreamStore.open('nats://127.0.0.1:4222', { stream: 'ORDERS', subjectPrefix: 'orders' });
@@ -161,6 +166,9 @@ export class JetStreamStore implements EventStore {
   private closing: Promise<void> | undefined;
   /** Consumer groups' coordination state, in the bucket `<stream>_groups` (SPEC 17; JetStreamGroupStore). */
   readonly groups: GroupStore;
+  /** Server-side projections' state, in the JetStream stream `<stream>_projections` (issue 18; JetStreamProjectionStore). */
+  readonly projections: ProjectionStore;
+  private readonly projectionStore: JetStreamProjectionStore;
 
   private constructor(
     nats: NatsDriver,
@@ -175,11 +183,26 @@ export class JetStreamStore implements EventStore {
     options: Required<JetStreamStoreOptions>,
     id: string,
     groupsKv: KV,
+    jsm: JetStreamManager,
   ) {
     this.id = id;
     this.groups = new nats.JetStreamGroupStore(groupsKv, () => {
       if (this.closing !== undefined) throw closedError();
     });
+    this.projectionStore = new nats.JetStreamProjectionStore(
+      {
+        js,
+        jsm,
+        reader: new nats.JetStreamReader(js, jsm, projectionStreamOf(options.stream), consumerJsm),
+        subjectRoot: projectionSubjectRootOf(options.stream),
+        maxMessageBytes: (nc.info?.max_payload ?? 1024 * 1024) - PAYLOAD_RESERVE,
+        publishTimeoutMs: options.publishTimeoutMs,
+      },
+      () => {
+        if (this.closing !== undefined) throw closedError();
+      },
+    );
+    this.projections = this.projectionStore;
     this.heads = new WriteHeads(reader, subjectPrefix, options.cachedStreams);
     this.claims = new nats.IdClaims(kv, reader, subjectPrefix, this.decoded);
     this.tail = new nats.CommitTail(js, consumerJsm, reader, `${subjectPrefix}.>`, lastSeq, (raw) => this.dispatch(raw));
@@ -229,11 +252,12 @@ export class JetStreamStore implements EventStore {
         groupBucketOf(settings.stream),
         `Tauon consumer groups of the event store ${settings.stream}`,
       );
+      await ensureProjectionStream(nats, jsm, settings);
       const id = await keepStoreId(kv);
       // Scans give up on a consumer that is slow to be created (see JetStreamReader.scan).
       const consumerJsm = await nats.jetstreamManager(nc, { timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false });
       const reader = new nats.JetStreamReader(js, jsm, settings.stream, consumerJsm);
-      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings, id, groupsKv);
+      return new JetStreamStore(nats, nc, reader, kv, js, consumerJsm, settings.subjectPrefix, info.state.last_seq, settings, id, groupsKv, jsm);
     } catch (error) {
       await nc?.close().catch(() => undefined);
       if (error instanceof TauonError) throw error;
@@ -244,7 +268,7 @@ export class JetStreamStore implements EventStore {
   }
 
   /**
-   * Deletes a store's JetStream stream and KV buckets: every event and consumer group in it. For tests and for
+   * Deletes a store's JetStream streams and KV buckets: every event, consumer group and projection in it. For tests and for
    * tearing a deployment down; nothing else uses it.
    */
   static async destroy(url: string, options: Pick<JetStreamStoreOptions, 'stream'> = {}): Promise<void> {
@@ -253,7 +277,7 @@ export class JetStreamStore implements EventStore {
     const nc = await nats.connect({ servers: serversOf(url), noAsyncTraces: true });
     try {
       const jsm = await nats.jetstreamManager(nc);
-      for (const name of [stream, `KV_${bucketOf(stream)}`, `KV_${groupBucketOf(stream)}`]) {
+      for (const name of [stream, `KV_${bucketOf(stream)}`, `KV_${groupBucketOf(stream)}`, projectionStreamOf(stream)]) {
         await jsm.streams.delete(name).catch((error: unknown) => {
           if (!(error instanceof nats.JetStreamApiError && error.status === 404)) throw error;
         });
@@ -434,6 +458,7 @@ export class JetStreamStore implements EventStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.writer.idle();
+      await this.projectionStore.idle();
       await this.tail.stop();
       this.listeners.clear();
       await this.nc.close();
@@ -618,6 +643,51 @@ async function ensureStream(nats: NatsDriver, jsm: JetStreamManager, settings: R
   return info;
 }
 
+/** The JetStream stream of a store's projections. */
+function projectionStreamOf(stream: string): string {
+  return `${stream}_projections`;
+}
+
+/**
+ * The first tokens of the subjects of a store's projections: named after the store's stream,
+ * so that the projection streams of stores in one JetStream never overlap.
+ */
+function projectionSubjectRootOf(stream: string): string {
+  return `${PROJECTION_SUBJECTS}.${stream}`;
+}
+
+/** The first token of every projection subject (no store's subject prefix may start with it). */
+const PROJECTION_SUBJECTS = '_tauon_projections';
+
+/** Creates the JetStream stream of projections when missing (a store opened before projections gets it then). */
+async function ensureProjectionStream(nats: NatsDriver, jsm: JetStreamManager, settings: Required<JetStreamStoreOptions>): Promise<void> {
+  const name = projectionStreamOf(settings.stream);
+  try {
+    await jsm.streams.info(name);
+    return;
+  } catch (error) {
+    if (!(error instanceof nats.JetStreamApiError && error.status === 404)) throw error;
+  }
+  try {
+    await jsm.streams.add({
+      name,
+      description: `Tauon projections of the event store ${settings.stream}: one subject per projection`,
+      subjects: [`${projectionSubjectRootOf(settings.stream)}.>`],
+      retention: nats.RetentionPolicy.Limits,
+      storage: nats.StorageType.File,
+      num_replicas: settings.replicas,
+      duplicate_window: settings.duplicateWindowMs * 1_000_000,
+      // Reads go to the stream leader, which has every acknowledged write.
+      allow_direct: false,
+      // Messages go only by purges of what a snapshot or reset replaced.
+      deny_delete: true,
+    });
+  } catch (error) {
+    // Another server created it in between.
+    if (!(error instanceof nats.JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
+  }
+}
+
 async function ensureBucket(
   nats: NatsDriver,
   js: JetStreamClient,
@@ -679,6 +749,9 @@ function validate(settings: Required<JetStreamStoreOptions>): void {
       'internal',
       `jetstream store: the subject prefix ${JSON.stringify(settings.subjectPrefix)} must be dot-separated tokens of letters, digits, - and _`,
     );
+  }
+  if (settings.subjectPrefix.split('.')[0] === PROJECTION_SUBJECTS) {
+    throw new TauonError('internal', `jetstream store: the subject prefix may not start with ${PROJECTION_SUBJECTS}, the subjects of projections`);
   }
   if (!Number.isInteger(settings.replicas) || settings.replicas < 1 || settings.replicas > 5) {
     throw new TauonError('internal', `jetstream store: replicas must be 1 to 5, not ${settings.replicas}`);

@@ -9,6 +9,7 @@ export { jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, Storag
 export { Kvm } from '@nats-io/kv';
 export { IdClaims } from './claims.js';
 export { JetStreamGroupStore } from './jetstream-group-store.js';
+export { JetStreamProjectionStore } from './jetstream-projection-store.js';
 export { JetStreamReader } from './reader.js';
 export { CommitTail } from './tail.js';
 export { JetStreamWriter } from './writer.js';

@@ -91,8 +91,8 @@ const PLAIN_ID_SCAN = 10_000;
  *   the last revision of a consumer group's document
  * - `groups`, `group-parked`, `group-parked-parts`: consumer groups' documents and parked
  *   events (LmdbGroupStore, `groups`)
- * - `projections`, `projection-values`: server-side projections' records and values
- *   (LmdbProjectionStore, `projections`)
+ * - `projections`, `projection-values`, `projection-generations`, `projection-cleared`:
+ *   server-side projections' records and values (LmdbProjectionStore, `projections`)
  *
  * Each `append()` call runs as one LMDB child transaction (all its requests, never one per
  * event), and the calls made during one turn of the event loop are committed as one
@@ -231,6 +231,8 @@ export class LmdbStore implements EventStore {
         records: root.openDB(withEncoder('projections')),
         // Binary keys: a name's tag and the UTF-8 of the key (see LmdbProjectionStore).
         values: root.openDB({ ...withEncoder('projection-values'), keyEncoding: 'binary' }),
+        generations: root.openDB(withEncoder('projection-generations')),
+        cleared: root.openDB({ ...withEncoder('projection-cleared'), keyEncoding: 'binary' }),
       };
       let lastRecorded = 0;
       for (const event of events.getRange({ reverse: true, limit: 1 })) lastRecorded = event.value.recorded;
