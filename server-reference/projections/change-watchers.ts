@@ -25,6 +25,11 @@ export class ChangeWatchers {
     private readonly report: (error: unknown) => void,
   ) {}
 
+  /** How many listeners there are. */
+  get count(): number {
+    return this.watchers.size;
+  }
+
   /**
    * Adds a listener; the returned function removes it (twice is harmless).
    * @throws TauonError `limit` when the projection has too many listeners already.

@@ -19,6 +19,11 @@ export class CheckpointWaiters {
 
   constructor(private readonly name: string) {}
 
+  /** How many reads wait. */
+  get count(): number {
+    return this.waiting.size;
+  }
+
   /**
    * Resolves once {@link reached} tells of a checkpoint at or past `atLeast`; fails `timeout`
    * (details `{checkpoint}`, as `checkpointNow` then says) after `timeoutMs`.

@@ -16,6 +16,11 @@ export const PAGE_EVENTS = 1_000;
 export const COMMIT_EVENTS = 10_000;
 /** The longest a catch-up folds without a commit, in ms: reads waiting on it, and a crash, lose no more. */
 export const COMMIT_INTERVAL_MS = 250;
+/**
+ * While it follows live commits and no read waits on it nor watch follows it, the shortest time
+ * between two commits of a projection, in ms: a trickle of appends does not cost a commit each.
+ */
+export const LIVE_COMMIT_MS = 20;
 /** The longest error message kept in a record, in characters. */
 const MAX_ERROR_LENGTH = 2_000;
 /** Keys changed before a commit at most: what a projection holds uncommitted is bounded by it. */
@@ -131,7 +136,10 @@ export class ProjectionRunner {
   async reached(atLeast: number, timeoutMs: number): Promise<void> {
     if (this.committedTo >= atLeast) return;
     if (this.status === 'failed') throw this.failedError(atLeast);
-    await this.waiters.wait(atLeast, timeoutMs, () => this.committedTo);
+    const waiting = this.waiters.wait(atLeast, timeoutMs, () => this.committedTo);
+    // What is folded and not yet committed is committed now that a read waits for it.
+    this.poke();
+    await waiting;
   }
 
   /** The error of a read that asks for more than a failed projection has. */
@@ -205,6 +213,12 @@ export class ProjectionRunner {
           await this.fold(page, generation);
           // The last page of what there is (or a catch-up that has gone long without one): commit it, then wait for more.
           if (page.length < PAGE_EVENTS || performance.now() - this.lastCommitAt >= COMMIT_INTERVAL_MS) {
+            const early = LIVE_COMMIT_MS - (performance.now() - this.lastCommitAt);
+            if (page.length < PAGE_EVENTS && early > 0 && this.waiters.count === 0 && this.watchers.count === 0 && this.foldedTo > this.committedTo) {
+              // Following a trickle of appends with nobody waiting: gather a little more first.
+              await this.sleep(early);
+              continue;
+            }
             await this.commit(generation);
             if (generation === this.generation && this.foldedTo === this.committedTo && page.length === 0) await this.sleep();
           }
