@@ -38,7 +38,8 @@ export class ProjectionsEngine implements ProjectionService {
       store,
       projections,
       report: (error: unknown, context: string) => {
-        errors.expose(error, context);
+        // Logged whatever its code: a store's `too-large` or `overloaded` here is nobody's request to answer.
+        errors.expose(error instanceof TauonError && error.code !== 'internal' ? new Error(`${error.code}: ${error.message}`, { cause: error }) : error, context);
       },
     };
     const checked = checkDefinitions(definitions).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
