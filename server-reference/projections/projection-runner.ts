@@ -219,8 +219,9 @@ export class ProjectionRunner {
               await this.sleep(early);
               continue;
             }
-            await this.commit(generation);
-            if (generation === this.generation && this.foldedTo === this.committedTo && page.length === 0) await this.sleep();
+            // After a lost compare-and-set it reads on from the checkpoint it reloaded: never asleep behind another server.
+            const kept = await this.commit(generation);
+            if (kept && generation === this.generation && this.foldedTo === this.committedTo && page.length === 0) await this.sleep();
           }
           retryMs = RETRY_FIRST_MS;
         }
@@ -294,14 +295,13 @@ export class ProjectionRunner {
       }
       this.foldedTo = positionIn(this.selector, event);
       this.pendingEvents += 1;
+      // A lost compare-and-set reloaded the checkpoint: the rest of the page is read again from there.
       if (this.pending.size >= MAX_PENDING_KEYS || this.pendingEvents >= COMMIT_EVENTS) {
-        await this.commit(generation);
-        if (generation !== this.generation) return;
+        if (!(await this.commit(generation)) || generation !== this.generation) return;
       }
       if (turns.count()) {
         if (performance.now() - this.lastCommitAt >= COMMIT_INTERVAL_MS) {
-          await this.commit(generation);
-          if (generation !== this.generation) return;
+          if (!(await this.commit(generation)) || generation !== this.generation) return;
         }
         await turns.pause();
         if (generation !== this.generation) return;
@@ -368,19 +368,23 @@ export class ProjectionRunner {
   }
 
   /** Writes the pending changes with the new checkpoint; a lost compare-and-set reloads. */
-  private async commit(generation: number): Promise<void> {
-    if (this.foldedTo === this.committedTo && this.pending.size === 0) return;
+  /**
+   * Writes the pending changes with the new checkpoint. False when another server advanced the
+   * projection first: what was folded is dropped and the record reloaded, to go on from there.
+   */
+  private async commit(generation: number): Promise<boolean> {
+    if (this.foldedTo === this.committedTo && this.pending.size === 0) return true;
     const changes = this.checkedChanges();
     const record = this.recordOf(this.foldedTo, 'running', null);
     const written = await this.host.projections.commit(this.name, changes, record, this.revision);
-    if (generation !== this.generation) return;
+    if (generation !== this.generation) return true;
     if (!written) {
-      // Another server advanced it first: go on from what it wrote.
       await this.load(generation);
-      return;
+      return false;
     }
     this.landed(changes, record);
     if (this.status === 'rebuilding' && this.committedTo >= this.rebuildTarget) this.status = 'running';
+    return true;
   }
 
   private landed(changes: readonly ProjectionChange[], record: ProjectionRecord): void {
