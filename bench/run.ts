@@ -21,6 +21,7 @@ import { stalledSubscriberRssGrowth } from './figures/stalled-rss.js';
 import { checkpointCost, groupThroughput, rebalanceTimes } from './figures/group-figures.js';
 import { aggregateLoadTimes, SNAPSHOT_EVERY } from './figures/aggregate-load.js';
 import { COMMAND_CYCLE_PLAN, postgresCommandCycle, tauonCommandCycle } from './figures/command-cycle.js';
+import { projectionCatchUp } from './figures/projection-catch-up.js';
 import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
 
 const RUNS = 3;
@@ -31,6 +32,7 @@ const GROUP_EVENTS = 1_000_000;
 const GROUP_MEMBERS = 4;
 const CHECKPOINT_EVENTS = 200_000;
 const REBALANCE_RUNS = 5;
+const PROJECTION_EVENTS = 1_000_000;
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const EVENTS_PER_S = 'events/s';
 
@@ -215,6 +217,14 @@ if (hasPostgres) {
   step('PostgreSQL is not on 127.0.0.1:5432: the command cycle is printed without its baseline');
 }
 report(figure(`${cycleName}, lmdb, p99`, median(tauonCycle.p99Ms), 'ms', 'goal 10 ms', 10));
+step('server-side projections: the catch-up of a keyed projection over 1,000,000 events, beside the cold replay');
+// The projection given by the configuration file of `tauon serve` on lmdb, rebuilt from the start in each run.
+const projection = await projectionCatchUp(PROJECTION_EVENTS, RUNS);
+report(figure('projection catch-up, 1,000 keys, 1,000,000 events', projection.projection, EVENTS_PER_S, 'cold replay of the same stream (goal 0.5x)', projection.replay));
+console.log(
+  `projection CPU per event: server ${us(projection.cpu.projectionServer)}; ` +
+    `the replay's: server ${us(projection.cpu.replayServer)}, subscriber ${us(projection.cpu.replaySubscriber)} (medians of ${RUNS} runs)`,
+);
 
 if (hasPostgres || hasNats) {
   step('Tauon on PostgreSQL and JetStream beside lmdb');

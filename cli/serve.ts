@@ -7,6 +7,8 @@ import { ConfigError, loadConfig, parseConfig, type TauonConfig } from '../serve
 import { describeStores, openConfiguredStore } from '../server-reference/config-open.js';
 import { protocolOptions } from '../server-reference/config-protocol.js';
 import { parseStoreUrl } from '../server-reference/config-store-url.js';
+import { ProjectionDefinitionError, type ProjectionDefinition } from '../server-reference/projections/projection-definition.js';
+import { loadProjectionModules } from '../server-reference/projections/projection-modules.js';
 import { createHttpApi } from '../server-reference/http-api.js';
 import { TauonServer } from '../server-reference/server.js';
 import { parseCommand, stringFlag, UsageError } from './arguments.js';
@@ -59,6 +61,8 @@ export async function serve(args: readonly string[], out: (line: string) => void
   });
 
   const doors = await serveDoorsOf(values, config);
+  // Projection modules are loaded and checked before any store is opened.
+  const projections = await projectionsOf(config);
   const store = await openConfiguredStore(config);
   const maxBufferedBytes = config.limits?.maxBufferedBytes;
   // The server id: --server-id, else the configuration's, else the store's identity (stable across restarts).
@@ -70,6 +74,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }),
     ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+    ...(projections.length === 0 ? {} : { projections }),
   });
   const { allowOrigins, allowHosts } = doors;
   const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts }));
@@ -115,6 +120,16 @@ export async function serve(args: readonly string[], out: (line: string) => void
   await server.close();
   await new Promise<void>((closed) => http.close(() => closed()));
   await store.close();
+}
+
+/** The projections of the configuration's modules; a module that is not one is a usage error (exit 2). */
+async function projectionsOf(config: TauonConfig): Promise<ProjectionDefinition[]> {
+  try {
+    return await loadProjectionModules(config.projections ?? []);
+  } catch (error) {
+    if (error instanceof ProjectionDefinitionError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** `--max-connections`, else the configuration's `listen.maxConnections`, else the server's default. */

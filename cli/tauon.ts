@@ -14,6 +14,7 @@ import {
 } from './client-commands.js';
 import { conformance, CONFORMANCE_HELP, CONFORMANCE_USAGE } from './conformance.js';
 import { groups, GROUPS_HELP, GROUPS_USAGE } from './groups-command.js';
+import { projections, PROJECTIONS_HELP, PROJECTIONS_USAGE } from './projections-command.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { packageVersion } from './version.js';
 
@@ -24,6 +25,7 @@ const USAGE = [
   `  ${TAIL_USAGE}`,
   `  ${STREAMS_USAGE}`,
   `  ${GROUPS_USAGE}`,
+  `  ${PROJECTIONS_USAGE}`,
   TOKEN_USAGE,
   `  ${DISCOVER_USAGE}`,
   `  ${CONFORMANCE_USAGE}`,
@@ -39,12 +41,13 @@ const COMMANDS: Record<string, Command> = {
   tail,
   streams,
   groups,
+  projections,
   discover,
   conformance,
 };
 
 /** Commands with a `--help` of their own, longer than their line of the usage. */
-const HELP: Record<string, string> = { conformance: CONFORMANCE_HELP, groups: GROUPS_HELP };
+const HELP: Record<string, string> = { conformance: CONFORMANCE_HELP, groups: GROUPS_HELP, projections: PROJECTIONS_HELP };
 
 /**
  * The `tauon` command line. Exit codes: 0 done, 1 the server or connection failed (the error's

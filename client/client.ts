@@ -1,7 +1,7 @@
 import { BehaviorSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { ConnectionClosedError, errorFromWire, TauonError } from '../protocol/errors.js';
-import type { ErrorFrame, ReadFrame, ServerFrame, StoredEvent, StreamsFrame } from '../protocol/frames.js';
+import type { ErrorFrame, ProjectionEntriesFrame, ProjectionFrame, ReadFrame, ServerFrame, StoredEvent, StreamsFrame } from '../protocol/frames.js';
 import type { ClientTransport } from '../transports/transport.js';
 import { SubscriptionIterator } from './async-iterator.js';
 import { ConnectionSession } from './connection-session.js';
@@ -29,6 +29,16 @@ import type {
   ProcessItem,
   ProcessOptions,
 } from './group-types.js';
+import { ProjectionWatchRegistry } from './projection-watch-registry.js';
+import {
+  PROJECTIONS_FEATURE,
+  type ProjectionChange,
+  type ProjectionEntriesOptions,
+  type ProjectionEntriesPage,
+  type ProjectionReadOptions,
+  type ProjectionState,
+  type ProjectionSummary,
+} from './projection-types.js';
 import type {
   Client,
   ConnectionStatus,
@@ -61,6 +71,7 @@ export class TauonClient implements Client {
   private readonly requests: RequestTracker;
   private readonly subscriptions: SubscriptionRegistry;
   private readonly groupMembers: GroupMemberRegistry;
+  private readonly watches: ProjectionWatchRegistry;
   private session: ConnectionSession | undefined;
   /** The last session-level `error` the server sent, to explain the close that usually follows. */
   private serverError: TauonError | undefined;
@@ -101,6 +112,7 @@ export class TauonClient implements Client {
     };
     this.subscriptions = new SubscriptionRegistry(nextSub);
     this.groupMembers = new GroupMemberRegistry(nextSub);
+    this.watches = new ProjectionWatchRegistry(nextSub, (name, key, atLeast) => this.projection(name, key, { atLeast }));
   }
 
   /** @inheritDoc */
@@ -248,6 +260,55 @@ export class TauonClient implements Client {
   }
 
   /** @inheritDoc */
+  async projections(): Promise<ProjectionSummary[]> {
+    this.requireProjections();
+    const list = await this.requests.request((id) => ({ type: 'projections', id }), 'projection-list');
+    return list.projections;
+  }
+
+  /** @inheritDoc */
+  async projection(name: string, key?: string, options?: ProjectionReadOptions): Promise<ProjectionState> {
+    this.requireProjections();
+    const wait = options?.atLeast === undefined ? 0 : (options.timeoutMs ?? DEFAULT_PROJECTION_WAIT_MS);
+    const state = await this.requests.request(
+      (id) => {
+        const frame: ProjectionFrame = { type: 'projection', id, name };
+        if (key !== undefined) frame.key = key;
+        if (options?.atLeast !== undefined) frame.atLeast = options.atLeast;
+        if (options?.timeoutMs !== undefined) frame.timeoutMs = options.timeoutMs;
+        return frame;
+      },
+      'projection-state',
+      // The server may hold the answer for the wait asked for: the request's own time comes on top.
+      this.options.requestTimeoutMs + wait,
+    );
+    return { name: state.name, key: state.key, found: state.found, ...(state.value === undefined ? {} : { value: state.value }), checkpoint: state.checkpoint };
+  }
+
+  /** @inheritDoc */
+  async projectionEntries(name: string, options?: ProjectionEntriesOptions): Promise<ProjectionEntriesPage> {
+    this.requireProjections();
+    const page = await this.requests.request((id) => {
+      const frame: ProjectionEntriesFrame = { type: 'projection-entries', id, name };
+      if (options?.after !== undefined) frame.after = options.after;
+      if (options?.limit !== undefined) frame.limit = options.limit;
+      return frame;
+    }, 'projection-page');
+    return { entries: page.entries, next: page.next, checkpoint: page.checkpoint };
+  }
+
+  /** @inheritDoc */
+  watchProjection(name: string, key?: string): Observable<ProjectionChange> {
+    return this.watches.observe(name, key);
+  }
+
+  /** @inheritDoc */
+  async rebuildProjection(name: string): Promise<void> {
+    this.requireProjections();
+    await this.requests.request((id) => ({ type: 'rebuild-projection', id, name }), 'projection-rebuilding');
+  }
+
+  /** @inheritDoc */
   invalidate(stream: string, tx: number, reason?: string): Promise<EmitAck> {
     return this.emits.invalidate(stream, tx, reason);
   }
@@ -270,6 +331,7 @@ export class TauonClient implements Client {
       this.requests.close(error);
       this.subscriptions.endAll();
       this.groupMembers.endAll();
+      this.watches.endAll();
       this.setStatus({ state: 'closed', attempt: 0 });
       this.statusSubject.complete();
     }
@@ -319,6 +381,14 @@ export class TauonClient implements Client {
     const session = this.session;
     if (session !== undefined && session.isOpen && !session.features.includes(GROUPS_FEATURE)) {
       throw new TauonError('unsupported', 'the server does not serve consumer groups (no "groups" in welcome.features)');
+    }
+  }
+
+  /** Fails a projection request at once when the connected server runs no projections (it may not know the frames). */
+  private requireProjections(): void {
+    const session = this.session;
+    if (session !== undefined && session.isOpen && !session.features.includes(PROJECTIONS_FEATURE)) {
+      throw new TauonError('unsupported', 'the server runs no projections (no "projections" in welcome.features)');
     }
   }
 
@@ -430,6 +500,7 @@ export class TauonClient implements Client {
     // Resume order: subscriptions and group members first, then the unanswered appends, then the requests.
     this.subscriptions.attach(session);
     if (this.session === session) this.groupMembers.attach(session);
+    if (this.session === session) this.watches.attach(session);
     if (this.session === session) this.emits.attach(session);
     if (this.session === session) this.requests.attach(session);
     if (this.session !== session) return;
@@ -454,6 +525,7 @@ export class TauonClient implements Client {
     const error = new StoreChangedError(previous, store);
     this.subscriptions.failAll(error);
     this.groupMembers.failAll(error);
+    this.watches.failAll(error);
     this.emits.failPending(error);
     this.requests.failPending(error);
   }
@@ -465,6 +537,7 @@ export class TauonClient implements Client {
     this.serverError = undefined;
     this.subscriptions.detach();
     this.groupMembers.detach();
+    this.watches.detach();
     this.emits.detach();
     this.requests.detach();
     if (this.closing || this.dialing) return;
@@ -488,6 +561,7 @@ export class TauonClient implements Client {
     this.requests.close(closed);
     this.subscriptions.endAll(closed);
     this.groupMembers.endAll(closed);
+    this.watches.endAll(closed);
     this.setStatus({ state: 'closed', attempt: 0, error });
     this.statusSubject.complete();
   }
@@ -509,12 +583,20 @@ export class TauonClient implements Client {
       case 'deliver':
         this.groupMembers.route(frame);
         break;
+      case 'projection-watching':
+      case 'projection-changed':
+        this.watches.route(frame);
+        break;
       case 'page':
       case 'stream-list':
       case 'server-info':
       case 'group-list':
       case 'group-info':
       case 'replaying':
+      case 'projection-list':
+      case 'projection-state':
+      case 'projection-page':
+      case 'projection-rebuilding':
         violation = this.requests.onResponse(frame);
         break;
       case 'error':
@@ -535,6 +617,7 @@ export class TauonClient implements Client {
     }
     if (frame.sub !== undefined) {
       if (this.groupMembers.has(frame.sub)) this.groupMembers.route(frame);
+      else if (this.watches.has(frame.sub)) this.watches.route(frame);
       else this.subscriptions.route(frame);
       return;
     }
@@ -542,6 +625,9 @@ export class TauonClient implements Client {
     this.serverError = errorFromWire(frame.code, frame.message, frame.details);
   }
 }
+
+/** How long the server waits for a projection's `atLeast` when the read names no `timeoutMs` (SPEC 18.5). */
+const DEFAULT_PROJECTION_WAIT_MS = 5000;
 
 function positiveOr(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;

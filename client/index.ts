@@ -1,8 +1,9 @@
 /**
  * The Tauon client: `connect()` to a server over any transport, then emit events, subscribe to
  * streams as RxJS Observables (or async iterators), replay and read history, share the work
- * of a stream among the members of a consumer group (`consume`, `process`), and run commands
- * against event-sourced aggregates with a decider (`commandHandler`). Reconnects and
+ * of a stream among the members of a consumer group (`consume`, `process`), run commands
+ * against event-sourced aggregates with a decider (`commandHandler`), declare typed events
+ * (`defineEvents`, `typed`), and read and watch the server's projections. Reconnects and
  * resumes on its own, with no gap and no duplicate. Runtime-neutral: it runs in Node and in
  * browsers.
  * @module tauon/client
@@ -103,6 +104,15 @@ export { EventValidationError, UnknownEventTypeError } from './typed-errors.js';
 export type { SchemaIssue, StandardSchemaV1 } from './typed-standard-schema.js';
 export { project } from './projection-operator.js';
 export type { KeyedProjection, KeyedProjectionOptions, ProjectableItem, ProjectedEvent, ProjectionOptions } from './projection-operator.js';
+export type {
+  ProjectionChange,
+  ProjectionEntriesOptions,
+  ProjectionEntriesPage,
+  ProjectionEntry,
+  ProjectionReadOptions,
+  ProjectionState,
+  ProjectionSummary,
+} from './projection-types.js';
 export { HandshakeRejectedError, RequestTimeoutError, StoreChangedError } from './errors.js';
 export {
   AppendConditionFailedError,

@@ -5,6 +5,10 @@ import type {
   GroupInfoFrame,
   GroupListFrame,
   PageFrame,
+  ProjectionListFrame,
+  ProjectionPageFrame,
+  ProjectionRebuildingFrame,
+  ProjectionStateFrame,
   ReplayingFrame,
   ServerInfoFrame,
   StreamListFrame,
@@ -14,7 +18,17 @@ import { asTauonError, RequestTimeoutError } from './errors.js';
 import type { FrameSender } from './frame-sender.js';
 
 /** An answer to a request. */
-export type ResponseFrame = PageFrame | StreamListFrame | ServerInfoFrame | GroupListFrame | GroupInfoFrame | ReplayingFrame;
+export type ResponseFrame =
+  | PageFrame
+  | StreamListFrame
+  | ServerInfoFrame
+  | GroupListFrame
+  | GroupInfoFrame
+  | ReplayingFrame
+  | ProjectionListFrame
+  | ProjectionStateFrame
+  | ProjectionPageFrame
+  | ProjectionRebuildingFrame;
 
 /** A request frame (its id comes from the tracker). */
 type RequestBody = ClientFrame & { id: number };
@@ -51,11 +65,14 @@ export class RequestTracker {
   /**
    * Sends a request (now, or when a session comes up) and resolves with its answer, which must
    * be a frame of type `expects`. A request the protocol does not allow fails at once with a
-   * `bad-frame` error, whether or not a session is up.
+   * `bad-frame` error, whether or not a session is up. `timeoutMs` replaces the tracker's
+   * timeout for this request (one the server may hold on purpose, such as a projection read
+   * that waits for a position).
    */
   request<T extends ResponseFrame['type']>(
     build: (id: number) => RequestBody,
     expects: T,
+    timeoutMs: number = this.timeoutMs,
   ): Promise<Extract<ResponseFrame, { type: T }>> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
     let frame: RequestBody;
@@ -69,9 +86,9 @@ export class RequestTracker {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.pending.delete(frame.id)) {
-          reject(new RequestTimeoutError(`no answer to "${frame.type}" within ${this.timeoutMs} ms`));
+          reject(new RequestTimeoutError(`no answer to "${frame.type}" within ${timeoutMs} ms`));
         }
-      }, this.timeoutMs);
+      }, timeoutMs);
       this.pending.set(frame.id, {
         frame,
         expects,

@@ -21,6 +21,14 @@ import type {
   ProcessItem,
   ProcessOptions,
 } from './group-types.js';
+import type {
+  ProjectionChange,
+  ProjectionEntriesOptions,
+  ProjectionEntriesPage,
+  ProjectionReadOptions,
+  ProjectionState,
+  ProjectionSummary,
+} from './projection-types.js';
 
 export type {
   EventFilter,
@@ -429,6 +437,58 @@ export interface Client {
    * parked again. Resolves with how many were parked. Needs write permission on the group's selector.
    */
   replayParked(name: string): Promise<number>;
+  /**
+   * The projections the server runs (SPEC 18), those whose selector this client may read, by
+   * name: each one's selector, whether it is keyed, its status (`running`, `failed` with its
+   * `error`, `rebuilding`), its checkpoint, the selector's head and the lag between them. Fails
+   * with `unsupported` when the server runs no projections.
+   */
+  projections(): Promise<ProjectionSummary[]>;
+  /**
+   * One key's value of a projection (`key` absent: `''`, the whole state of an unkeyed
+   * projection), with the checkpoint it includes; `found` is false when the key has no value.
+   * With `atLeast`, the server answers once the state includes that position of the projection's
+   * selector: read-your-writes from an emit's ack to the read side. Fails with `not-found` (no
+   * such projection), `forbidden` (no read permission on its selector), `timeout` (the position
+   * was not reached within `timeoutMs`; `details.checkpoint` says where it is), `projection-failed`
+   * (the projection stopped before the position, until it is rebuilt). Resent after a reconnect;
+   * its request timeout is `requestTimeoutMs` plus the wait.
+   * @example
+   * ```ts
+   * const ack = await client.emit('orders.42', { type: 'OrderPlaced', key: 'order-42', data: { total: 12.5 } });
+   * // "order-totals" projects "orders.*" (a pattern): its positions are store-wide pos
+   * const totals = await client.projection('order-totals', 'order-42', { atLeast: ack.pos });
+   * ```
+   */
+  projection(name: string, key?: string, options?: ProjectionReadOptions): Promise<ProjectionState>;
+  /** One page of a projection's state, in key order (code points); pass `next` as `after` for the next. */
+  projectionEntries(name: string, options?: ProjectionEntriesOptions): Promise<ProjectionEntriesPage>;
+  /**
+   * The changes of a projection (of one key, when `key` is given) as the server commits them,
+   * each with its new value (none when the key was removed) and the checkpoint of its commit.
+   * Each subscriber opens its own watch (`watch-projection`; unsubscribing sends `unsubscribe`),
+   * and sees only what is committed after its watch started: the source is hot. A watcher that
+   * reads more slowly than changes come may be sent only the newest change of each key.
+   *
+   * Across a reconnect the watch is sent again. Changes committed while the client was away are
+   * not delivered; a watch of one key then reads the key and delivers its value as a change
+   * when it is newer than the last one delivered, so that the watcher ends with the latest
+   * value. A watch of every key does not: re-read with {@link Client.projectionEntries} when the
+   * status shows a reconnect. Errors with `not-found`, `forbidden`, `unsupported`, `overloaded`
+   * (the server ended a watch that fell too far behind); completes when the client is closed.
+   * @example
+   * ```ts
+   * client.watchProjection('kit-counts', 'OrderPlaced').subscribe((change) => render(change.value));
+   * ```
+   */
+  watchProjection(name: string, key?: string): Observable<ProjectionChange>;
+  /**
+   * Starts a projection over from the start of its selector: its state is reset (readers see it
+   * grow again from nothing) and it is `rebuilding` until it catches up. Resolves once the
+   * state was reset. Needs write permission on the projection's selector; also starts a failed
+   * projection again.
+   */
+  rebuildProjection(name: string): Promise<void>;
   /**
    * Marks a transaction of a stream invalid: appends a `$invalidated` event naming it (nothing
    * is deleted). Ordered with the emits to the same stream. Not idempotent, so it is not resent:

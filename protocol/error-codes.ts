@@ -43,16 +43,25 @@ export const ERROR_CODES = [
   'fenced',
   /** A `consume` names a group that exists with another selector, filter or partition count (SPEC 17.3). */
   'group-mismatch',
-  /** The server knows the frame but cannot serve it: its store keeps no consumer groups (SPEC 17.1). */
+  /** The server knows the frame but does not serve its feature (consumer groups, projections, append conditions: SPEC 17.1, 18.1, 5.8.1). */
   'unsupported',
   /**
    * An append's condition did not hold: an event it names was stored after its position
    * (SPEC 5.8.1); `details` names the append's stream and that event's `pos`.
    */
   'condition-failed',
+  /**
+   * A projection stopped on an event its evolve function failed on: a `projection` asked for a
+   * state past its checkpoint, which it will not reach until it is rebuilt (SPEC 18.5);
+   * `details: {checkpoint, error}`.
+   */
+  'projection-failed',
   /** The connection closed before an answer came (raised on the client only, never sent). */
   'closed',
-  /** The client gave up waiting for an answer (raised on the client only, never sent). */
+  /**
+   * The client gave up waiting for an answer (raised on the client); or a projection did not
+   * reach the position a `projection` asked for within its `timeoutMs` (sent, SPEC 18.5).
+   */
   'timeout',
   /**
    * The server the client reconnected to serves another store than the one its subscriptions

@@ -322,6 +322,52 @@ export const GroupFrame = z.object({ type: z.literal('group'), id: uint, group: 
 /** Delivers the group's parked events to it again. */
 export const ReplayParkedFrame = z.object({ type: z.literal('replay-parked'), id: uint, group: GroupName });
 
+// ---- projections (SPEC 18), served where `welcome.features` has "projections" ----
+
+/** A projection's name: 1 to 200 characters, no `*`, not starting with `$` (as a group's name). */
+export const ProjectionName = text.min(1).max(200).regex(/^[^$*][^*]*$/, 'a projection name has no "*" and does not start with "$"');
+
+/** A key of a projection's state as the server names it: `''` is the one key of an unkeyed projection. */
+const ProjectionKey = text.max(MAX_NAME_LENGTH);
+
+/** The longest a `projection` request may wait for its `atLeast`, in ms. */
+export const MAX_PROJECTION_WAIT_MS = 60_000;
+
+/** Lists the projections the server runs. */
+export const ProjectionsFrame = z.object({ type: z.literal('projections'), id: uint });
+
+/**
+ * Reads one key of a projection's state (`key` absent: `''`, an unkeyed projection's state). With
+ * `atLeast`, the answer waits until the projection's checkpoint is at or past that position of its
+ * selector, up to `timeoutMs`: read-your-writes between an emit's ack and the read side.
+ */
+export const ProjectionFrame = z.object({
+  type: z.literal('projection'),
+  id: uint,
+  name: ProjectionName,
+  key: ProjectionKey.optional(),
+  /** A position of the projection's selector (a seq for one stream, a pos otherwise) the state must include. */
+  atLeast: uint.optional(),
+  /** How long to wait for `atLeast`. @default 5000 */
+  timeoutMs: z.number().int().min(0).max(MAX_PROJECTION_WAIT_MS).optional(),
+});
+
+/** One page of a projection's state, in key order, keys after `after`. */
+export const ProjectionEntriesFrame = z.object({
+  type: z.literal('projection-entries'),
+  id: uint,
+  name: ProjectionName,
+  after: ProjectionKey.optional(),
+  /** Most entries in the page; above `limits.maxReadLimit`, that. @default 100 */
+  limit: positive.optional(),
+});
+
+/** Opens a watch (subscription `sub`): the projection's changes (of one key, when given) as they commit. */
+export const WatchProjectionFrame = z.object({ type: z.literal('watch-projection'), sub: uint, name: ProjectionName, key: ProjectionKey.optional() });
+
+/** Starts a projection over from the start of its selector. */
+export const RebuildProjectionFrame = z.object({ type: z.literal('rebuild-projection'), id: uint, name: ProjectionName });
+
 /** Keep-alive, sent by either side; the peer answers `pong` with the same nonce. */
 export const PingFrame = z.object({ type: z.literal('ping'), nonce: uint.optional() });
 export const PongFrame = z.object({ type: z.literal('pong'), nonce: uint.optional() });
@@ -443,6 +489,67 @@ export const GroupInfoFrame = z.object({ type: z.literal('group-info'), id: uint
 /** A replay of parked events began: `parked` events were parked when it was asked for. */
 export const ReplayingFrame = z.object({ type: z.literal('replaying'), id: uint, group: z.string(), parked: uint });
 
+/** A projection as `projection-list` describes it. */
+export const ProjectionSummary = z.object({
+  name: z.string(),
+  /** Its selector: a stream, a prefix pattern or `$all`. */
+  stream: z.string(),
+  /** True when its state is one value per key; false when it is one value (under the key `''`). */
+  keyed: z.boolean(),
+  status: z.enum(['running', 'failed', 'rebuilding']),
+  /** Why it failed, when it did. */
+  error: z.string().optional(),
+  /** Every event of its selector at or below this position is in its state. */
+  checkpoint: uint,
+  /** The selector's head, and how far the checkpoint is behind it. */
+  head: uint,
+  lag: uint,
+});
+export type ProjectionSummary = z.infer<typeof ProjectionSummary>;
+
+/** One key's value of a projection's state. */
+export const ProjectionEntry = z.object({ key: z.string(), value: z.unknown().refine((value): boolean => value !== undefined, 'an entry has a value') });
+export type ProjectionEntry = z.infer<typeof ProjectionEntry>;
+
+export const ProjectionListFrame = z.object({ type: z.literal('projection-list'), id: uint, projections: z.array(ProjectionSummary) });
+
+/** The answer to `projection`: the key's value (absent, and `found` false, when it has none) as of `checkpoint`. */
+export const ProjectionStateFrame = z.object({
+  type: z.literal('projection-state'),
+  id: uint,
+  name: z.string(),
+  key: z.string(),
+  value: z.unknown().optional(),
+  found: z.boolean(),
+  checkpoint: uint,
+});
+
+/** The answer to `projection-entries`; `next` is the `after` of the next page, null when none follows. */
+export const ProjectionPageFrame = z.object({
+  type: z.literal('projection-page'),
+  id: uint,
+  name: z.string(),
+  entries: z.array(ProjectionEntry),
+  next: z.string().nullable(),
+  checkpoint: uint,
+});
+
+/** A watch started: every change committed after `checkpoint` follows. */
+export const ProjectionWatchingFrame = z.object({ type: z.literal('projection-watching'), sub: uint, name: z.string(), checkpoint: uint });
+
+/** One committed change of a watched projection: the key's new value, absent when it was removed. */
+export const ProjectionChangedFrame = z.object({
+  type: z.literal('projection-changed'),
+  sub: uint,
+  name: z.string(),
+  key: z.string(),
+  value: z.unknown().optional(),
+  checkpoint: uint,
+});
+
+/** The answer to `rebuild-projection`: its state was reset, and it runs again from the start of its selector. */
+export const ProjectionRebuildingFrame = z.object({ type: z.literal('projection-rebuilding'), id: uint, name: z.string() });
+
 /** The subscription reached the head. `at` is the last position it has examined (0 if none). */
 export const CaughtUpFrame = z.object({ type: z.literal('caught-up'), sub: uint, at: uint });
 /** A live subscription is more than the server's threshold behind the head and reads history again. */
@@ -498,6 +605,22 @@ export const ServerInfoFrame = z.object({
   features: z.array(z.string().min(1).max(64)).max(64).optional(),
   /** How many consumer groups the store keeps, where it keeps them. */
   groups: uint.optional(),
+  /**
+   * The server-side projections the server runs (SPEC 18), those whose selector the session may
+   * read: each one's status, and its error when it failed.
+   */
+  projections: z
+    .array(
+      z.object({
+        name: z.string(),
+        stream: z.string(),
+        status: z.enum(['running', 'failed', 'rebuilding']),
+        error: z.string().optional(),
+        checkpoint: uint,
+        lag: uint,
+      }),
+    )
+    .optional(),
 });
 
 /** A request (`id`) or a subscription (`sub`) failed; a subscription error ends the subscription. */
@@ -529,6 +652,11 @@ export const ClientFrame = z.discriminatedUnion('type', [
   GroupsFrame,
   GroupFrame,
   ReplayParkedFrame,
+  ProjectionsFrame,
+  ProjectionFrame,
+  ProjectionEntriesFrame,
+  WatchProjectionFrame,
+  RebuildProjectionFrame,
   PingFrame,
   PongFrame,
 ]);
@@ -550,6 +678,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   GroupListFrame,
   GroupInfoFrame,
   ReplayingFrame,
+  ProjectionListFrame,
+  ProjectionStateFrame,
+  ProjectionPageFrame,
+  ProjectionWatchingFrame,
+  ProjectionChangedFrame,
+  ProjectionRebuildingFrame,
   ErrorFrame,
   PingFrame,
   PongFrame,
@@ -596,6 +730,17 @@ export type DeliverFrame = z.infer<typeof DeliverFrame>;
 export type GroupListFrame = z.infer<typeof GroupListFrame>;
 export type GroupInfoFrame = z.infer<typeof GroupInfoFrame>;
 export type ReplayingFrame = z.infer<typeof ReplayingFrame>;
+export type ProjectionsFrame = z.infer<typeof ProjectionsFrame>;
+export type ProjectionFrame = z.infer<typeof ProjectionFrame>;
+export type ProjectionEntriesFrame = z.infer<typeof ProjectionEntriesFrame>;
+export type WatchProjectionFrame = z.infer<typeof WatchProjectionFrame>;
+export type RebuildProjectionFrame = z.infer<typeof RebuildProjectionFrame>;
+export type ProjectionListFrame = z.infer<typeof ProjectionListFrame>;
+export type ProjectionStateFrame = z.infer<typeof ProjectionStateFrame>;
+export type ProjectionPageFrame = z.infer<typeof ProjectionPageFrame>;
+export type ProjectionWatchingFrame = z.infer<typeof ProjectionWatchingFrame>;
+export type ProjectionChangedFrame = z.infer<typeof ProjectionChangedFrame>;
+export type ProjectionRebuildingFrame = z.infer<typeof ProjectionRebuildingFrame>;
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type Frame = z.infer<typeof Frame>;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { HttpSpecSchema, resolveTlsSpec, TlsSpecSchema } from './config-doors.js';
 import { AuthConfigSchema, resolveSecretFiles } from './auth/auth-config-schema.js';
 import { ProtocolSpecSchema } from './config-protocol.js';
+import type { ProjectionModuleSpec } from './projections/projection-modules.js';
 
 /*
  * The configuration file of `tauon serve --config FILE` (reference: docs/configuration.md):
@@ -134,6 +135,12 @@ export const TauonConfigSchema = z
       .optional(),
     /** What the server announces in `welcome` (heartbeat, limits) and the fell-behind threshold. */
     protocol: ProtocolSpecSchema.optional(),
+    /**
+     * Server-side projections: modules whose default export is a definition or an array of them
+     * (docs/projections.md), by path starting with ./ or ../ (relative to the configuration file's
+     * directory) or absolute, or by package name.
+     */
+    projections: z.array(z.string().min(1, 'must name a module: a path starting with ./ or ../, or a package name')).max(100, 'at most 100 modules').optional(),
   })
   .superRefine((config, context) => {
     const names = Object.keys(config.stores);
@@ -199,8 +206,11 @@ export const TauonConfigSchema = z
     }
   });
 
-/** A checked configuration, with its defaults filled in. */
-export type TauonConfig = Omit<z.infer<typeof TauonConfigSchema>, 'stores'> & { stores: Record<string, StoreSpec> };
+/** A checked configuration, with its defaults filled in; each projection module with the directory it is relative to. */
+export type TauonConfig = Omit<z.infer<typeof TauonConfigSchema>, 'stores' | 'projections'> & {
+  stores: Record<string, StoreSpec>;
+  projections?: ProjectionModuleSpec[];
+};
 
 /** What the configuration file holds: the same shape, before defaults (for writing one in code). */
 export type TauonConfigInput = z.input<typeof TauonConfigSchema>;
@@ -246,7 +256,7 @@ export function parseConfig(input: unknown, source: string, baseDir: string): Ta
       }),
     );
   }
-  const config = result.data;
+  const { projections, ...config } = result.data;
   const stores = Object.fromEntries(
     Object.entries(config.stores).map(([name, spec]): [string, StoreSpec] => [
       name,
@@ -259,6 +269,7 @@ export function parseConfig(input: unknown, source: string, baseDir: string): Ta
     ...(config.tls === undefined ? {} : { tls: resolveTlsSpec(config.tls, baseDir) }),
     ...(config.amqp?.ca === undefined ? {} : { amqp: { ...config.amqp, ca: resolve(baseDir, config.amqp.ca) } }),
     ...(config.auth === undefined ? {} : { auth: resolveSecretFiles(config.auth, baseDir) }),
+    ...(projections === undefined ? {} : { projections: projections.map((module) => ({ module, baseDir })) }),
   };
 }
 

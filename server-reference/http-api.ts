@@ -6,6 +6,7 @@ import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
 import { groupRoute } from './http-groups.js';
+import { answerProjectionRoute } from './http-projections.js';
 import type { TauonServer } from './server.js';
 
 /**
@@ -22,6 +23,8 @@ import type { TauonServer } from './server.js';
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
  *   (see {@link groupRoute}); 501 `unsupported` when the store keeps none
+ * - `GET /projections`, `GET /projections/{name}[/{key}]?atLeast=&timeoutMs=`, `POST
+ *   /projections/{name}/rebuild`: server-side projections (see {@link answerProjectionRoute})
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
  * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).
@@ -71,6 +74,11 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
     // A POST without a body still declares JSON: a page of another origin must ask first (a preflight).
     if (method === 'POST') await readJson(request, server.limits.maxFrameBytes, { emptyAllowed: true });
     return [200, route.body(await ask(server, route.frame, permissions))];
+  }
+  if (parts[0] === 'projections') {
+    // As for groups: a POST declares JSON, so that a page of another origin must ask first.
+    if (method === 'POST') await readJson(request, server.limits.maxFrameBytes, { emptyAllowed: true });
+    return answerProjectionRoute(server.projections, method, parts.slice(1), query, permissions);
   }
   if (parts[0] !== 'streams') throw new TauonError('not-found', `no route ${method} ${url.pathname}`);
   if (method === 'GET' && parts.length === 1) {

@@ -23,7 +23,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'store-changed': 409,
   fenced: 409,
   'group-mismatch': 409,
-  // The store behind this server keeps no consumer groups.
+  // The server does not serve the feature (groups, projections, append conditions).
   unsupported: 501,
+  // The append's condition did not hold: an event it matches was stored after its position.
   'condition-failed': 409,
+  // A projection stopped on an event it cannot evolve: the state asked for will not come until it is rebuilt.
+  'projection-failed': 409,
 };

@@ -1,4 +1,6 @@
 import type { GroupsEngine } from './groups/groups-engine.js';
+import { Permissions } from './auth/permissions.js';
+import type { ProjectionService } from './projections/projection-service.js';
 import { TauonError } from '../protocol/errors.js';
 import type {
   PageFrame,
@@ -105,17 +107,20 @@ export interface ServerDescription {
   readonly groups?: GroupsEngine | undefined;
   /** The store checks append conditions atomically (EventStore.checksAppendConditions, SPEC 5.8.1). */
   readonly appendConditions?: boolean;
+  /** The server-side projections the server runs, where its store keeps them (SPEC 18). */
+  readonly projections?: ProjectionService | undefined;
 }
 
 /** The optional parts of the protocol a server serves (`welcome.features`). */
 export function featuresOf(server: ServerDescription): string[] {
   const features = server.groups === undefined ? [] : ['groups'];
+  if (server.projections !== undefined) features.push('projections');
   if (server.appendConditions === true) features.push('append-condition');
   return features;
 }
 
-/** Answers `info`. */
-export async function serverInfo(store: EventStore, server: ServerDescription, id: number): Promise<ServerInfoFrame> {
+/** Answers `info`; the projections listed are those whose selector `permissions` may read. */
+export async function serverInfo(store: EventStore, server: ServerDescription, id: number, permissions: Permissions = Permissions.all): Promise<ServerInfoFrame> {
   return {
     type: 'server-info',
     id,
@@ -129,7 +134,16 @@ export async function serverInfo(store: EventStore, server: ServerDescription, i
     store: server.storeId,
     features: featuresOf(server),
     ...(server.groups === undefined ? {} : { groups: await server.groups.count() }),
+    ...(server.projections === undefined ? {} : { projections: await projectionStatuses(server.projections, permissions) }),
   };
+}
+
+/** Each projection's status for `server-info`: a failed one says why. */
+async function projectionStatuses(projections: ProjectionService, permissions: Permissions): Promise<NonNullable<ServerInfoFrame['projections']>> {
+  const summaries = await projections.list();
+  return summaries
+    .filter((summary) => permissions.mayRead(parseSelector(summary.stream)))
+    .map(({ name, stream, status, error, checkpoint, lag }) => ({ name, stream, status, ...(error === undefined ? {} : { error }), checkpoint, lag }));
 }
 
 /** A request frame names a single stream where a pattern is not allowed. */

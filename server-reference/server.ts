@@ -29,6 +29,8 @@ import { RecentCommits } from './recent-commits.js';
 import { Session, type SessionHost } from './session.js';
 import { answerGroupRequest } from './groups/group-requests.js';
 import { GroupsEngine } from './groups/groups-engine.js';
+import type { ProjectionDefinition } from './projections/projection-definition.js';
+import { ProjectionsEngine } from './projections/projections-engine.js';
 import type { EventStore } from './stores/event-store.js';
 import { isStoreId } from './stores/store-identity.js';
 import type { Subscription } from './subscription.js';
@@ -76,6 +78,13 @@ export interface TauonServerOptions {
    * `internal error, id ID`, never the error's own message). @default one JSON line on stderr
    */
   errorLog?: InternalErrorLog;
+  /**
+   * Server-side projections to run (docs/projections.md): each folds a selector's events into a
+   * state the store keeps with its checkpoint. Needs a store that keeps projections
+   * (EventStore.projections: memory, lmdb, PostgreSQL, JetStream). @default []
+   * @example projections: [{ name: 'order-count', stream: 'orders.*', initial: 0, evolve: (n) => n + 1 }]
+   */
+  projections?: readonly ProjectionDefinition[];
 }
 
 /**
@@ -117,6 +126,11 @@ export class TauonServer {
    * (EventStore.groups): then `welcome` announces no `groups` feature.
    */
   readonly groups: GroupsEngine | undefined;
+  /**
+   * The server-side projections this server runs (SPEC 18), or undefined when its store keeps
+   * none (EventStore.projections): then `welcome` announces no `projections` feature.
+   */
+  readonly projections: ProjectionsEngine | undefined;
 
   constructor(options: TauonServerOptions) {
     this.store = options.store;
@@ -144,6 +158,7 @@ export class TauonServer {
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
     this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame), this.internalErrors);
     this.groups = this.store.groups === undefined ? undefined : new GroupsEngine(this.store, this.store.groups, this.internalErrors);
+    this.projections = projectionsOf(this.store, options.projections ?? [], this.internalErrors);
   }
 
   /** Serves one connection until it closes. */
@@ -175,7 +190,7 @@ export class TauonServer {
   private get description(): ServerDescription {
     // A store that routes to others (RoutingStore) names the kinds behind it.
     const storeKinds = this.store.kinds ?? [this.store.kind];
-    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id, groups: this.groups, appendConditions: this.store.checksAppendConditions === true };
+    return { serverId: this.serverId, heartbeatMs: this.heartbeatMs, limits: this.limits, storeKinds, storeId: this.store.id, groups: this.groups, projections: this.projections, appendConditions: this.store.checksAppendConditions === true };
   }
 
   /** Accepts the connections of a transport until the server closes. */
@@ -244,7 +259,7 @@ export class TauonServer {
       case 'streams':
         return readableStreamList(this.store, this.limits, frame, permissions);
       case 'info':
-        return serverInfo(this.store, this.description, frame.id);
+        return serverInfo(this.store, this.description, frame.id, permissions);
       case 'groups':
       case 'group':
       case 'replay-parked':
@@ -269,6 +284,7 @@ export class TauonServer {
     await Promise.all(this.transports.map((transport) => transport.close()));
     for (const session of [...this.sessions]) session.close();
     await this.groups?.close();
+    await this.projections?.close();
     await this.directWrites.whenIdle();
     this.stopCommits();
     this.pacer.stop();
@@ -298,4 +314,19 @@ export class TauonServer {
     for (const subscription of this.following) if (!subscription.onCommit(commit)) noneNeedsThem = false;
     if (noneNeedsThem) this.recent.clear();
   }
+}
+
+/**
+ * The projections engine of a server: undefined on a store that keeps none, unless projections
+ * are asked for there, which is refused.
+ * @throws TypeError when projections are given and the store keeps none; ProjectionDefinitionError for a bad definition.
+ */
+function projectionsOf(store: EventStore, definitions: readonly ProjectionDefinition[], errors: InternalErrors): ProjectionsEngine | undefined {
+  if (store.projections === undefined) {
+    if (definitions.length > 0) {
+      throw new TypeError(`the store (${store.kind}) keeps no projections (EventStore.projections), so it cannot run ${definitions.map((d) => `"${d.name}"`).join(', ')}`);
+    }
+    return undefined;
+  }
+  return new ProjectionsEngine(store, store.projections, definitions, errors);
 }

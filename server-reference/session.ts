@@ -3,7 +3,7 @@ import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
 import { msgpackCodec, unpackPlain } from '../protocol/msgpack-codec.js';
-import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, StoredEvent, SubscribeFrame } from '../protocol/frames.js';
+import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, StoredEvent, SubscribeFrame, WatchProjectionFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
@@ -24,6 +24,8 @@ import { answerGroupRequest } from './groups/group-requests.js';
 import type { GroupConsumer } from './groups/groups-engine.js';
 import { encodingOf, type EncodedDelivery } from './groups/local-member.js';
 import { groupFrameProblem } from './groups/group-frame-problem.js';
+import { answerProjectionRequest, readableProjection, unsupportedProjections } from './projections/projection-requests.js';
+import { ProjectionWatch } from './projections/projection-watch.js';
 import type { RecentCommits } from './recent-commits.js';
 import { headOf, parseSelector } from './selector.js';
 import { resolveForwardCursor, subscribeStartProblem } from './start-position.js';
@@ -65,7 +67,7 @@ export interface SessionHost extends ServerDescription {
 export class Session {
   private codec: Codec | undefined;
   private state: 'handshake' | 'authenticating' | 'open' | 'closed' = 'handshake';
-  private readonly subscriptions = new Map<number, Subscription | PendingSubscription | GroupConsumer>();
+  private readonly subscriptions = new Map<number, Subscription | PendingSubscription | GroupConsumer | ProjectionWatch>();
   private readonly pipeline: AppendPipeline;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private lastReceived = Date.now();
@@ -339,7 +341,7 @@ export class Session {
         this.answer(frame.id, this.afterWrites(() => readableStreamList(this.host.store, this.host.limits, frame, this.permissions)), 'streams');
         return;
       case 'info':
-        this.answer(frame.id, this.afterWrites(() => serverInfo(this.host.store, this.host, frame.id)), 'info');
+        this.answer(frame.id, this.afterWrites(() => serverInfo(this.host.store, this.host, frame.id, this.permissions)), 'info');
         return;
       case 'consume':
         this.answer(frame.sub, this.consume(frame), 'consume', 'sub');
@@ -353,6 +355,15 @@ export class Session {
       case 'group':
       case 'replay-parked':
         this.answer(frame.id, this.afterWrites(() => answerGroupRequest(this.host.groups, frame, this.permissions)), frame.type);
+        return;
+      case 'projections':
+      case 'projection':
+      case 'projection-entries':
+      case 'rebuild-projection':
+        this.answer(frame.id, this.afterWrites(() => answerProjectionRequest(this.host.projections, frame, this.permissions, this.host.limits)), frame.type);
+        return;
+      case 'watch-projection':
+        this.answer(frame.sub, this.watchProjection(frame), 'watch-projection', 'sub');
         return;
       case 'ping':
         this.send({ type: 'pong', ...(frame.nonce === undefined ? {} : { nonce: frame.nonce }) });
@@ -509,10 +520,56 @@ export class Session {
     }
   }
 
+  /**
+   * Opens a watch of a projection (SPEC 18.6): checks as a subscribe's (the `sub`, the
+   * subscription limit), then the feature, the name and the read permission on its selector;
+   * listens, then reads the checkpoint every later change lies past, and says `projection-watching`.
+   */
+  private async watchProjection(frame: WatchProjectionFrame): Promise<undefined> {
+    const limits = this.host.limits;
+    if (this.subscriptions.has(frame.sub)) throw new TauonError('protocol', `subscription ${frame.sub} is already open`);
+    if (this.subscriptions.size >= limits.maxSubscriptions) {
+      throw new TauonError('limit', `at most ${limits.maxSubscriptions} subscriptions per connection`);
+    }
+    const service = this.host.projections;
+    if (service === undefined) throw unsupportedProjections();
+    const placeholder = new PendingSubscription(0);
+    this.subscriptions.set(frame.sub, placeholder);
+    let watch: ProjectionWatch | undefined;
+    try {
+      await readableProjection(service, frame.name, this.permissions);
+      if (this.state === 'closed' || this.subscriptions.get(frame.sub) !== placeholder) return undefined;
+      const opened = new ProjectionWatch(frame.sub, frame.name, {
+        send: (out) => {
+          if (this.subscriptions.get(frame.sub) === opened) this.send(out);
+        },
+        writable: () => this.writable(),
+        whenWritable: (resume) => this.whenWritable(resume),
+        end: (error) => {
+          if (this.subscriptions.get(frame.sub) !== opened) return;
+          this.subscriptions.delete(frame.sub);
+          this.send(errorFrameOf(error, { sub: frame.sub }));
+        },
+      });
+      watch = opened;
+      this.subscriptions.set(frame.sub, opened);
+      opened.listening(service.watch(frame.name, frame.key, opened.onChange));
+      // Read after the listener is in place: every change past this checkpoint reaches it.
+      const { checkpoint } = await service.summary(frame.name);
+      if (this.subscriptions.get(frame.sub) === opened) opened.open(checkpoint);
+      return undefined;
+    } catch (error) {
+      watch?.close();
+      const current = this.subscriptions.get(frame.sub);
+      if (current === placeholder || (watch !== undefined && current === watch)) this.subscriptions.delete(frame.sub);
+      throw error;
+    }
+  }
+
   /** An `ack`, `nack` or `release` goes to the member it names; for a sub that is no member, `fenced` (SPEC 17.7). */
   private toGroupMember(frame: AckFrame | NackFrame | ReleaseFrame): void {
     const consumer = this.subscriptions.get(frame.sub);
-    if (consumer === undefined || consumer instanceof Subscription || consumer instanceof PendingSubscription) {
+    if (consumer === undefined || consumer instanceof Subscription || consumer instanceof PendingSubscription || consumer instanceof ProjectionWatch) {
       this.send({
         type: 'error',
         sub: frame.sub,
@@ -533,7 +590,8 @@ export class Session {
       return;
     }
     const subscription = this.subscriptions.get(sub);
-    if (subscription === undefined) return;
+    // A watch takes no credit (SPEC 18.6): as for a sub that is not open, nothing is said.
+    if (subscription === undefined || subscription instanceof ProjectionWatch) return;
     const room = this.host.limits.maxCredit - subscription.outstandingCredit;
     if (n > room) {
       this.send({ type: 'error', sub, code: 'limit', message: `credit is capped at ${this.host.limits.maxCredit}` });

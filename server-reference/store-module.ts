@@ -105,8 +105,12 @@ export async function openStoreModule(spec: StoreModuleSpec, name: string): Prom
   return store as EventStore;
 }
 
-/** The URL to import: a file next to the configuration, or a package as seen from there. */
-function locate(module: string, baseDir: string, what: string): string {
+/**
+ * The URL to import: a file next to the configuration, or a package as seen from there (also for
+ * projection modules, projection-modules.ts).
+ * @throws TauonError (`internal`) naming `what` when no such package is installed.
+ */
+export function locate(module: string, baseDir: string, what: string): string {
   if (isModulePath(module)) return pathToFileURL(resolve(baseDir, module)).href;
   // Packages are looked up in the node_modules folders above the configuration file, the way
   // require does (an ESM package is found too when its exports have a "default" or "node" entry).

@@ -17,6 +17,7 @@ export interface ProjectionStore {
   record(name: string): Promise<ProjectionRecord | undefined>;
 
   /** The committed value of one key (`''` for an unkeyed projection), or undefined when it has none. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- undefined named for the reader: "none"
   get(name: string, key: string): Promise<ProjectionValue | undefined>;
 
   /** Committed values in key order (code point order, as `listStreams`), keys after `after`, at most `limit`. */
@@ -51,6 +52,7 @@ export interface ProjectionEntry {
 export interface ProjectionChange {
   readonly key: string;
   /** The new value, or undefined to remove the key. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- undefined named for the reader: "remove"
   readonly value: ProjectionValue | undefined;
 }
 

@@ -29,7 +29,10 @@ export const FUZZ_MAX_FRAME_BYTES = 16 * 1024;
 const GOOD_STREAM = 'well-behaved.client.stream';
 const GOOD_SUB = 1;
 /** Requests that the server answers with exactly one frame carrying their id. */
-const REQUEST_TYPES = new Set(['append', 'read', 'surface', 'invalidate', 'streams', 'info', 'groups', 'group', 'replay-parked']);
+const REQUEST_TYPES = new Set([
+  'append', 'read', 'surface', 'invalidate', 'streams', 'info', 'groups', 'group', 'replay-parked',
+  'projections', 'projection', 'projection-entries', 'rebuild-projection',
+]);
 /** How long an answer may take before the run fails (generous for a transport in memory; short, so that shrinking a failure is quick). */
 const ANSWER_MS = 2000;
 

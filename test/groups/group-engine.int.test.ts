@@ -42,7 +42,7 @@ describe('consumer groups on the reference server (raw frames)', () => {
     const peer = new RawPeer(await server.connect());
     peer.send({ type: 'hello', versions: [1] });
     const welcome = await peer.expect('welcome');
-    expect(welcome.features).toEqual(['groups', 'append-condition']);
+    expect(welcome.features).toContain('groups');
     await emit(server, 'orders', Array.from({ length: 40 }, (_, i) => ({ type: 'placed', key: `k${i % 7}` })));
     peer.send({ type: 'consume', sub: 1, group: 'billing', stream: 'orders', partitions: 4, credit: 1000 });
     const assigned = (await peer.next()) as Assigned;

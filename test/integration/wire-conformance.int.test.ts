@@ -4,6 +4,7 @@ import { createAuthenticator } from '../../server-reference/auth/create-authenti
 import { CONFORMANCE_AUTH_PATTERN, describeServer } from '../conformance/wire-suite.js';
 import { startServer, TRANSPORTS, type RunningServer } from '../support/harness.js';
 import { QUICK_KIT_OPTIONS } from '../conformance-kit/quick-kit-options.js';
+import { KIT_COUNTS_PROJECTION } from '../conformance/kit-projection.js';
 
 const ADMIN = 'conformance-admin-token-0123456789';
 const READER = 'conformance-reader-token-0123456789';
@@ -18,7 +19,8 @@ function expiring(): Promise<string> {
 }
 
 // The reference server runs the whole kit locked, with the tokens the authorization cases expect,
-// announcing small limits and a short heartbeat so that the kit runs quickly.
+// announcing small limits and a short heartbeat so that the kit runs quickly, and running the
+// projection the cases of SPEC 18 read.
 for (const kind of TRANSPORTS) {
   describe(`reference server over ${kind}`, () => {
     let running: RunningServer;
@@ -31,7 +33,7 @@ for (const kind of TRANSPORTS) {
         ],
         jwt: { secret: JWT_SECRET },
       });
-      running = await startServer(kind, { ...QUICK_KIT_OPTIONS, authenticate });
+      running = await startServer(kind, { ...QUICK_KIT_OPTIONS, authenticate, projections: [KIT_COUNTS_PROJECTION] });
     });
     afterAll(() => running.close());
     describeServer(kind, {

@@ -780,6 +780,120 @@ const VALID_FRAMES: readonly { name: string; direction: VectorDirection; frame: 
     direction: 'server',
     frame: { type: 'error', id: 23, code: 'unsupported', message: 'this server keeps no consumer groups' },
   },
+  // projections (SPEC 18)
+  {
+    name: 'welcome: with the groups and projections features',
+    direction: 'server',
+    frame: { type: 'welcome', version: 1, server: 'tauon-1', heartbeat: 10_000, limits: LIMITS, store: STORE, features: ['groups', 'projections'] },
+  },
+  {
+    name: 'server-info: with the projections feature and their statuses',
+    direction: 'server',
+    frame: {
+      type: 'server-info',
+      id: 29,
+      server: 'tauon-1',
+      version: 1,
+      versions: [1],
+      stores: ['lmdb'],
+      heartbeat: 10_000,
+      limits: LIMITS,
+      head: 104,
+      store: STORE,
+      features: ['projections'],
+      projections: [
+        { name: 'kit-counts', stream: '$all', status: 'running', checkpoint: 104, lag: 0 },
+        { name: 'order-totals', stream: 'orders.*', status: 'failed', error: 'total is not a number', checkpoint: 101, lag: 3 },
+      ],
+    },
+  },
+  { name: 'projections', direction: 'client', frame: { type: 'projections', id: 30 } },
+  { name: 'projection: an unkeyed projection (no key)', direction: 'client', frame: { type: 'projection', id: 31, name: 'order-totals' } },
+  { name: 'projection: one key', direction: 'client', frame: { type: 'projection', id: 32, name: 'kit-counts', key: 'OrderPlaced' } },
+  {
+    name: 'projection: at least a position, waiting up to the longest timeout',
+    direction: 'client',
+    frame: { type: 'projection', id: 33, name: 'kit-counts', key: 'OrderPlaced', atLeast: 104, timeoutMs: 60_000 },
+  },
+  { name: 'projection: the empty key, no wait', direction: 'client', frame: { type: 'projection', id: 34, name: 'order-totals', key: '', atLeast: 0, timeoutMs: 0 } },
+  { name: 'projection-entries: first page', direction: 'client', frame: { type: 'projection-entries', id: 35, name: 'kit-counts' } },
+  { name: 'projection-entries: after a key, with a limit', direction: 'client', frame: { type: 'projection-entries', id: 36, name: 'kit-counts', after: 'OrderPaid', limit: 2 } },
+  { name: 'watch-projection: every key', direction: 'client', frame: { type: 'watch-projection', sub: 8, name: 'kit-counts' } },
+  { name: 'watch-projection: one key', direction: 'client', frame: { type: 'watch-projection', sub: 9, name: 'kit-counts', key: 'OrderPlaced' } },
+  { name: 'rebuild-projection', direction: 'client', frame: { type: 'rebuild-projection', id: 37, name: 'kit-counts' } },
+  {
+    name: 'projection-list: a running keyed projection and a failed one',
+    direction: 'server',
+    frame: {
+      type: 'projection-list',
+      id: 30,
+      projections: [
+        { name: 'kit-counts', stream: '$all', keyed: true, status: 'running', checkpoint: 104, head: 104, lag: 0 },
+        { name: 'order-totals', stream: 'orders.*', keyed: false, status: 'failed', error: 'total is not a number', checkpoint: 101, head: 104, lag: 3 },
+      ],
+    },
+  },
+  { name: 'projection-list: none', direction: 'server', frame: { type: 'projection-list', id: 30, projections: [] } },
+  {
+    name: 'projection-state: found',
+    direction: 'server',
+    frame: { type: 'projection-state', id: 32, name: 'kit-counts', key: 'OrderPlaced', value: 2, found: true, checkpoint: 104 },
+  },
+  {
+    name: 'projection-state: an unkeyed projection\'s state, a map',
+    direction: 'server',
+    frame: { type: 'projection-state', id: 31, name: 'order-totals', key: '', value: { orders: 2, total: 25 }, found: true, checkpoint: 101 },
+  },
+  {
+    name: 'projection-state: not found',
+    direction: 'server',
+    frame: { type: 'projection-state', id: 34, name: 'kit-counts', key: 'Nothing', found: false, checkpoint: 0 },
+  },
+  {
+    name: 'projection-page: a page with more to come',
+    direction: 'server',
+    frame: {
+      type: 'projection-page',
+      id: 35,
+      name: 'kit-counts',
+      entries: [
+        { key: 'OrderPaid', value: 1 },
+        { key: 'OrderPlaced', value: 2 },
+      ],
+      next: 'OrderPlaced',
+      checkpoint: 104,
+    },
+  },
+  { name: 'projection-page: the last page', direction: 'server', frame: { type: 'projection-page', id: 36, name: 'kit-counts', entries: [{ key: 'OrderShipped', value: 1 }], next: null, checkpoint: 104 } },
+  { name: 'projection-watching', direction: 'server', frame: { type: 'projection-watching', sub: 8, name: 'kit-counts', checkpoint: 104 } },
+  {
+    name: 'projection-changed: a new value',
+    direction: 'server',
+    frame: { type: 'projection-changed', sub: 8, name: 'kit-counts', key: 'OrderPlaced', value: 3, checkpoint: 105 },
+  },
+  { name: 'projection-changed: a key removed', direction: 'server', frame: { type: 'projection-changed', sub: 8, name: 'kit-counts', key: 'OrderPaid', checkpoint: 106 } },
+  { name: 'projection-rebuilding', direction: 'server', frame: { type: 'projection-rebuilding', id: 37, name: 'kit-counts' } },
+  {
+    name: 'error: timeout, a projection short of atLeast',
+    direction: 'server',
+    frame: { type: 'error', id: 33, code: 'timeout', message: 'projection "kit-counts" is at 104, not at 110, after 5000 ms', details: { checkpoint: 104 } },
+  },
+  {
+    name: 'error: projection-failed',
+    direction: 'server',
+    frame: {
+      type: 'error',
+      id: 33,
+      code: 'projection-failed',
+      message: 'projection "order-totals" failed at checkpoint 101, before position 110: total is not a number',
+      details: { checkpoint: 101, error: 'total is not a number' },
+    },
+  },
+  {
+    name: 'error: a watch that fell too far behind',
+    direction: 'server',
+    frame: { type: 'error', sub: 8, code: 'overloaded', message: 'the watch of "kit-counts" fell more than 10000 changes behind' },
+  },
 ];
 
 /** The valid vectors, each frame encoded by the real codecs. */
@@ -1041,6 +1155,35 @@ export function buildInvalidVectors(): InvalidVector[] {
   add('welcome: features not an array', 'server', 'json', json({ type: 'welcome', version: 1, server: 's', heartbeat: 10_000, limits: LIMITS, features: 'groups' }), 'bad-frame');
   add('welcome: an empty feature name', 'server', 'json', json({ type: 'welcome', version: 1, server: 's', heartbeat: 10_000, limits: LIMITS, features: [''] }), 'bad-frame');
   add('server-info: negative groups', 'server', 'json', json({ type: 'server-info', id: 1, server: 's', version: 1, versions: [1], stores: [], heartbeat: 1, limits: LIMITS, head: 0, groups: -1 }), 'bad-frame');
+
+  // Projections (SPEC 18).
+  badClientJson('projection: no name', { type: 'projection', id: 1 });
+  badClientJson('projection: name starting with "$"', { type: 'projection', id: 1, name: '$counts' });
+  badClientJson('projection: name with "*"', { type: 'projection', id: 1, name: 'counts*' });
+  badClientJson('projection: name of 201 code points', { type: 'projection', id: 1, name: 'p'.repeat(201) });
+  badClientJson('projection: key of 257 code points', { type: 'projection', id: 1, name: 'p', key: 'k'.repeat(257) });
+  badClientJson('projection: negative atLeast', { type: 'projection', id: 1, name: 'p', atLeast: -1 });
+  badClientJson('projection: timeoutMs above 60000', { type: 'projection', id: 1, name: 'p', atLeast: 1, timeoutMs: 60_001 });
+  badClientJson('projection: timeoutMs as a fraction', { type: 'projection', id: 1, name: 'p', timeoutMs: 1.5 });
+  badClientJson('projections: no id', { type: 'projections' });
+  badClientJson('projection-entries: limit 0', { type: 'projection-entries', id: 1, name: 'p', limit: 0 });
+  badClientJson('projection-entries: after not a string', { type: 'projection-entries', id: 1, name: 'p', after: 5 });
+  badClientJson('watch-projection: no sub', { type: 'watch-projection', name: 'p' });
+  badClientJson('watch-projection: empty name', { type: 'watch-projection', sub: 1, name: '' });
+  badClientJson('rebuild-projection: no name', { type: 'rebuild-projection', id: 1 });
+  add('msgpack: projection with a negative atLeast', 'client', 'msgpack', msgpack({ type: 'projection', id: 1, name: 'p', atLeast: -1 }), 'bad-frame');
+  add('json: a server projection frame sent to the server (projection-state)', 'client', 'json', json({ type: 'projection-state', id: 1, name: 'p', key: '', found: false, checkpoint: 0 }), 'unknown-frame');
+  add('json: a client projection frame sent to the client (watch-projection)', 'server', 'json', json({ type: 'watch-projection', sub: 1, name: 'p' }), 'unknown-frame');
+  add('projection-state: no found', 'server', 'json', json({ type: 'projection-state', id: 1, name: 'p', key: '', checkpoint: 0 }), 'bad-frame');
+  add('projection-state: negative checkpoint', 'server', 'json', json({ type: 'projection-state', id: 1, name: 'p', key: '', found: false, checkpoint: -1 }), 'bad-frame');
+  add('projection-page: next missing', 'server', 'json', json({ type: 'projection-page', id: 1, name: 'p', entries: [], checkpoint: 0 }), 'bad-frame');
+  add('projection-page: an entry without key', 'server', 'json', json({ type: 'projection-page', id: 1, name: 'p', entries: [{ value: 1 }], next: null, checkpoint: 0 }), 'bad-frame');
+  add('projection-page: an entry without value', 'server', 'json', json({ type: 'projection-page', id: 1, name: 'p', entries: [{ key: 'k' }], next: null, checkpoint: 0 }), 'bad-frame');
+  add('projection-list: an unknown status', 'server', 'json', json({ type: 'projection-list', id: 1, projections: [{ name: 'p', stream: 's', keyed: false, status: 'paused', checkpoint: 0, head: 0, lag: 0 }] }), 'bad-frame');
+  add('projection-changed: no checkpoint', 'server', 'json', json({ type: 'projection-changed', sub: 1, name: 'p', key: 'k', value: 1 }), 'bad-frame');
+  add('projection-watching: no sub', 'server', 'json', json({ type: 'projection-watching', name: 'p', checkpoint: 0 }), 'bad-frame');
+  add('server-info: a projection status without lag', 'server', 'json', json({ type: 'server-info', id: 1, server: 's', version: 1, versions: [1], stores: [], heartbeat: 1, limits: LIMITS, head: 0, projections: [{ name: 'p', stream: 's', status: 'running', checkpoint: 0 }] }), 'bad-frame');
+  add('projection-rebuilding: no name', 'server', 'json', json({ type: 'projection-rebuilding', id: 1 }), 'bad-frame');
 
   return vectors;
 }

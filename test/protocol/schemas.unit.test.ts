@@ -30,23 +30,27 @@ const CLIENT_TYPES = [
   'hello', 'append', 'subscribe', 'credit', 'unsubscribe', 'read', 'surface', 'invalidate', 'streams', 'info',
   // consumer groups (SPEC 17)
   'consume', 'ack', 'nack', 'release', 'groups', 'group', 'replay-parked',
+  // projections (SPEC 18)
+  'projections', 'projection', 'projection-entries', 'watch-projection', 'rebuild-projection',
   'ping', 'pong',
 ];
 const SERVER_TYPES = [
   'welcome', 'reject', 'appended', 'events', 'caught-up', 'fell-behind', 'complete', 'page', 'stream-list', 'server-info',
   // consumer groups (SPEC 17)
   'assigned', 'deliver', 'group-list', 'group-info', 'replaying',
+  // projections (SPEC 18)
+  'projection-list', 'projection-state', 'projection-page', 'projection-watching', 'projection-changed', 'projection-rebuilding',
   'error', 'ping', 'pong',
 ];
 
 describe('FRAME_TYPES', () => {
-  it('lists all 35 frame types of protocol v1, each once', () => {
-    expect(FRAME_TYPES).toHaveLength(35);
-    expect(new Set(FRAME_TYPES).size).toBe(35);
+  it('lists all 46 frame types of protocol v1, each once', () => {
+    expect(FRAME_TYPES).toHaveLength(46);
+    expect(new Set(FRAME_TYPES).size).toBe(46);
     expect(new Set(FRAME_TYPES)).toEqual(new Set([...CLIENT_TYPES, ...SERVER_TYPES]));
   });
 
-  it('splits into 19 client frames and 18 server frames, ping and pong on both sides', () => {
+  it('splits into 24 client frames and 24 server frames, ping and pong on both sides', () => {
     expect(ClientFrame.options.map((option) => option.shape.type.value)).toEqual(CLIENT_TYPES);
     expect(ServerFrame.options.map((option) => option.shape.type.value)).toEqual(SERVER_TYPES);
   });

@@ -353,6 +353,9 @@ APPEND_CONDITION = {
     "keys": Opt(array(NAME, 1, 100)),
     "after": UINT,
 }
+# Projections (SPEC 18).
+PROJECTION_NAME = text(1, 200, re.compile(r"[^$*][^*]*", re.S))
+PROJECTION_KEY = text(0, MAX_NAME)
 
 CLIENT_FRAMES = {
     "hello": {"versions": array(POSITIVE, 1, 16), "token": Opt(text(0, 8192)), "client": Opt(text(0, 256))},
@@ -407,6 +410,17 @@ CLIENT_FRAMES = {
     "groups": {"id": UINT},
     "group": {"id": UINT, "group": GROUP_NAME},
     "replay-parked": {"id": UINT, "group": GROUP_NAME},
+    "projections": {"id": UINT},
+    "projection": {
+        "id": UINT,
+        "name": PROJECTION_NAME,
+        "key": Opt(PROJECTION_KEY),
+        "atLeast": Opt(UINT),
+        "timeoutMs": Opt(integer(0, 60_000)),
+    },
+    "projection-entries": {"id": UINT, "name": PROJECTION_NAME, "after": Opt(PROJECTION_KEY), "limit": Opt(POSITIVE)},
+    "watch-projection": {"sub": UINT, "name": PROJECTION_NAME, "key": Opt(PROJECTION_KEY)},
+    "rebuild-projection": {"id": UINT, "name": PROJECTION_NAME},
     "ping": PING,
     "pong": PING,
 }
@@ -441,6 +455,17 @@ GROUP_INFO = {
         )
     ),
 }
+PROJECTION_SUMMARY = {
+    "name": text(),
+    "stream": text(),
+    "keyed": boolean,
+    "status": one_of("running", "failed", "rebuilding"),
+    "error": Opt(text()),
+    "checkpoint": UINT,
+    "head": UINT,
+    "lag": UINT,
+}
+ANY_VALUE = lambda value, path: value  # noqa: E731 (a projection's value is any value the codec carries)
 SERVER_FRAMES = {
     "welcome": {
         "version": POSITIVE,
@@ -477,6 +502,20 @@ SERVER_FRAMES = {
         "store": Opt(text(1, 256)),
         "features": Opt(FEATURES),
         "groups": Opt(UINT),
+        "projections": Opt(
+            array(
+                fields(
+                    {
+                        "name": text(),
+                        "stream": text(),
+                        "status": one_of("running", "failed", "rebuilding"),
+                        "error": Opt(text()),
+                        "checkpoint": UINT,
+                        "lag": UINT,
+                    }
+                )
+            )
+        ),
     },
     "assigned": {
         "sub": UINT,
@@ -493,6 +532,18 @@ SERVER_FRAMES = {
     "group-list": {"id": UINT, "groups": array(fields(GROUP_SUMMARY))},
     "group-info": {"id": UINT, "group": fields(GROUP_INFO)},
     "replaying": {"id": UINT, "group": text(), "parked": UINT},
+    "projection-list": {"id": UINT, "projections": array(fields(PROJECTION_SUMMARY))},
+    "projection-state": {"id": UINT, "name": text(), "key": text(), "value": Opt(ANY_VALUE), "found": boolean, "checkpoint": UINT},
+    "projection-page": {
+        "id": UINT,
+        "name": text(),
+        "entries": array(fields({"key": text(), "value": ANY_VALUE})),
+        "next": nullable(text()),
+        "checkpoint": UINT,
+    },
+    "projection-watching": {"sub": UINT, "name": text(), "checkpoint": UINT},
+    "projection-changed": {"sub": UINT, "name": text(), "key": text(), "value": Opt(ANY_VALUE), "checkpoint": UINT},
+    "projection-rebuilding": {"id": UINT, "name": text()},
     "error": {
         "id": Opt(UINT),
         "sub": Opt(UINT),

@@ -9,6 +9,7 @@ import { StoreClock } from '../store-clock.js';
 import { newStoreId } from '../store-identity.js';
 import { TurnBudget } from '../../short-turns.js';
 import { MemoryGroupStore } from './memory-groups.js';
+import { MemoryProjectionStore } from './memory-projections.js';
 
 /** One stream of the memory store. */
 interface MemoryStream {
@@ -38,6 +39,8 @@ export class MemoryStore implements EventStore {
   readonly checksAppendConditions = true;
   /** Consumer groups' coordination state, in memory as the events are. */
   readonly groups = new MemoryGroupStore();
+  /** Server-side projections' records and states, in memory as the events are. */
+  readonly projections = new MemoryProjectionStore();
 
   /** Every event; the event at position p is at index p - 1. */
   private readonly log: StoredEvent[] = [];
@@ -162,6 +165,7 @@ export class MemoryStore implements EventStore {
   close(): Promise<void> {
     this.closed = true;
     this.groups.close();
+    this.projections.close();
     this.listeners.clear();
     return Promise.resolve();
   }

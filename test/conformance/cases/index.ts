@@ -11,6 +11,7 @@ import { HANDSHAKE_CASES } from './handshake.js';
 import { IDENTITY_CASES } from './identity.js';
 import { KEEP_ALIVE_CASES } from './keep-alive.js';
 import { LIMITS_CASES } from './limits.js';
+import { PROJECTIONS_CASES } from './projections.js';
 import { QUERIES_CASES } from './queries.js';
 import { READ_YOUR_WRITES_CASES } from './read-your-writes.js';
 import { RESUME_CASES } from './resume.js';
@@ -36,4 +37,5 @@ export const WIRE_CASES: readonly ConformanceCase[] = [
   ...RESUME_CASES,
   ...WEBSOCKET_CASES,
   ...GROUPS_CASES,
+  ...PROJECTIONS_CASES,
 ];

@@ -15,7 +15,9 @@ export type CaseNeed =
   /** Consumer groups: the server's `welcome.features` lists `"groups"` (SPEC 17.1). */
   | 'groups'
   /** Append conditions: the server's `welcome.features` lists `"append-condition"` (SPEC 5.8.1). */
-  | 'append-condition';
+  | 'append-condition'
+  /** Projections: the server's `welcome.features` lists `"projections"` (SPEC 18.1), and it runs the kit's `kit-counts` (docs/testing.md). */
+  | 'projections';
 
 /**
  * One case of the wire conformance kit: a rule of protocol/SPEC.md, proved against a running

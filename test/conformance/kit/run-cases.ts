@@ -46,6 +46,7 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, w
         return server.maxConnections === undefined;
       case 'groups':
       case 'append-condition':
+      case 'projections':
         return welcome !== undefined && !servesFeature(welcome, need);
     }
   });
@@ -135,7 +136,8 @@ function describeBytes(bytes: unknown): string {
  */
 export async function runCase(testCase: ConformanceCase, server: ServerUnderTest, welcome: WelcomeFrame, run?: string): Promise<void> {
   // A case of a feature the server does not serve proves nothing against it (runConformance skips it).
-  if (unmetNeeds(testCase, server, welcome).includes('groups')) return;
+  const unmet = unmetNeeds(testCase, server, welcome);
+  if (unmet.includes('groups') || unmet.includes('projections')) return;
   const kit = new CheckedKitContext(server, welcome, run);
   const bound = caseTimeout(testCase, welcome);
   let timer: ReturnType<typeof setTimeout> | undefined;
