@@ -65,7 +65,12 @@ async function failureOf(promise: Promise<unknown>): Promise<TauonError> {
 describe.each(TRANSPORT_KINDS)('the projection client over %s', (kind) => {
   it('lists the projections with their selector, keyed, status, checkpoint and lag', async () => {
     const tauon = await start(kind);
-    expect((await tauon.info()).features).toContain('projections');
+    const info = await tauon.info();
+    expect(info.features).toContain('projections');
+    expect(info.projections?.map((one) => [one.name, one.status])).toEqual([
+      ['cart-items', 'running'],
+      ['order-totals', 'running'],
+    ]);
     const list = await tauon.projections();
     expect(list.map((one) => [one.name, one.stream, one.keyed, one.status])).toEqual([
       ['cart-items', 'carts', true, 'running'],
