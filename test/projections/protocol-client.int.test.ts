@@ -159,6 +159,16 @@ describe.each(TRANSPORT_KINDS)('the projection client over %s', (kind) => {
     expect(seen.map((change) => change.value)).toEqual([1, 2, 3]);
   });
 
+  it('reads and watches over the JSON codec as over msgpack', async () => {
+    running = await startServer(kind, { projections: [TOTALS, CART_ITEMS] });
+    client = await connect(running.transport, { codec: 'json' });
+    const changes = firstValueFrom(client.watchProjection('order-totals').pipe(take(1)));
+    await waitWatching(client, 'order-totals');
+    const ack = await client.emit('orders.7', { type: 'Placed', data: { amount: 2.5 } });
+    expect(await changes).toMatchObject({ key: '', found: true, value: { orders: 1, total: 2.5 } });
+    expect(await client.projection('order-totals', '', { atLeast: ack.pos })).toMatchObject({ value: { orders: 1, total: 2.5 } });
+  });
+
   it('rebuilds a projection: the state is made again from the same events', async () => {
     const tauon = await start(kind);
     const ack = await tauon.emit('orders.1', [
