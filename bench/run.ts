@@ -19,6 +19,7 @@ import { fanOutLatency, liveLatency } from './figures/live-latency.js';
 import { seekTimeToFirstEvent } from './figures/seek.js';
 import { stalledSubscriberRssGrowth } from './figures/stalled-rss.js';
 import { checkpointCost, groupThroughput, rebalanceTimes } from './figures/group-figures.js';
+import { projectionCatchUp } from './figures/projection-catch-up.js';
 import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
 
 const RUNS = 3;
@@ -29,6 +30,7 @@ const GROUP_EVENTS = 1_000_000;
 const GROUP_MEMBERS = 4;
 const CHECKPOINT_EVENTS = 200_000;
 const REBALANCE_RUNS = 5;
+const PROJECTION_EVENTS = 1_000_000;
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const EVENTS_PER_S = 'events/s';
 
@@ -194,6 +196,15 @@ report(figure('rebalance after SIGKILL (default lease), p50', median(rebalance.k
 report(figure('rebalance after SIGKILL (default lease), max', Math.max(...rebalance.killed), 'ms', 'goal 2,000 ms', 2_000));
 report(figure('rebalance after a clean leave, p50', median(rebalance.left), 'ms', 'goal 200 ms', 200));
 report(figure('rebalance after a clean leave, max', Math.max(...rebalance.left), 'ms', 'goal 200 ms', 200));
+
+step('server-side projections: the catch-up of a keyed projection over 1,000,000 events, beside the cold replay');
+// The projection given by the configuration file of `tauon serve` on lmdb, rebuilt from the start in each run.
+const projection = await projectionCatchUp(PROJECTION_EVENTS, RUNS);
+report(figure('projection catch-up, 1,000 keys, 1,000,000 events', projection.projection, EVENTS_PER_S, 'cold replay of the same stream (goal 0.5x)', projection.replay));
+console.log(
+  `projection CPU per event: server ${us(projection.cpu.projectionServer)}; ` +
+    `the replay's: server ${us(projection.cpu.replayServer)}, subscriber ${us(projection.cpu.replaySubscriber)} (medians of ${RUNS} runs)`,
+);
 
 if (hasPostgres || hasNats) {
   step('Tauon on PostgreSQL and JetStream beside lmdb');

@@ -19,7 +19,7 @@ export const COMMIT_INTERVAL_MS = 250;
 /** The longest error message kept in a record, in characters. */
 const MAX_ERROR_LENGTH = 2_000;
 /** Keys changed before a commit at most: what a projection holds uncommitted is bounded by it. */
-export const MAX_PENDING_KEYS = 1_000;
+export const MAX_PENDING_KEYS = 10_000;
 /** Committed values kept in memory for the next events of their key (the first in, the first out). */
 export const MAX_CACHED_KEYS = 10_000;
 /** After a failure of the store (not of the projection), the first wait before trying again, doubling to the last. */

@@ -1,24 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../protocol/frames.js';
 import { TauonServer } from '../../server-reference/server.js';
 import type { ProjectionDefinition } from '../../server-reference/projections/projection-definition.js';
 import type { ProjectionChangeNotice } from '../../server-reference/projections/projection-service.js';
+import type { EventStore } from '../../server-reference/stores/event-store.js';
+import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 
-let server: TauonServer | undefined;
-let store: MemoryStore | undefined;
-afterEach(async () => {
-  await server?.close();
-  await store?.close();
-  server = undefined;
-  store = undefined;
-});
+/** The stores the engine is tested on: the memory store, and lmdb (the default of `tauon serve`). */
+const STORES: readonly [string, () => Promise<{ store: EventStore; remove: () => void }>][] = [
+  ['memory', () => Promise.resolve({ store: new MemoryStore(), remove: () => undefined })],
+  [
+    'lmdb',
+    async () => {
+      const path = mkdtempSync(join(tmpdir(), 'tauon-projection-engine-'));
+      return { store: await LmdbStore.open(path), remove: () => rmSync(path, { recursive: true, force: true }) };
+    },
+  ],
+];
 
-function start(projections: ProjectionDefinition<never>[] | ProjectionDefinition[], on: MemoryStore = new MemoryStore()): TauonServer {
-  store = on;
-  server = new TauonServer({ store: on, projections: projections as ProjectionDefinition[], errorLog: () => undefined });
-  return server;
-}
+let servers: TauonServer[] = [];
+let opened: { store: EventStore; remove: () => void }[] = [];
+afterEach(async () => {
+  for (const server of servers) await server.close();
+  for (const { store, remove } of opened) {
+    await store.close();
+    remove();
+  }
+  servers = [];
+  opened = [];
+});
 
 /** Appends events to a stream; resolves with the last position written. */
 async function emit(target: TauonServer, stream: string, events: { type: string; key?: string; data?: unknown }[]): Promise<number> {
@@ -48,9 +62,23 @@ function order(customer: string | undefined, amount: number, type = 'placed'): {
   return { type, data: customer === undefined ? { amount } : { customer, amount } };
 }
 
-describe('server-side projections on the memory store', () => {
+describe.each(STORES)('server-side projections on the %s store', (_kind, openStore) => {
+  /** A fresh store of this kind, closed and removed after the test. */
+  async function freshStore(): Promise<EventStore> {
+    const made = await openStore();
+    opened.push(made);
+    return made.store;
+  }
+
+  /** A server running `projections` on `on` (a fresh store when not given). */
+  async function start(projections: ProjectionDefinition[], on?: EventStore): Promise<TauonServer> {
+    const server = new TauonServer({ store: on ?? (await freshStore()), projections, errorLog: () => undefined });
+    servers.push(server);
+    return server;
+  }
+
   it('folds the history, follows live commits, and answers reads that wait for a position', async () => {
-    const running = start([count as ProjectionDefinition]);
+    const running = await start([count as ProjectionDefinition]);
     await emit(running, 'orders.1', [order('a', 1), order('b', 2)]);
     await emit(running, 'other', [order('a', 100)]);
     const last = await emit(running, 'orders.2', [order('a', 3)]);
@@ -64,7 +92,7 @@ describe('server-side projections on the memory store', () => {
   });
 
   it('keeps one state per key, passes over events without a key and filtered ones, and pages the entries in key order', async () => {
-    const running = start([byCustomer as ProjectionDefinition]);
+    const running = await start([byCustomer as ProjectionDefinition]);
     await emit(running, 'orders.1', [order('b', 1), order(undefined, 2), order('a', 3), order('a', 4, 'cancelled')]);
     const last = await emit(running, 'orders.2', [order('c', 5), order('a', 6)]);
     await running.projections!.get('by-customer', 'a', { atLeast: last });
@@ -78,7 +106,7 @@ describe('server-side projections on the memory store', () => {
   });
 
   it('tells watchers of each committed change, of every key or of one', async () => {
-    const running = start([byCustomer as ProjectionDefinition]);
+    const running = await start([byCustomer as ProjectionDefinition]);
     const all: ProjectionChangeNotice[] = [];
     const onlyA: ProjectionChangeNotice[] = [];
     const stopAll = running.projections!.watch('by-customer', undefined, (change) => all.push(change));
@@ -94,7 +122,7 @@ describe('server-side projections on the memory store', () => {
   });
 
   it('a read waiting for a position never reached fails timeout with the checkpoint', async () => {
-    const running = start([count as ProjectionDefinition]);
+    const running = await start([count as ProjectionDefinition]);
     const last = await emit(running, 'orders.1', [order('a', 1)]);
     await running.projections!.get('totals', '', { atLeast: last });
     await expect(running.projections!.get('totals', '', { atLeast: last + 5, timeoutMs: 20 })).rejects.toMatchObject({ code: 'timeout', details: { checkpoint: last } });
@@ -112,7 +140,7 @@ describe('server-side projections on the memory store', () => {
         return state + 1;
       },
     };
-    const running = start([failing as ProjectionDefinition, count as ProjectionDefinition]);
+    const running = await start([failing as ProjectionDefinition, count as ProjectionDefinition]);
     await emit(running, 'orders.1', [order('a', 1), order('a', 2)]);
     const bad = await emit(running, 'orders.1', [order('a', 13)]);
     const after = await emit(running, 'orders.1', [order('a', 4)]);
@@ -133,7 +161,7 @@ describe('server-side projections on the memory store', () => {
   it('a state that is not plain data or is too large fails the projection with a clear error', async () => {
     const mapState: ProjectionDefinition = { name: 'map', stream: 'orders.1', initial: null, evolve: () => new Map() };
     const huge: ProjectionDefinition = { name: 'huge', stream: 'orders.1', initial: '', evolve: () => 'x'.repeat(600 * 1024) };
-    const running = start([mapState, huge]);
+    const running = await start([mapState, huge]);
     const last = await emit(running, 'orders.1', [order('a', 1)]);
     await expect(running.projections!.get('map', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
     await expect(running.projections!.get('huge', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
@@ -151,7 +179,7 @@ describe('server-side projections on the memory store', () => {
         return state;
       },
     };
-    const running = start([mutating as ProjectionDefinition]);
+    const running = await start([mutating as ProjectionDefinition]);
     const last = await emit(running, 'orders.1', [order('a', 1)]);
     await expect(running.projections!.get('mutating', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
     expect((await running.projections!.summary('mutating')).error).toMatch(/read.only|read-only|Cannot assign/);
@@ -168,7 +196,7 @@ describe('server-side projections on the memory store', () => {
         return state + 1;
       },
     };
-    const running = start([flaky as ProjectionDefinition]);
+    const running = await start([flaky as ProjectionDefinition]);
     const last = await emit(running, 'orders.1', [order('a', 1), order('a', 2), order('a', 3)]);
     await expect(running.projections!.get('flaky', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
     broken = false;
@@ -188,35 +216,35 @@ describe('server-side projections on the memory store', () => {
         return state + 1;
       },
     };
-    const memory = new MemoryStore();
-    const first = new TauonServer({ store: memory, projections: [counting as ProjectionDefinition] });
+    const memory = await freshStore();
+    const first = await start([counting as ProjectionDefinition], memory);
     const last = await emit(first, 'a', [order('a', 1), order('a', 2)]);
     await first.projections!.get('counting', '', { atLeast: last });
     await first.close();
-    const running = start([counting as ProjectionDefinition], memory);
+    const running = await start([counting as ProjectionDefinition], memory);
     const more = await emit(running, 'b', [order('a', 3)]);
     expect((await running.projections!.get('counting', '', { atLeast: more })).value).toBe(3);
     expect(seen.map((event) => event.pos)).toEqual([1, 2, 3]);
   });
 
   it('a changed definition under a stored state fails, asking for a rebuild, unless it says onChange: rebuild', async () => {
-    const memory = new MemoryStore();
+    const memory = await freshStore();
     const v1: ProjectionDefinition<number> = { name: 'p', stream: 'a', initial: 0, evolve: (n) => n + 1 };
-    const first = new TauonServer({ store: memory, projections: [v1 as ProjectionDefinition] });
+    const first = await start([v1 as ProjectionDefinition], memory);
     const last = await emit(first, 'a', [order('a', 1), order('a', 2)]);
     await first.projections!.get('p', '', { atLeast: last });
     await first.close();
     const v2: ProjectionDefinition<number> = { name: 'p', stream: 'a', initial: 0, evolve: (n) => n + 10 };
-    const second = new TauonServer({ store: memory, projections: [v2 as ProjectionDefinition] });
+    const second = await start([v2 as ProjectionDefinition], memory);
     await expect(second.projections!.get('p', '', { atLeast: last + 1, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'projection-failed' });
     expect((await second.projections!.summary('p')).error).toMatch(/another definition.*rebuild/);
     await second.close();
-    const running = start([{ ...v2, onChange: 'rebuild' } as ProjectionDefinition], memory);
+    const running = await start([{ ...v2, onChange: 'rebuild' } as ProjectionDefinition], memory);
     expect((await running.projections!.get('p', '', { atLeast: last })).value).toBe(20);
   });
 
-  it('refuses bad definitions with errors that name them', () => {
-    const memory = new MemoryStore();
+  it('refuses bad definitions with errors that name them', async () => {
+    const memory = await freshStore();
     expect(() => new TauonServer({ store: memory, projections: [{ name: '$x', stream: 'a', initial: 0, evolve: (n) => n }] })).toThrow(/"\$x".*name/);
     expect(() => new TauonServer({ store: memory, projections: [{ name: 'x', stream: 'a', initial: undefined, evolve: (n) => n }] })).toThrow(/initial/);
     expect(() => new TauonServer({ store: memory, projections: [{ name: 'x', stream: 'a', initial: 0 } as unknown as ProjectionDefinition] })).toThrow(/evolve/);
