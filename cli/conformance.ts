@@ -43,7 +43,10 @@ section, then "N passed, N failed, N skipped". Exits 1 when a case failed, 2 on 
 The kit reads the server's limits and heartbeat from its welcome: a server that announces small
 limits and a short heartbeat (tauon serve: the "protocol" section of --config) runs it faster.
 Over ws:// the cases of the WebSocket upgrade run as well: the server must then not allow every
-origin. Docs: docs/testing.md.`;
+origin. The cases of consumer groups (SPEC 17) and projections (SPEC 18) run when welcome lists
+their feature; those of projections read a projection "kit-counts" (events per type over $all)
+that the server must run (tauon serve: "projections" of --config names its module).
+Docs: docs/testing.md.`;
 
 /** The transport for the URL under test; the AMQP transport (and amqplib) only for amqp URLs. */
 async function transportFor(url: string, values: Record<string, string | boolean | undefined>): Promise<ClientTransport> {

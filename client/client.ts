@@ -212,6 +212,7 @@ export class TauonClient implements Client {
       ...(frame.store === undefined ? {} : { store: frame.store }),
       ...(frame.features === undefined ? {} : { features: frame.features }),
       ...(frame.groups === undefined ? {} : { groups: frame.groups }),
+      ...(frame.projections === undefined ? {} : { projections: frame.projections }),
     };
   }
 

@@ -9,6 +9,7 @@ import type { ServerUnderTest } from '../conformance/kit/server-under-test.js';
 import { startServer, type RunningServer } from '../support/harness.js';
 import { mutatedConnection, type Frame, type Mutation } from './mutating-connection.js';
 import { QUICK_KIT_OPTIONS } from './quick-kit-options.js';
+import { KIT_COUNTS_PROJECTION } from '../conformance/kit-projection.js';
 
 /** The name of the kit's case with this title (so that a renamed case fails here, loudly). */
 function named(title: string): string {
@@ -119,12 +120,34 @@ const MUTANTS: readonly Mutant[] = [
     sections: ['6.3'],
     caughtBy: () => [named('every frame the server sends matches the protocol schemas, in msgpack and in JSON')],
   },
+  {
+    name: 'a watch that loses its first change: the first projection-changed of each watch dropped',
+    mutation: {
+      toClient(frame, state) {
+        if (frame['type'] !== 'projection-changed' || state.has(`watch ${String(frame['sub'])}`)) return [frame];
+        state.set(`watch ${String(frame['sub'])}`, true);
+        return [];
+      },
+    },
+    sections: ['18.6'],
+    caughtBy: () => [named('a watch says projection-watching first, then the changes committed after it, until unsubscribed')],
+  },
+  {
+    name: 'a page that hides what follows: projection-page always says next null',
+    mutation: {
+      toClient(frame) {
+        return frame['type'] === 'projection-page' ? [{ ...frame, next: null }] : [frame];
+      },
+    },
+    sections: ['18.7'],
+    caughtBy: () => [named('projection-entries pages the state in key order; next names the last key exactly when more follow')],
+  },
 ];
 
 describe('the conformance kit against mutants of the reference server', () => {
   let running: RunningServer;
   beforeAll(async () => {
-    running = await startServer('memory', { ...QUICK_KIT_OPTIONS });
+    running = await startServer('memory', { ...QUICK_KIT_OPTIONS, projections: [KIT_COUNTS_PROJECTION] });
   });
   afterAll(() => running.close());
 

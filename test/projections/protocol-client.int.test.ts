@@ -65,7 +65,12 @@ async function failureOf(promise: Promise<unknown>): Promise<TauonError> {
 describe.each(TRANSPORT_KINDS)('the projection client over %s', (kind) => {
   it('lists the projections with their selector, keyed, status, checkpoint and lag', async () => {
     const tauon = await start(kind);
-    expect((await tauon.info()).features).toContain('projections');
+    const info = await tauon.info();
+    expect(info.features).toContain('projections');
+    expect(info.projections?.map((one) => [one.name, one.status])).toEqual([
+      ['cart-items', 'running'],
+      ['order-totals', 'running'],
+    ]);
     const list = await tauon.projections();
     expect(list.map((one) => [one.name, one.stream, one.keyed, one.status])).toEqual([
       ['cart-items', 'carts', true, 'running'],
@@ -152,6 +157,16 @@ describe.each(TRANSPORT_KINDS)('the projection client over %s', (kind) => {
     await until(() => seen.some((change) => change.value === 3), 'a change after the reconnect');
     watching.unsubscribe();
     expect(seen.map((change) => change.value)).toEqual([1, 2, 3]);
+  });
+
+  it('reads and watches over the JSON codec as over msgpack', async () => {
+    running = await startServer(kind, { projections: [TOTALS, CART_ITEMS] });
+    client = await connect(running.transport, { codec: 'json' });
+    const changes = firstValueFrom(client.watchProjection('order-totals').pipe(take(1)));
+    await waitWatching(client, 'order-totals');
+    const ack = await client.emit('orders.7', { type: 'Placed', data: { amount: 2.5 } });
+    expect(await changes).toMatchObject({ key: '', found: true, value: { orders: 1, total: 2.5 } });
+    expect(await client.projection('order-totals', '', { atLeast: ack.pos })).toMatchObject({ value: { orders: 1, total: 2.5 } });
   });
 
   it('rebuilds a projection: the state is made again from the same events', async () => {
