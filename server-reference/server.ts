@@ -82,7 +82,7 @@ export interface TauonServerOptions {
    * Server-side projections to run (docs/projections.md): each folds a selector's events into a
    * state the store keeps with its checkpoint. Needs a store that keeps projections
    * (EventStore.projections: memory, lmdb, PostgreSQL, JetStream). @default []
-   * @example projections: [{ name: 'order-count', stream: 'orders.*', initial: 0, evolve: (n) => n + 1 }]
+   * @example projections: [{ name: 'order-count', stream: 'orders.*', initial: 0, evolve: (n: number) => n + 1 }]
    */
   projections?: readonly ProjectionDefinition[];
 }

@@ -35,7 +35,8 @@ export interface ProjectionDefinition<S = unknown> {
    * starts from `initial` again. A throw, or a state that is not plain data or is larger than
    * {@link MAX_PROJECTION_VALUE_BYTES}, stops the projection (status `failed`).
    */
-  readonly evolve: (state: S, event: StoredEvent) => S | undefined;
+  // A method, so that a definition of a state type of its own is a ProjectionDefinition (of unknown) too.
+  evolve(state: S, event: StoredEvent): S | undefined;
   /**
    * Keyed: the key of the state an event folds into (one state per key), 1 to 256 code points.
    * Events for which it answers `undefined` are passed over. Absent: one state, under the key `''`.
