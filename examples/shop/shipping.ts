@@ -12,9 +12,9 @@ export function startShipping(client: Client, member?: string): Subscription {
       'shipping',
       'order.*',
       async (paid) => {
-        // A redelivered OrderPaid (the handler's ack was lost, the member crashed) ships once: the
-        // order is already shipped, or, had two members raced, the OrderShipped event's id, made
-        // from the OrderPaid's id, is stored already.
+        // A redelivered OrderPaid (the member crashed before its ack) ships once: the order is
+        // shipped already, so the decider decides nothing. And the OrderShipped event's id, made
+        // from the OrderPaid's, is stored once however many times the request is made.
         await orders.handle(paid.stream, { type: 'Ship', carrier: 'post', requestId: paid.id });
       },
       { filter: { types: ['OrderPaid'] }, member },

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect } from 'tauon/client';
+import { commandHandler, connect } from 'tauon/client';
 import { wsTransport } from 'tauon/transports/ws';
+import { order } from '../../examples/shop/order.js';
 import { shop } from '../../examples/shop/shop.js';
 import { loadConfig } from '../../server-reference/config.js';
 import { createHttpApi } from '../../server-reference/http-api.js';
@@ -83,6 +84,24 @@ describe('examples/shop (places, pays, ships, and reads the revenue the server p
       expect(events.filter((event) => event.type === 'OrderShipped').map((event) => event.id).sort()).toEqual(paidIds.sort());
     } finally {
       await client.close();
+    }
+  });
+
+  it('ships an order once when two shippers take its OrderPaid at once (a redelivery during a rebalance)', async () => {
+    const [first, second] = await Promise.all([connect(wsTransport(url)), connect(wsTransport(url))]);
+    try {
+      const [one, two] = [commandHandler(first, order), commandHandler(second, order)];
+      await one.handle('order.race', { type: 'Place', orderId: 'race', total: 5 });
+      const { ack } = await one.handle('order.race', { type: 'Pay', at: NOW });
+      const paid = (await first.read('order.race', { from: { at: ack!.seq } })).events[0]!;
+      // What the shipper does for the delivery, from two clients at once.
+      const ship = { type: 'Ship', carrier: 'post', requestId: paid.id } as const;
+      await Promise.all([one.handle('order.race', ship), two.handle('order.race', ship)]);
+      const events = await firstValueFrom(first.replay('order.race').pipe(toArray()));
+      expect(events.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderPaid', 'OrderShipped']);
+      expect(events[2]!.id).toBe(`shipped-${paid.id}`);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
     }
   });
 });
