@@ -9,6 +9,7 @@ import { isPlainAckFrame } from './fast-ack-check.js';
 import { isPlainAppendFrame } from './fast-append-check.js';
 import { isPlainAppendedFrame } from './fast-appended-check.js';
 import { isPlainDeliverFrame, isPlainEventsFrame } from './fast-events-check.js';
+import { isPlainPageFrame } from './fast-page-check.js';
 
 function typeOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
@@ -43,7 +44,7 @@ export function parseClientFrame(value: unknown): ClientFrame {
 
 /** Validates a decoded value as a frame a server may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseServerFrame(value: unknown): ServerFrame {
-  if (isPlainEventsFrame(value) || isPlainAppendedFrame(value) || isPlainDeliverFrame(value)) return value;
+  if (isPlainEventsFrame(value) || isPlainAppendedFrame(value) || isPlainDeliverFrame(value) || isPlainPageFrame(value)) return value;
   return parseWith(ServerFrame, value, 'client', serverTypes);
 }
 
