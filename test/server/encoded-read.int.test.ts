@@ -4,19 +4,22 @@ import { msgpackCodec } from '../../protocol/msgpack-codec.js';
 import { encodedReadPage } from '../../server-reference/encoded-read.js';
 import { DEFAULT_LIMITS } from '../../server-reference/limits.js';
 import { readPage } from '../../server-reference/queries.js';
+import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
+import { PostgresStore } from '../../server-reference/stores/postgres/postgres-store.js';
+import { POSTGRES_URL, postgresAvailable, TestSchemas } from '../stores/postgres-fixture.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // A read answered from the store's encodings must be, decoded, the very page readPage answers:
-// same events, same exact `next` (SPEC 6.4.6), wherever it starts and whatever its limit.
+// same events, same exact `next` (SPEC 6.4.6), wherever it starts and whatever its limit. On
+// each store that keeps events as their wire encodings (EventStore.readStreamEncoded).
 
 let data: Awaited<ReturnType<typeof tempDir>>;
-let store: LmdbStore;
+const schemas = new TestSchemas();
+const stores: [string, EventStore][] = [];
 
-beforeAll(async () => {
-  data = await tempDir('encoded-read');
-  store = await LmdbStore.open(data.path);
-  // 25 events in five appends, with another stream's events between them: several runs.
+/** 25 events of "cart" in five appends, with another stream's events between them: several runs. */
+async function fill(store: EventStore): Promise<void> {
   for (let round = 0; round < 5; round++) {
     const events = (stream: string) => Array.from({ length: 5 }, (_, n) => ({ id: `${stream}-${round}-${n}`, type: 'T', data: { round, n, text: 'é'.repeat(n) } }));
     await store.append([
@@ -24,11 +27,19 @@ beforeAll(async () => {
       { stream: 'other', events: events('other'), expected: 'any', dedupe: false },
     ]);
   }
+}
+
+beforeAll(async () => {
+  data = await tempDir('encoded-read');
+  stores.push(['lmdb', await LmdbStore.open(data.path)]);
+  if (await postgresAvailable()) stores.push(['postgres', await PostgresStore.open(POSTGRES_URL, { schema: schemas.fresh() })]);
+  for (const [, store] of stores) await fill(store);
 });
 
 afterAll(async () => {
-  await store.close();
+  for (const [, store] of stores) await store.close();
   await data.remove();
+  await schemas.dropAll();
 });
 
 const READS: Omit<ReadFrame, 'type' | 'id'>[] = [
@@ -51,11 +62,13 @@ const READS: Omit<ReadFrame, 'type' | 'id'>[] = [
 
 describe('a read answered from stored encodings', () => {
   it('decodes to the page readPage answers', async () => {
-    for (const [index, read] of READS.entries()) {
-      const frame = { type: 'read', id: index, ...read } as ReadFrame;
-      const bytes = await encodedReadPage(store, DEFAULT_LIMITS, frame);
-      expect(bytes, JSON.stringify(read)).toBeDefined();
-      expect(msgpackCodec.decode(bytes!), JSON.stringify(read)).toEqual(await readPage(store, DEFAULT_LIMITS, frame));
+    for (const [name, store] of stores) {
+      for (const [index, read] of READS.entries()) {
+        const frame = { type: 'read', id: index, ...read } as ReadFrame;
+        const bytes = await encodedReadPage(store, DEFAULT_LIMITS, frame);
+        expect(bytes, `${name}: ${JSON.stringify(read)}`).toBeDefined();
+        expect(msgpackCodec.decode(bytes!), `${name}: ${JSON.stringify(read)}`).toEqual(await readPage(store, DEFAULT_LIMITS, frame));
+      }
     }
   });
 
@@ -66,6 +79,6 @@ describe('a read answered from stored encodings', () => {
       { stream: 'car*' },
       { stream: '$all' },
     ];
-    for (const read of others) expect(await encodedReadPage(store, DEFAULT_LIMITS, { type: 'read', id: 1, ...read })).toBeUndefined();
+    for (const read of others) expect(await encodedReadPage(stores[0]![1], DEFAULT_LIMITS, { type: 'read', id: 1, ...read })).toBeUndefined();
   });
 });
