@@ -10,7 +10,7 @@ import type { DeliverFrame, EventsFrame } from './frames.js';
  */
 
 /** The fields a stored event adds to the producer's, every one required. */
-const STORED_EVENT_FIELDS = 7;
+export const STORED_EVENT_FIELDS = 7;
 const FRAME_KEYS = new Set(['type', 'sub', 'events']);
 
 /** True when `value` is an `events` frame that the schema would accept exactly as it is. */
@@ -33,7 +33,7 @@ export function isPlainDeliverFrame(value: unknown): value is DeliverFrame {
 }
 
 /** The fields a stored event adds to the producer's (STORED_EVENT_FIELDS of them). */
-function storedEventField(key: string, field: unknown): OwnField {
+export function storedEventField(key: string, field: unknown): OwnField {
   switch (key) {
     case 'id':
     case 'type':

@@ -9,6 +9,8 @@ import { isPlainAckFrame } from './fast-ack-check.js';
 import { isPlainAppendFrame } from './fast-append-check.js';
 import { isPlainAppendedFrame } from './fast-appended-check.js';
 import { isPlainDeliverFrame, isPlainEventsFrame } from './fast-events-check.js';
+import { isPlainPageFrame } from './fast-page-check.js';
+import { isPlainReadFrame } from './fast-read-check.js';
 
 function typeOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
@@ -37,13 +39,13 @@ const serverTypes = ServerFrame.options.map((option) => option.shape.type.value 
 
 /** Validates a decoded value as a frame a client may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseClientFrame(value: unknown): ClientFrame {
-  if (isPlainAppendFrame(value) || isPlainAckFrame(value)) return value;
+  if (isPlainAppendFrame(value) || isPlainAckFrame(value) || isPlainReadFrame(value)) return value;
   return parseWith(ClientFrame, value, 'server', clientTypes);
 }
 
 /** Validates a decoded value as a frame a server may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseServerFrame(value: unknown): ServerFrame {
-  if (isPlainEventsFrame(value) || isPlainAppendedFrame(value) || isPlainDeliverFrame(value)) return value;
+  if (isPlainEventsFrame(value) || isPlainAppendedFrame(value) || isPlainDeliverFrame(value) || isPlainPageFrame(value)) return value;
   return parseWith(ServerFrame, value, 'client', serverTypes);
 }
 

@@ -3,12 +3,13 @@ import type { Codec } from '../protocol/codec.js';
 import { detectCodec } from '../protocol/codec.js';
 import { encodeEventsFrame, encodeEventsFrameOfRuns, msgpackEventsFrameOf, type EventRun } from '../protocol/events-frame.js';
 import { msgpackCodec, unpackPlain } from '../protocol/msgpack-codec.js';
-import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReleaseFrame, ServerFrame, StoredEvent, SubscribeFrame, WatchProjectionFrame } from '../protocol/frames.js';
+import type { AckFrame, ClientFrame, ConsumeFrame, DeliverFrame, HelloFrame, NackFrame, PageFrame, ReadFrame, ReleaseFrame, ServerFrame, StoredEvent, SubscribeFrame, WatchProjectionFrame } from '../protocol/frames.js';
 import { decodeClientFrame, parseClientFrame } from '../protocol/validate.js';
 import { SUPPORTED_VERSIONS } from '../protocol/version.js';
 import { CloseCodes, type Connection } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
 import { splitEventsFrame } from './bounded-events-frames.js';
+import { encodedReadPage } from './encoded-read.js';
 import { describeTime, type SessionAccess } from './auth/authenticator.js';
 import { atInstant } from './auth/expiry-timer.js';
 import { refusalOf } from './auth/frame-authorization.js';
@@ -332,7 +333,7 @@ export class Session {
         this.unsubscribe(frame.sub);
         return;
       case 'read':
-        this.answer(frame.id, this.afterWrites(() => readPage(this.host.store, this.host.limits, frame)), 'read');
+        this.answer(frame.id, this.afterWrites(() => this.readAnswer(frame)), 'read');
         return;
       case 'surface':
         this.answer(frame.id, this.afterWrites(() => surfacePage(this.host.store, frame)), 'surface');
@@ -383,6 +384,18 @@ export class Session {
   private afterWrites<T>(query: () => Promise<T>): Promise<T> {
     const writes = this.pipeline.writesReceivedSoFar();
     return writes === undefined ? query() : writes.then(query);
+  }
+
+  /** A read's page; one answered from stored encodings (msgpack) is sent here, and undefined returned. */
+  private async readAnswer(frame: ReadFrame): Promise<PageFrame | undefined> {
+    if (this.codec?.name === 'msgpack') {
+      const bytes = await encodedReadPage(this.host.store, this.host.limits, frame);
+      if (bytes !== undefined) {
+        this.sendBytes(bytes);
+        return undefined;
+      }
+    }
+    return readPage(this.host.store, this.host.limits, frame);
   }
 
   /** Sends a request's answer, or its failure as an `error` frame naming the request. */
