@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIRE_CASES } from '../conformance/cases/index.js';
 import { CONFORMANCE_AUTH_PATTERN } from '../conformance/kit/server-under-test.js';
@@ -28,6 +29,9 @@ console.log(body + '.' + createHmac('sha256', process.env.KIT_JWT_SECRET).update
 
 const rabbitMq = await requireService('RabbitMQ', 5672);
 
+/** kit-counts as the package ships it (`tauon serve` runs the build, which `npm ci` makes). */
+const KIT_PROJECTION_MODULE = fileURLToPath(new URL('../../dist/test/conformance/kit-projection.js', import.meta.url));
+
 /** The summary line: `N passed, N failed, N skipped in S s`. */
 const SUMMARY = /^(\d+) passed, (\d+) failed, (\d+) skipped in ([\d.]+) s$/m;
 
@@ -41,6 +45,8 @@ describe('tauon conformance', () => {
     dir = await tempDir('conformance-command');
     const config = {
       stores: { main: { kind: 'lmdb', path: './data' } },
+      // The projection the SPEC 18 cases read (docs/testing.md), as an implementer registers it: by module path.
+      projections: [KIT_PROJECTION_MODULE],
       listen: { host: '127.0.0.1', port: 0, maxConnections: QUICK_KIT_OPTIONS.maxConnections },
       protocol: { heartbeatMs: QUICK_KIT_OPTIONS.heartbeatMs, limits: QUICK_KIT_OPTIONS.limits },
       auth: {

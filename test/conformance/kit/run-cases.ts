@@ -8,6 +8,9 @@ import { caseName, inSection } from './case.js';
 import { KitContext } from './context.js';
 import type { ServerUnderTest } from './server-under-test.js';
 
+/** The projection a server runs for the SPEC 18 cases (docs/testing.md). */
+export const KIT_PROJECTION = 'kit-counts';
+
 /** How one case ended. */
 export interface CaseResult {
   readonly name: string;
@@ -26,12 +29,15 @@ export interface RunOptions {
   readonly onResult?: (result: CaseResult) => void;
 }
 
+/** The needs that are optional features a server announces in `welcome.features` (SPEC 1). */
+const FEATURE_NEEDS: ReadonlySet<CaseNeed> = new Set<CaseNeed>(['groups', 'append-condition', 'projections']);
+
 /**
  * Which needs of a case the server under test does not meet. The features a server serves are
  * known from its `welcome` only: without `welcome`, a need of a feature counts as met (runCase
  * then finds it unmet, and ends the case at once).
  */
-export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, welcome?: WelcomeFrame): CaseNeed[] {
+export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, welcome?: WelcomeFrame, runsKitProjection?: boolean): CaseNeed[] {
   return (testCase.needs ?? []).filter((need) => {
     switch (need) {
       case 'auth':
@@ -46,8 +52,10 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, w
         return server.maxConnections === undefined;
       case 'groups':
       case 'append-condition':
-      case 'projections':
         return welcome !== undefined && !servesFeature(welcome, need);
+      case 'projections':
+        // The cases read the kit's own projection: a server without it is not tested, not failed.
+        return (welcome !== undefined && !servesFeature(welcome, need)) || runsKitProjection === false;
     }
   });
 }
@@ -55,6 +63,48 @@ export function unmetNeeds(testCase: ConformanceCase, server: ServerUnderTest, w
 /** Whether a server's `welcome` lists an optional feature (SPEC 6.5.1). */
 export function servesFeature(welcome: WelcomeFrame, feature: string): boolean {
   return (welcome.features ?? []).includes(feature);
+}
+
+/** Whether each server runs the kit's projection, asked once per server. */
+const kitProjectionOf = new WeakMap<ServerUnderTest, Promise<boolean>>();
+
+/**
+ * Whether the server runs the projection the SPEC 18 cases read (`kit-counts`, docs/testing.md):
+ * false when it does not list `"projections"`, does not list `kit-counts` in its `projections`
+ * answer, or refuses to answer it.
+ */
+export function runsKitProjection(server: ServerUnderTest, welcome: WelcomeFrame): Promise<boolean> {
+  if (!servesFeature(welcome, 'projections')) return Promise.resolve(false);
+  let known = kitProjectionOf.get(server);
+  if (known === undefined) {
+    known = askProjections(server).then((names) => names.includes(KIT_PROJECTION));
+    kitProjectionOf.set(server, known);
+  }
+  return known;
+}
+
+/** The names in the server's `projection-list` (none when it answers anything else). */
+async function askProjections(server: ServerUnderTest): Promise<string[]> {
+  const connection = await server.connect();
+  const codec = codecByName('msgpack');
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      connection.onFrame((bytes) => {
+        try {
+          const frame = parseServerFrame(codec.decode(bytes));
+          if (frame.type === 'welcome') connection.send(codec.encode({ type: 'projections', id: 1 }));
+          else if (frame.type === 'projection-list') resolve(frame.projections.map((one) => one.name));
+          else if (frame.type !== 'ping' && frame.type !== 'pong') resolve([]);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      void connection.closed.then((info) => reject(new Error(`the server closed the connection (${info.code} ${info.reason})`)));
+      connection.send(codec.encode({ type: 'hello', versions: [1], ...(server.token === undefined ? {} : { token: server.token }) }));
+    });
+  } finally {
+    connection.close(1000, 'done');
+  }
 }
 
 /** The `welcome` of one handshake, which tells every case the server's limits and heartbeat. */
@@ -136,8 +186,9 @@ function describeBytes(bytes: unknown): string {
  */
 export async function runCase(testCase: ConformanceCase, server: ServerUnderTest, welcome: WelcomeFrame, run?: string): Promise<void> {
   // A case of a feature the server does not serve proves nothing against it (runConformance skips it).
-  const unmet = unmetNeeds(testCase, server, welcome);
-  if (unmet.includes('groups') || unmet.includes('projections')) return;
+  const kitProjection = testCase.needs?.includes('projections') === true ? await runsKitProjection(server, welcome) : undefined;
+  const unmet = unmetNeeds(testCase, server, welcome, kitProjection);
+  if (unmet.some((need) => FEATURE_NEEDS.has(need))) return;
   const kit = new CheckedKitContext(server, welcome, run);
   const bound = caseTimeout(testCase, welcome);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -184,14 +235,16 @@ export async function runConformance(
   options: RunOptions = {},
 ): Promise<CaseResult[]> {
   const welcome = await readWelcome(server);
+  const kitProjection = await runsKitProjection(server, welcome);
   const results: CaseResult[] = [];
   for (const testCase of cases) {
     if (!selected(testCase, options.only)) continue;
     const name = caseName(testCase);
-    const unmet = unmetNeeds(testCase, server, welcome);
+    const unmet = unmetNeeds(testCase, server, welcome, kitProjection);
     let result: CaseResult;
     if (unmet.length > 0) {
-      result = { name, section: testCase.section, outcome: 'skipped', ms: 0, reason: `needs ${unmet.join(', ')}` };
+      const why = unmet.includes('projections') && servesFeature(welcome, 'projections') ? ` (the server runs no ${KIT_PROJECTION} projection: docs/testing.md)` : '';
+      result = { name, section: testCase.section, outcome: 'skipped', ms: 0, reason: `needs ${unmet.join(', ')}${why}` };
     } else {
       const started = Date.now();
       try {
