@@ -33,7 +33,7 @@ describe('a costly projection', () => {
     store = new MemoryStore();
     // The backlog is stored before the server starts its projection.
     await store.append([{ stream: 'load', events: Array.from({ length: BACKLOG }, (_, i) => ({ id: `l${i}`, type: 'load' })), expected: 'any', dedupe: false }]);
-    server = new TauonServer({ store, projections: [costly as ProjectionDefinition] });
+    server = new TauonServer({ store, projections: [costly] });
     const checkpoints: number[] = [];
     const seqs: number[] = [];
     for (let i = 0; i < APPENDS; i += 1) {

@@ -95,7 +95,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
   }
 
   it('folds the history, follows live commits, and answers reads that wait for a position', async () => {
-    const running = await start([count as ProjectionDefinition]);
+    const running = await start([count]);
     await emit(running, 'orders.1', [order('a', 1), order('b', 2)]);
     await emit(running, 'other', [order('a', 100)]);
     const last = await emit(running, 'orders.2', [order('a', 3)]);
@@ -109,7 +109,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
   });
 
   it('keeps one state per key, passes over events without a key and filtered ones, and pages the entries in key order', async () => {
-    const running = await start([byCustomer as ProjectionDefinition]);
+    const running = await start([byCustomer]);
     await emit(running, 'orders.1', [order('b', 1), order(undefined, 2), order('a', 3), order('a', 4, 'cancelled')]);
     const last = await emit(running, 'orders.2', [order('c', 5), order('a', 6)]);
     await running.projections!.get('by-customer', 'a', { atLeast: last });
@@ -123,7 +123,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
   });
 
   it('tells watchers of each committed change, of every key or of one', async () => {
-    const running = await start([byCustomer as ProjectionDefinition]);
+    const running = await start([byCustomer]);
     const all: ProjectionChangeNotice[] = [];
     const onlyA: ProjectionChangeNotice[] = [];
     const stopAll = running.projections!.watch('by-customer', undefined, (change) => all.push(change));
@@ -139,7 +139,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
   });
 
   it('a read waiting for a position never reached fails timeout with the checkpoint', async () => {
-    const running = await start([count as ProjectionDefinition]);
+    const running = await start([count]);
     const last = await emit(running, 'orders.1', [order('a', 1)]);
     await running.projections!.get('totals', '', { atLeast: last });
     await expect(running.projections!.get('totals', '', { atLeast: last + 5, timeoutMs: 20 })).rejects.toMatchObject({ code: 'timeout', details: { checkpoint: last } });
@@ -157,7 +157,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
         return state + 1;
       },
     };
-    const running = await start([failing as ProjectionDefinition, count as ProjectionDefinition]);
+    const running = await start([failing, count]);
     // Positions need not be dense (JetStream's are not): the one before the failing event is the last of this emit.
     const before = await emit(running, 'orders.1', [order('a', 1), order('a', 2)]);
     await emit(running, 'orders.1', [order('a', 13)]);
@@ -197,7 +197,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
         return state;
       },
     };
-    const running = await start([mutating as ProjectionDefinition]);
+    const running = await start([mutating]);
     const last = await emit(running, 'orders.1', [order('a', 1)]);
     await expect(running.projections!.get('mutating', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
     expect((await running.projections!.summary('mutating')).error).toMatch(/read.only|read-only|Cannot assign/);
@@ -214,7 +214,7 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
         return state + 1;
       },
     };
-    const running = await start([flaky as ProjectionDefinition]);
+    const running = await start([flaky]);
     const last = await emit(running, 'orders.1', [order('a', 1), order('a', 2), order('a', 3)]);
     await expect(running.projections!.get('flaky', '', { atLeast: last })).rejects.toMatchObject({ code: 'projection-failed' });
     broken = false;
@@ -235,11 +235,11 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
       },
     };
     const memory = await freshStore();
-    const first = await start([counting as ProjectionDefinition], memory);
+    const first = await start([counting], memory);
     const last = await emit(first, 'a', [order('a', 1), order('a', 2)]);
     await first.projections!.get('counting', '', { atLeast: last });
     await first.close();
-    const running = await start([counting as ProjectionDefinition], memory);
+    const running = await start([counting], memory);
     const more = await emit(running, 'b', [order('a', 3)]);
     expect((await running.projections!.get('counting', '', { atLeast: more })).value).toBe(3);
     const stored = await memory.readAll(1, 'forward', 10);
@@ -250,16 +250,16 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
   it('a changed definition under a stored state fails, asking for a rebuild, unless it says onChange: rebuild', async () => {
     const memory = await freshStore();
     const v1: ProjectionDefinition<number> = { name: 'p', stream: 'a*', initial: 0, evolve: (n) => n + 1 };
-    const first = await start([v1 as ProjectionDefinition], memory);
+    const first = await start([v1], memory);
     const last = await emit(first, 'a', [order('a', 1), order('a', 2)]);
     await first.projections!.get('p', '', { atLeast: last });
     await first.close();
     const v2: ProjectionDefinition<number> = { name: 'p', stream: 'a*', initial: 0, evolve: (n) => n + 10 };
-    const second = await start([v2 as ProjectionDefinition], memory);
+    const second = await start([v2], memory);
     await expect(second.projections!.get('p', '', { atLeast: last + 1, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'projection-failed' });
     expect((await second.projections!.summary('p')).error).toMatch(/another definition.*rebuild/);
     await second.close();
-    const running = await start([{ ...v2, onChange: 'rebuild' } as ProjectionDefinition], memory);
+    const running = await start([{ ...v2, onChange: 'rebuild' }], memory);
     expect((await running.projections!.get('p', '', { atLeast: last })).value).toBe(20);
   });
 
@@ -271,8 +271,8 @@ describe.each(STORES)('server-side projections on the %s store', (_kind, openSto
       initial: { n: 0, sum: 0 },
       evolve: (state, event) => ({ n: state.n + 1, sum: state.sum + (event.data as { amount: number }).amount }),
     };
-    const one = await start([sum as ProjectionDefinition], shared);
-    const two = await start([sum as ProjectionDefinition], shared);
+    const one = await start([sum], shared);
+    const two = await start([sum], shared);
     let last = 0;
     let total = 0;
     for (let batch = 0; batch < 40; batch += 1) {

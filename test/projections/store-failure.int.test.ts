@@ -41,7 +41,7 @@ describe('a projection whose store fails', () => {
     store = new MemoryStore();
     const logged: InternalErrorRecord[] = [];
     const count: ProjectionDefinition<number> = { name: 'count', stream: 'orders.*', initial: 0, evolve: (n) => n + 1 };
-    server = new TauonServer({ store: failingCommits(store, 2), projections: [count as ProjectionDefinition], errorLog: (record) => logged.push(record) });
+    server = new TauonServer({ store: failingCommits(store, 2), projections: [count], errorLog: (record) => logged.push(record) });
     const answer = await server.request({ type: 'append', id: 0, stream: 'orders.1', events: [{ type: 'a' }, { type: 'b' }, { type: 'c' }] });
     const last = answer.type === 'appended' ? answer.positions.at(-1)! : 0;
     const read = await server.projections!.get('count', '', { atLeast: last, timeoutMs: 20_000 });
