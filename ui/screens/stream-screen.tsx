@@ -42,8 +42,8 @@ export function StreamScreen({ stream, query }: { stream: string; query: PageQue
           const oldest = shown[0]?.seq;
           const newest = shown.at(-1)?.seq;
           // A page that reached its end in its direction has nothing further that way.
-          const olderEnd = query.direction === 'backward' && next === null;
-          const newerEnd = query.direction === 'forward' && next === null;
+          const olderEnd = query.from === 'start' || (query.direction === 'backward' && next === null);
+          const newerEnd = query.from === 'end' || (query.direction === 'forward' && next === null);
           return (
             <>
               <Pager

@@ -5,7 +5,7 @@ import { LoadView } from '../components/load-view.js';
 import { routeHref, NEWEST_PAGE } from '../route.js';
 import { useLoad } from '../use-load.js';
 
-/** A stream's surface: the newest event of each key. */
+/** A stream's surface: the newest event of each key, in key order. */
 export function SurfaceScreen({ stream }: { stream: string }) {
   const path = `/streams/${segment(stream)}/surface`;
   const loaded = useLoad(() => apiGet<{ events: StoredEvent[] }>(path), path);
@@ -33,7 +33,7 @@ export function SurfaceScreen({ stream }: { stream: string }) {
                 </tr>
               </thead>
               <tbody>
-                {events.map((event) => (
+                {byKey(events).map((event) => (
                   <tr key={event.id} data-key={event.key}>
                     <td>{event.key ?? ''}</td>
                     <td>{event.type}</td>
@@ -51,4 +51,9 @@ export function SurfaceScreen({ stream }: { stream: string }) {
       </LoadView>
     </section>
   );
+}
+
+/** The events in the order of their keys, as a person looks one up. */
+function byKey(events: readonly StoredEvent[]): StoredEvent[] {
+  return [...events].sort((a, b) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0));
 }
