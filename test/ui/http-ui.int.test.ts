@@ -1,11 +1,17 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type ServeProcess } from '../support/cli-process.js';
 import { sendHttp } from '../support/http-request.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // What `tauon serve` answers for the web view over plain HTTP: the page and its files with
-// their security headers, the redirect of /, the browser doors in front of them, and --no-ui.
+// their security headers, the redirect of /, the browser doors in front of them, and --no-ui;
+// and that the built page ships in the package.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('tauon serve: the web view over HTTP', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -86,5 +92,15 @@ describe('tauon serve: the web view over HTTP', () => {
       expect([answer.status, (JSON.parse(answer.body) as { error: { code: string } }).error.code], path).toEqual([404, 'not-found']);
     }
     expect(JSON.parse((await sendHttp(`${off.httpUrl}/health`)).body)).toEqual({ ok: true });
+  });
+
+  it('ships the built page in the package, with the script that builds it', async () => {
+    const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, timeout: 60_000 });
+    const [described] = JSON.parse(stdout) as { files: { path: string }[] }[];
+    const files = described!.files.map((file) => file.path);
+    for (const shipped of ['dist/ui/index.html', 'dist/ui/app.js', 'dist/ui/style.css', 'dist/server-reference/http-ui.js', 'scripts/build-ui.js']) {
+      expect(files, shipped).toContain(shipped);
+    }
+    expect(files.filter((file) => file.startsWith('ui/'))).toEqual([]);
   });
 });
