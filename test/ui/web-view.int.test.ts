@@ -12,6 +12,8 @@ import { appendOverHttp, screenshot, writeServeConfig } from './web-view-server.
 // order on one page, as a person would click through.
 
 const ADMIN = 'web-view-admin-token-0123456789';
+/** May read `orders.*` only. */
+const READER = 'web-view-reader-token-0123456789';
 /** Written into every event: it must show as text, never become an element. */
 const MARKUP = '<img id="injected" src="x">';
 /** Events in `orders`: seq i has type order-paid when i % 3 is 0 and key o-(i % 5). */
@@ -43,7 +45,10 @@ describe.skipIf(!hasChromium)('the web view at /ui', () => {
 
   beforeAll(async () => {
     dir = await tempDir('web-view');
-    const config = await writeServeConfig(dir.path, [{ name: 'admin', token: ADMIN, read: ['$all'], write: ['$all'] }]);
+    const config = await writeServeConfig(dir.path, [
+      { name: 'admin', token: ADMIN, read: ['$all'], write: ['$all'] },
+      { name: 'reader', token: READER, read: ['orders.*'] },
+    ]);
     serve = await startServe(['--config', config]);
     const first = Array.from({ length: FIRST_BATCH }, (_, index) => orderEvent(index + 1));
     await appendOverHttp(serve.httpUrl, ADMIN, 'orders', first);
@@ -247,6 +252,20 @@ describe.skipIf(!hasChromium)('the web view at /ui', () => {
     expect(state.name).toBe('order-count');
     expect(state.entries.map((entry) => entry.key)).toEqual(['o-0', 'o-1', 'o-2', 'o-3', 'o-4']);
     await screenshot(page, 'projection-state');
+  });
+
+  it("shows another token only what it may read, after the Token screen swapped it", async () => {
+    await page.click('nav a:text("Token")');
+    await page.getByText('A token is kept for this tab.').waitFor();
+    await page.fill('input[name=token]', READER);
+    await page.click('text=Use token');
+    await page.locator('tr[data-stream="orders.eu"]').waitFor();
+    const listed = await page.locator('table.streams tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-stream')));
+    expect(listed).toEqual(['orders.eu', 'orders.us']);
+    await show('#/stream/prices');
+    await page.getByText('forbidden').waitFor();
+    expect(await page.locator('.error').textContent()).toContain('prices');
+    await screenshot(page, 'forbidden');
   });
 
   it('broke no Content-Security-Policy rule and threw no error on the way', () => {

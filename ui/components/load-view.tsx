@@ -14,7 +14,12 @@ export function ErrorNote({ error }: { error: Error }) {
   const code = error instanceof ApiError ? error.code : undefined;
   return (
     <p class="error" role="alert">
-      {code === undefined ? '' : <code>{code}</code>} {error.message}
+      {code === undefined ? null : (
+        <>
+          <code>{code}</code>:{' '}
+        </>
+      )}
+      {error.message}
     </p>
   );
 }
