@@ -6,7 +6,7 @@ import { launchChromium, requireChromium } from '../support/chromium.js';
 import { startServe, type ServeProcess } from '../support/cli-process.js';
 import { tempDir } from '../support/temp-dir.js';
 import type { SeenEvent } from './page-entry.js';
-import { bundlePage, servePage, type PageServer } from './page-server.js';
+import { bundlePage, servePage, suitePage, type PageServer } from './page-server.js';
 
 // The client as a web application runs it: page-entry.ts bundled from the package's browser
 // exports, in headless Chromium, against `tauon serve` (lmdb) in a child process that is killed
@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)('the client in Chromium', () => {
   it('emits, replays cold, follows hot-cold, and resumes without gap or duplicate after the server is killed and restarted', async () => {
     const data = await tempDir('browser');
     cleanups.push(() => data.remove());
-    const pages = await servePage(script);
+    const pages = await servePage(suitePage(script));
     cleanups.push(() => pages.close());
     let server = await serve(data.path, 0, pages.origin);
     const port = Number(new URL(server.url).port);
@@ -112,9 +112,9 @@ describe.skipIf(!hasChromium)('the client in Chromium', () => {
   it('is refused by a server that does not allow its origin, before any frame', async () => {
     const data = await tempDir('browser-origin');
     cleanups.push(() => data.remove());
-    const allowed = await servePage(script);
+    const allowed = await servePage(suitePage(script));
     cleanups.push(() => allowed.close());
-    const other = await servePage(script);
+    const other = await servePage(suitePage(script));
     cleanups.push(() => other.close());
     const server = await serve(data.path, 0, allowed.origin);
     const page = await openPage(other);

@@ -11,34 +11,43 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
+/** A file of a page server: its media type and content. */
+export interface PageFile {
+  readonly type: string;
+  readonly body: string;
+}
+
 /**
- * page-entry.ts bundled as an application would bundle it: `tauon/client` and
- * `tauon/transports/ws` through the package's browser exports, one script for a `<script>` tag.
+ * A file bundled as an application would bundle it: `tauon/client` and `tauon/transports/ws`
+ * through the package's browser exports, into one script.
  */
-export async function bundlePage(): Promise<string> {
-  const result = await build({
-    ...BROWSER_BUILD_OPTIONS,
-    entryPoints: [fileURLToPath(new URL('./page-entry.ts', import.meta.url))],
-    absWorkingDir: PACKAGE_ROOT,
-    format: 'iife',
-  });
+export async function bundleForPage(entry: string, format: 'iife' | 'esm'): Promise<string> {
+  const result = await build({ ...BROWSER_BUILD_OPTIONS, entryPoints: [entry], absWorkingDir: PACKAGE_ROOT, format });
   return result.outputFiles[0]!.text;
+}
+
+/** page-entry.ts, the page of the browser suite, for a `<script>` tag. */
+export function bundlePage(): Promise<string> {
+  return bundleForPage(fileURLToPath(new URL('./page-entry.ts', import.meta.url)), 'iife');
 }
 
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>tauon browser test</title></head>' +
   '<body><script src="/page.js"></script></body></html>';
 
-/** Serves the page at `/` and the bundle at `/page.js` on 127.0.0.1, port 0. */
-export async function servePage(script: string): Promise<PageServer> {
+/** The suite's page: `/` and its script at `/page.js`. */
+export function suitePage(script: string): Record<string, PageFile> {
+  return {
+    '/': { type: 'text/html; charset=utf-8', body: PAGE },
+    '/page.js': { type: 'text/javascript; charset=utf-8', body: script },
+  };
+}
+
+/** Serves these files by path on 127.0.0.1, port 0; anything else is 404. */
+export async function servePage(files: Readonly<Record<string, PageFile>>): Promise<PageServer> {
   const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?', 1)[0];
-    if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    } else if (path === '/page.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
-    } else {
-      response.writeHead(404).end();
-    }
+    const file = files[(request.url ?? '/').split('?', 1)[0]!];
+    if (file === undefined) response.writeHead(404).end();
+    else response.writeHead(200, { 'content-type': file.type }).end(file.body);
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   const { port } = server.address() as AddressInfo;
