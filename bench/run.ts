@@ -22,6 +22,7 @@ import { checkpointCost, groupThroughput, rebalanceTimes } from './figures/group
 import { aggregateLoadTimes, SNAPSHOT_EVERY } from './figures/aggregate-load.js';
 import { COMMAND_CYCLE_PLAN, postgresCommandCycle, tauonCommandCycle } from './figures/command-cycle.js';
 import { projectionCatchUp } from './figures/projection-catch-up.js';
+import { browserBundleFigure, bytesByPart } from './figures/browser-bundle.js';
 import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
 
 const RUNS = 3;
@@ -242,6 +243,11 @@ if (hasPostgres || hasNats) {
     report(figure(`replay on ${name}`, throughput.replay, EVENTS_PER_S, 'replay on lmdb', base.replay));
   }
 }
+
+step('the browser bundle: tauon/client + tauon/transports/ws, esbuild, minified, gzipped');
+const browserBundle = await browserBundleFigure();
+report(browserBundle.figure);
+console.log(`browser bundle, minified bytes by part: ${bytesByPart(browserBundle.size).map(([part, bytes]) => `${part} ${bytes}`).join(', ')}`);
 
 await writeFigures(RESULTS, figures);
 step(`done; written to ${RESULTS}`);

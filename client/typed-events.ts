@@ -93,7 +93,7 @@ const MAX_SCHEMA_URI_LENGTH = 1024;
  * name could not be emitted, a value is not a schema, or a schema URI is not 1 to 1024 characters.
  * @example
  * ```ts
- * import { z } from 'zod';
+ * import * as z from 'zod';
  * const orderEvents = defineEvents(
  *   {
  *     OrderPlaced: z.object({ orderId: z.string(), total: z.number() }),

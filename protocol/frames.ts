@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED } from './data-limits.js';
 

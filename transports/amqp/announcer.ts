@@ -1,6 +1,6 @@
 import type { Channel, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadFrameError, TauonError } from '../../protocol/errors.js';
 import {
   DEFAULT_ANNOUNCE_INTERVAL_MS,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * The discovery messages that servers publish on the discovery exchange, and the one place that
