@@ -50,7 +50,7 @@ export default defineConfig(
 
   // Type-aware rules for every TypeScript file and for the root config files.
   {
-    files: ['**/*.ts', '*.js', 'bin/**/*.js'],
+    files: ['**/*.ts', '**/*.tsx', '*.js', 'bin/**/*.js'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -97,7 +97,8 @@ export default defineConfig(
 
   // Runtime-neutral code: no Node builtins, no Node-only libraries.
   {
-    files: ['protocol/**/*.ts', 'client/**/*.ts', 'testing/**/*.ts'],
+    // The web view (ui/) runs in browsers too.
+    files: ['protocol/**/*.ts', 'client/**/*.ts', 'testing/**/*.ts', 'ui/**/*.ts', 'ui/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -17,7 +17,7 @@ import { createListener, SERVE_DOOR_FLAGS, serveDoorsOf } from './serve-doors.js
 
 export const SERVE_USAGE =
   'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME] [--allow-anonymous]\n' +
-  '    [--max-connections N] [--server-id NAME]\n' +
+  '    [--max-connections N] [--server-id NAME] [--no-ui]\n' +
   '    [--tls-cert FILE --tls-key FILE] [--allow-origin ORIGIN]... [--allow-host NAME]... [--amqp-ca FILE]\n' +
   '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md (its "auth" locks the server: docs/security.md)';
 
@@ -28,7 +28,8 @@ export const SERVE_USAGE =
  * routes of a configuration file (`--config`); flags given beside `--config` override its
  * `listen` and `amqp`. Clients authenticate as the configuration's `auth` says; without it, a
  * server reachable from other machines refuses to start unless `--allow-anonymous` is given.
- * Runs until SIGINT or SIGTERM, then closes connections and the store cleanly.
+ * The HTTP listener also serves the web view at /ui, unless `--no-ui`. Runs until SIGINT or
+ * SIGTERM, then closes connections and the store cleanly.
  */
 export async function serve(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
@@ -43,6 +44,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     'server-id': { type: 'string' },
     ...SERVE_DOOR_FLAGS,
     'allow-anonymous': { type: 'boolean' },
+    'no-ui': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const config = await configOf(values);
@@ -77,7 +79,7 @@ export async function serve(args: readonly string[], out: (line: string) => void
     ...(projections.length === 0 ? {} : { projections }),
   });
   const { allowOrigins, allowHosts } = doors;
-  const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts }));
+  const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts, ui: values['no-ui'] !== true }));
   await server.listen(new WsServerTransport({ server: http, allowOrigins, allowHosts }));
   const ca = doors.amqpCa === undefined ? {} : { ca: doors.amqpCa };
   let announcer: ServerAnnouncer | undefined;

@@ -7,6 +7,7 @@ import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
 import { groupRoute } from './http-groups.js';
 import { answerProjectionRoute } from './http-projections.js';
+import { answerUiRequest, type HttpUiOptions } from './http-ui.js';
 import type { TauonServer } from './server.js';
 
 /**
@@ -35,15 +36,20 @@ import type { TauonServer } from './server.js';
  * `options.allowOrigins` are refused (403), allowed ones get CORS answers; on loopback, a Host
  * header that is not a loopback name nor in `options.allowHosts` is refused (421).
  *
+ * Unless `options.ui` is false, it also serves the web view (docs/web-view.md): `GET /ui` and its
+ * files, and `GET /` redirecting there (see {@link answerUiRequest}).
+ *
  * @throws TypeError when an entry of `options.allowOrigins` is not an origin.
  */
 export function createHttpApi(
   server: TauonServer,
-  options: HttpApiOptions = {},
+  options: HttpApiOptions & HttpUiOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const doors = new HttpDoors(options);
+  const ui = options.ui !== false;
   return (request, response) => {
     if (!doors.admit(request, response)) return;
+    if (ui && answerUiRequest(request, response)) return;
     handle(server, request).then(
       ([status, body]) => reply(response, status, body),
       (error: unknown) => {

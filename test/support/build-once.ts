@@ -13,4 +13,6 @@ export default async function buildOnce(): Promise<void> {
     cwd: root,
     timeout: 180_000,
   });
+  // The web view (dist/ui/), which `tauon serve` serves at /ui.
+  await run(process.execPath, ['scripts/build-ui.js'], { cwd: root, timeout: 60_000 });
 }
