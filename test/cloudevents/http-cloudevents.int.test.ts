@@ -70,7 +70,7 @@ async function storedEvents(stream: string): Promise<StoredEvent[]> {
 /** A GET whose answer the SDK reads: HTTP.toEvent on its headers and body. */
 async function getCloudEvents(stream: string, accept: string, query = '') {
   const answer = await sendHttp(eventsUrl(stream, query), { headers: { ...auth(), accept } });
-  return { ...answer, events: () => HTTP.toEvent({ headers: answer.headers as Record<string, string>, body: answer.body }) };
+  return { ...answer, events: () => HTTP.toEvent({ headers: answer.headers, body: answer.body }) };
 }
 
 describe('POST /streams/{stream}/events with CloudEvents made by the SDK', () => {
@@ -152,7 +152,7 @@ describe('GET /streams/{selector}/events in CloudEvents modes, read by the SDK',
     // The Link header is the URL that reads on: it gives the second (and last) event.
     const link = /^<([^>]+)>; rel="next"$/.exec(answer.headers['link'] as string)![1]!;
     const next = await sendHttp(`${base}${link}`, { headers: { ...auth(), accept: 'application/cloudevents-batch+json' } });
-    const rest = HTTP.toEvent({ headers: next.headers as Record<string, string>, body: next.body }) as CloudEvent[];
+    const rest = HTTP.toEvent({ headers: next.headers, body: next.body }) as CloudEvent[];
     expect(rest.map((event) => [event.id, event.sequence, event.validate()])).toEqual([['sdk-emitted-2', '0000000000000002', true]]);
     expect(next.headers['tauon-next']).toBeUndefined();
   });
