@@ -1,5 +1,5 @@
 import { TauonError } from './errors.js';
-import type { EventInput, StoredEvent } from './frames.js';
+import { EventInput, type StoredEvent } from './frames.js';
 import {
   CLOUDEVENTS_MAPPED_ATTRIBUTES,
   CLOUDEVENTS_SPEC_VERSION,
@@ -85,6 +85,8 @@ function requiredString(cloudEvent: Readonly<Record<string, unknown>>, name: str
 
 /** The attributes every CloudEvent maps the same way, in and back: all but the event's place and `source`. */
 function commonFields(cloudEvent: Readonly<Record<string, unknown>>): EventInput & { meta: Record<string, string> } {
+  const id = requiredString(cloudEvent, 'id');
+  const type = requiredString(cloudEvent, 'type');
   const specversion = cloudEvent['specversion'];
   if (specversion === undefined || specversion === null) throw badCloudEvent('specversion', 'is required');
   if (specversion !== CLOUDEVENTS_SPEC_VERSION) {
@@ -112,8 +114,8 @@ function commonFields(cloudEvent: Readonly<Record<string, unknown>>): EventInput
   }
   if (subject !== undefined && subject !== key && meta[CLOUDEVENTS_SUBJECT_META] === undefined) meta[CLOUDEVENTS_SUBJECT_META] = subject;
   const fields: EventInput & { meta: Record<string, string> } = {
-    id: requiredString(cloudEvent, 'id'),
-    type: requiredString(cloudEvent, 'type'),
+    id,
+    type,
     meta,
   };
   if (key !== undefined) fields.key = key;
@@ -143,11 +145,40 @@ function commonFields(cloudEvent: Readonly<Record<string, unknown>>): EventInput
  *   a CloudEvents one.
  */
 export function cloudEventToEventInput(cloudEvent: Readonly<Record<string, unknown>>): EventInput {
-  const fields = commonFields(cloudEvent);
   const source = requiredString(cloudEvent, 'source');
+  const fields = commonFields(cloudEvent);
   for (const name of PLACE_ATTRIBUTES) delete fields.meta[name];
   fields.meta[CLOUDEVENTS_SOURCE_META] ??= source;
+  const checked = EventInput.safeParse(fields);
+  if (!checked.success) {
+    // Named as the sender wrote it: the attribute the failing field came from.
+    const issue = checked.error.issues[0]!;
+    const attribute = attributeOf(cloudEvent, issue.path.map(String));
+    throw badCloudEvent(attribute, `is not what a Tauon event takes (SPEC 5.2): ${issue.message}`);
+  }
   return fields;
+}
+
+/** The CloudEvents attribute an EventInput field (a path of its schema's issue) was made from. */
+function attributeOf(cloudEvent: Readonly<Record<string, unknown>>, path: readonly string[]): string {
+  const present = (name: string) => cloudEvent[name] !== undefined && cloudEvent[name] !== null;
+  const [field = '', entry] = path;
+  switch (field) {
+    case 'key':
+      return present('partitionkey') ? 'partitionkey' : 'subject';
+    case 'schema':
+      return present('dataschema') ? 'dataschema' : 'tauonschema';
+    case 'causation':
+      return 'causationid';
+    case 'correlation':
+      return 'correlationid';
+    case 'meta':
+      if (entry === CLOUDEVENTS_SOURCE_META && !present(CLOUDEVENTS_SOURCE_META)) return 'source';
+      if (entry === CLOUDEVENTS_SUBJECT_META && !present(CLOUDEVENTS_SUBJECT_META)) return 'subject';
+      return entry ?? 'meta';
+    default:
+      return field;
+  }
 }
 
 /** A place extension: a decimal integer of 1 to 2^53 - 1, without padding unless `padded`. */

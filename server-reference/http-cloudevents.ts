@@ -135,12 +135,17 @@ function inBatch<T>(index: number, map: () => T): T {
  */
 export async function readCloudEvents(request: IncomingMessage, maxBytes: number): Promise<EventInput[] | undefined> {
   const mode = requestMode(request.headers);
-  if (mode === undefined) return undefined;
+  if (mode === undefined) {
+    // Not CloudEvents: the plain route takes JSON only; say what else this route takes.
+    const contentType = request.headers['content-type'];
+    if (mediaTypeOf(request.headers) === 'application/json') return undefined;
+    throw new UnsupportedMediaTypeError(contentType, `application/json, ${CLOUDEVENTS_JSON} or ${CLOUDEVENTS_BATCH_JSON} (or a CloudEvent in binary mode: ce-specversion and the other ce-* headers)`);
+  }
   const body = await readBody(request, maxBytes);
   if (mode === 'binary') return [cloudEventToEventInput(binaryCloudEvent(request.headers, body))];
   const parsed = parseJson(body, `the ${mode === 'batch' ? 'batch' : 'CloudEvent'} body`, mode === 'batch' ? 'batch' : 'data');
   if (mode === 'structured') return [cloudEventToEventInput(asCloudEvent(parsed, 'the body'))];
-  if (!Array.isArray(parsed)) throw new TauonError('bad-frame', 'a CloudEvents batch is a JSON array of CloudEvents');
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new TauonError('bad-frame', 'a CloudEvents batch is a JSON array of one CloudEvent or more');
   return parsed.map((member, index) => inBatch(index, () => cloudEventToEventInput(asCloudEvent(member, `batch event ${index}`))));
 }
 

@@ -205,6 +205,11 @@ describe('CloudEvents Tauon refuses', () => {
       [structured, JSON.stringify({ ...valid, data_base64: 'AAE=' }), 'data_base64'],
       [structured, JSON.stringify({ ...valid, datacontenttype: 'text/xml', data: '<a/>' }), 'datacontenttype'],
       [structured, JSON.stringify({ ...valid, 'user-agent': 'x' }), 'user-agent'],
+      // Checked as any appended event (SPEC 5.2), and named as the sender wrote it.
+      [structured, JSON.stringify({ ...valid, id: 'i'.repeat(257) }), 'id'],
+      [structured, JSON.stringify({ ...valid, subject: '' }), 'subject'],
+      [structured, JSON.stringify({ ...valid, subject: 'a', partitionkey: 'k'.repeat(300) }), 'partitionkey'],
+      [structured, JSON.stringify({ ...valid, correlationid: '' }), 'correlationid'],
       [{ 'ce-id': 'x', 'ce-source': 'app', 'ce-type': 'T', 'content-type': 'application/json' }, '{}', 'specversion'],
       [{ 'ce-specversion': '1.0', 'ce-id': 'x', 'ce-source': 'app', 'ce-type': 'T', 'ce-subject': '100%' }, '', 'subject'],
       [{ 'ce-specversion': '1.0', 'ce-source': 'app', 'ce-type': 'T' }, '', 'id'],
@@ -216,12 +221,16 @@ describe('CloudEvents Tauon refuses', () => {
     }
     const batch = await post('orders.bad', { 'content-type': 'application/cloudevents-batch+json' }, JSON.stringify([valid, { ...valid, id: 'bad-2', type: '' }]));
     expect(batch).toMatchObject({ status: 400, body: { error: { code: 'bad-frame', details: { attribute: 'type', index: 1 } } } });
+    const empty = await post('orders.bad', { 'content-type': 'application/cloudevents-batch+json' }, '[]');
+    expect(empty).toMatchObject({ status: 400, body: { error: { code: 'bad-frame' } } });
     expect(await storedEvents('orders.bad')).toEqual([]);
   });
 
   it('keeps refusing CORS-safelisted body types (415) in every mode', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      expect((await post('orders.cors', { 'content-type': type }, JSON.stringify(valid))).status, type).toBe(415);
+      const plain = await post('orders.cors', { 'content-type': type }, JSON.stringify(valid));
+      expect(plain.status, type).toBe(415);
+      expect((plain.body['error'] as { message: string }).message).toContain('application/cloudevents+json');
       const binary = await post('orders.cors', { 'content-type': type, 'ce-specversion': '1.0', 'ce-id': 'b', 'ce-source': 'app', 'ce-type': 'T' }, '{}');
       expect(binary, type).toMatchObject({ status: 415, body: { error: { code: 'bad-frame' } } });
     }
