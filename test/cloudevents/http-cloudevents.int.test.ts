@@ -90,6 +90,9 @@ describe('POST /streams/{stream}/events with CloudEvents made by the SDK', () =>
     const message = HTTP.structured(made);
     const answer = await post('orders.1', message.headers as Record<string, string>, message.body as string);
     expect(answer).toMatchObject({ status: 201, body: { stream: 'orders.1', seqs: [1] } });
+    // The id is the idempotency key: the same CloudEvent again writes nothing, and gets the first ack.
+    const again = await post('orders.1', message.headers as Record<string, string>, message.body as string);
+    expect(again).toMatchObject({ status: 201, body: { stream: 'orders.1', seqs: [1], dups: [0] } });
     expect(await storedEvents('orders.1')).toEqual([
       expect.objectContaining({
         id: 'sdk-structured-1',
