@@ -85,10 +85,29 @@ export function isAbsoluteUri(uri: string): boolean {
 
 /**
  * A time in milliseconds since the epoch as RFC 3339 in UTC with milliseconds (SPEC 4.7), or
- * undefined past 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write.
+ * undefined past 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write. The same text as
+ * `Date.prototype.toISOString`, by arithmetic: several times faster, and a page maps two per event.
  */
 export function rfc3339(ms: number): string | undefined {
-  return ms <= LAST_RFC3339_MS ? new Date(ms).toISOString() : undefined;
+  if (ms > LAST_RFC3339_MS) return undefined;
+  const days = Math.floor(ms / 86_400_000);
+  const inDay = ms - days * 86_400_000;
+  // Days to a civil date (H. Hinnant's algorithm), with eras of 400 years from 0000-03-01.
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const two = (value: number) => (value < 10 ? `0${value}` : String(value));
+  const hours = Math.floor(inDay / 3_600_000);
+  const minutes = Math.floor(inDay / 60_000) % 60;
+  const seconds = Math.floor(inDay / 1000) % 60;
+  const millis = inDay % 1000;
+  return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(hours)}:${two(minutes)}:${two(seconds)}.${String(millis).padStart(3, '0')}Z`;
 }
 
 /**
@@ -154,27 +173,30 @@ export function toCloudEvent(event: StoredEvent, serverId: string): TauonCloudEv
     value !== undefined && isCloudEventsString(value) ? value : undefined;
   const key = optional(event.key);
   const schemaIsUri = event.schema !== undefined && isAbsoluteUri(event.schema);
-  const attributes: Record<string, unknown> = {
+  // Built in the table's order, an attribute only when its source is present (no undefined keys).
+  const cloudEvent: Record<string, unknown> = {
     specversion: CLOUDEVENTS_SPEC_VERSION,
     id: event.id,
     source: cloudEventSource(serverId, event.stream),
     type: event.type,
-    time: event.time === undefined ? undefined : rfc3339(event.time),
-    subject: key,
-    datacontenttype: event.data === undefined ? undefined : 'application/json',
-    dataschema: schemaIsUri ? event.schema : undefined,
-    data: event.data,
-    sequence: cloudEventSequence(event.seq),
-    partitionkey: key,
-    tauonpos: String(event.pos),
-    tauontx: String(event.tx),
-    tauonrecorded: recorded,
-    tauonschema: schemaIsUri ? undefined : optional(event.schema),
-    causationid: optional(event.causation),
-    correlationid: optional(event.correlation),
   };
-  const cloudEvent: Record<string, unknown> = {};
-  for (const name in attributes) if (attributes[name] !== undefined) cloudEvent[name] = attributes[name];
+  const time = event.time === undefined ? undefined : rfc3339(event.time);
+  if (time !== undefined) cloudEvent['time'] = time;
+  if (key !== undefined) cloudEvent['subject'] = key;
+  if (event.data !== undefined) cloudEvent['datacontenttype'] = 'application/json';
+  if (schemaIsUri) cloudEvent['dataschema'] = event.schema;
+  if (event.data !== undefined) cloudEvent['data'] = event.data;
+  cloudEvent['sequence'] = cloudEventSequence(event.seq);
+  if (key !== undefined) cloudEvent['partitionkey'] = key;
+  cloudEvent['tauonpos'] = String(event.pos);
+  cloudEvent['tauontx'] = String(event.tx);
+  cloudEvent['tauonrecorded'] = recorded;
+  const otherSchema = schemaIsUri ? undefined : optional(event.schema);
+  if (otherSchema !== undefined) cloudEvent['tauonschema'] = otherSchema;
+  const causation = optional(event.causation);
+  if (causation !== undefined) cloudEvent['causationid'] = causation;
+  const correlation = optional(event.correlation);
+  if (correlation !== undefined) cloudEvent['correlationid'] = correlation;
   const meta: Record<string, string> = event.meta ?? {};
   for (const name in meta) {
     const value = meta[name]!;

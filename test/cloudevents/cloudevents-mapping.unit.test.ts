@@ -7,6 +7,7 @@ import {
   cloudEventToStoredEvent,
   parseCloudEventSource,
   parseRfc3339,
+  rfc3339,
   toCloudEvent,
   type StoredEvent,
   type TauonError,
@@ -97,6 +98,14 @@ describe('toCloudEvent (SPEC 5.10)', () => {
       expect(sdkAccepts(cloudEvent), `${JSON.stringify(stream)} on ${JSON.stringify(serverId)}`).toBe(true);
       expect(parseCloudEventSource(cloudEvent.source)).toEqual({ serverId, stream });
     }
+  });
+
+  it('writes times as Date.prototype.toISOString does, for 100000 random times and the edges', () => {
+    const next = random(7);
+    const edges = [0, 1, 999, 1000, 86_399_999, 86_400_000, Date.UTC(2000, 1, 29), Date.UTC(2100, 2, 1) - 1, Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
+    const times = [...edges, ...Array.from({ length: 100_000 }, () => Math.floor(next() * Date.UTC(9999, 11, 31, 23, 59, 59, 999)))];
+    for (const ms of times) expect(rfc3339(ms), String(ms)).toBe(new Date(ms).toISOString());
+    expect(rfc3339(Date.UTC(10000, 0, 1))).toBeUndefined();
   });
 
   it('pads sequence to 16 digits, so that string order is numeric order up to 2^53 - 1', () => {
