@@ -13,3 +13,5 @@ export { msgpackCodec, unpackMultiplePlain, unpackPlain } from './msgpack-codec.
 export { MAX_DATA_DEPTH, isWellFormedText } from './data-limits.js';
 export * from './validate.js';
 export { newEventId } from './event-id.js';
+export * from './cloudevents.js';
+export * from './cloudevents-input.js';

@@ -5,6 +5,7 @@ import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
+import { answerCloudEventsRead, cloudEventsAnswerMode, CloudEventsAnswer, readCloudEvents } from './http-cloudevents.js';
 import { groupRoute } from './http-groups.js';
 import { answerProjectionRoute } from './http-projections.js';
 import { answerUiRequest, type HttpUiOptions } from './http-ui.js';
@@ -21,6 +22,8 @@ import type { TauonServer } from './server.js';
  *   (`from`: start, end, or a number meaning "at"; `after:N`, `before:N`, `event:ID`, `time:MS`)
  * - `POST /streams/{stream}/events?expected=&dedupe=&condition=`: body one event or an array; the
  *   `appended` frame (`condition`: an append condition as JSON, SPEC 5.8.1)
+ * - Both events routes speak the CloudEvents HTTP binding too (SPEC 5.10; see {@link readCloudEvents},
+ *   {@link answerCloudEventsRead}): structured, binary and batch mode in, structured and batch out
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
  *   (see {@link groupRoute}); 501 `unsupported` when the store keeps none
@@ -51,7 +54,7 @@ export function createHttpApi(
     if (!doors.admit(request, response)) return;
     if (ui && answerUiRequest(request, response)) return;
     handle(server, request).then(
-      ([status, body]) => reply(response, status, body),
+      (answered) => (answered instanceof CloudEventsAnswer ? answered.send(response) : reply(response, answered[0], answered[1])),
       (error: unknown) => {
         const tauon = server.internalErrors.expose(error, `HTTP ${request.method ?? 'GET'} ${(request.url ?? '/').split('?', 1)[0]!}`);
         reply(response, httpStatusOf(tauon), {
@@ -65,7 +68,7 @@ export function createHttpApi(
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 
-async function handle(server: TauonServer, request: IncomingMessage): Promise<[number, unknown]> {
+async function handle(server: TauonServer, request: IncomingMessage): Promise<[number, unknown] | CloudEventsAnswer> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const parts = url.pathname.split('/').filter((part) => part !== '').map(decodePathPart);
   const method = request.method ?? 'GET';
@@ -98,7 +101,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   }
   const stream = parts[1];
   if (parts.length === 3 && parts[2] === 'events' && method === 'GET') {
-    return answer(server, {
+    const read = {
       type: 'read',
       id: 0,
       stream,
@@ -106,11 +109,14 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
       direction: query.get('direction') ?? undefined,
       limit: numberParam(query, 'limit'),
       filter: filterParam(query),
-    }, permissions);
+    };
+    const cloudEventsMode = cloudEventsAnswerMode(request.headers.accept);
+    if (cloudEventsMode === undefined) return answer(server, read, permissions);
+    return answerCloudEventsRead(cloudEventsMode, read, url, server.serverId, (frame) => ask(server, frame, permissions));
   }
   if (parts.length === 3 && parts[2] === 'events' && method === 'POST') {
     // A body is one append: the server's frame limit holds for it as for a frame.
-    const body = await readJson(request, server.limits.maxFrameBytes);
+    const body = (await readCloudEvents(request, server.limits.maxFrameBytes)) ?? (await readJson(request, server.limits.maxFrameBytes));
     const expected = query.get('expected');
     return answer(server, {
       type: 'append',

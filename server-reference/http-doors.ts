@@ -16,8 +16,10 @@ export type HttpApiOptions = BrowserGuardOptions;
 
 /** The methods of the HTTP API, as told to a preflight. */
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
-/** The request headers a page may send: a token, and the body's type. */
+/** The request headers a page may send: a token, and the body's type (and CloudEvents' ce-* headers, below). */
 const ALLOWED_HEADERS = 'Authorization, Content-Type';
+/** The answer headers a page may read: where the next page of a CloudEvents read starts. */
+const EXPOSED_HEADERS = 'Tauon-Next, Link';
 /** How long a browser may keep a preflight's answer, in seconds (browsers cap it: Chromium at 2 h). */
 const PREFLIGHT_MAX_AGE_S = 3600;
 
@@ -27,10 +29,11 @@ export class UnsupportedMediaTypeError extends TauonError {
   /** The HTTP status it is answered with. */
   readonly status = 415;
 
-  constructor(contentType: string | undefined) {
+  /** @param expected the media types the route takes, for the message */
+  constructor(contentType: string | undefined, expected = 'application/json') {
     super(
       'bad-frame',
-      `a request body must be JSON, sent with Content-Type: application/json (not ${contentType === undefined ? 'without one' : JSON.stringify(contentType)})`,
+      `a request body must be JSON, sent with Content-Type: ${expected} (not ${contentType === undefined ? 'without one' : JSON.stringify(contentType)})`,
       { details: { contentType: contentType ?? null } },
     );
   }
@@ -50,6 +53,12 @@ export function requireJsonBody(request: IncomingMessage): void {
   const contentType = request.headers['content-type'];
   const mediaType = contentType?.split(';', 1)[0]!.trim().toLowerCase();
   if (mediaType !== 'application/json') throw new UnsupportedMediaTypeError(contentType);
+}
+
+/** The `ce-*` headers a preflight asks for: CloudEvents binary mode (its attributes, lower-case names). */
+function requestedCloudEventsHeaders(request: IncomingMessage): string[] {
+  const requested = request.headers['access-control-request-headers']?.split(',') ?? [];
+  return requested.map((name) => name.trim().toLowerCase()).filter((name) => /^ce-[a-z0-9]{1,20}$/.test(name));
 }
 
 /** Answers a refusal as the HTTP API answers errors: `{"error":{"code","message"}}`. */
@@ -86,7 +95,10 @@ export class HttpDoors {
       return false;
     }
     const origin = request.headers.origin;
-    if (origin !== undefined) response.setHeader('access-control-allow-origin', origin);
+    if (origin !== undefined) {
+      response.setHeader('access-control-allow-origin', origin);
+      response.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    }
     if (request.method === 'OPTIONS') {
       response.writeHead(204, {
         allow: ALLOWED_METHODS,
@@ -94,7 +106,7 @@ export class HttpDoors {
           ? {}
           : {
               'access-control-allow-methods': ALLOWED_METHODS,
-              'access-control-allow-headers': ALLOWED_HEADERS,
+              'access-control-allow-headers': [ALLOWED_HEADERS, ...requestedCloudEventsHeaders(request)].join(', '),
               'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
             }),
       });
