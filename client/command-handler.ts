@@ -23,9 +23,19 @@ export interface CommandHandler<State, Command, Event> {
    * with what `decide` or `evolve` threw, unchanged, or with the client's error
    * (`ConnectionClosedError`, `ForbiddenError`, `BadFrameError` for a stream name that is not
    * one, ...).
+   * @example
+   * ```ts
+   * const { ack, state, events } = await accounts.handle('account.42', { type: 'Deposit', amount: 10 });
+   * ```
    */
   handle(stream: string, command: Command): Promise<CommandResult<State, Event>>;
-  /** Reads and folds an aggregate, from its newest snapshot when snapshots are on; writes nothing. */
+  /**
+   * Reads and folds an aggregate, from its newest snapshot when snapshots are on; writes nothing.
+   * @example
+   * ```ts
+   * const { state, version } = await accounts.load('account.42');
+   * ```
+   */
   load(stream: string): Promise<LoadedAggregate<State>>;
 }
 
@@ -54,6 +64,10 @@ export function commandHandler<State, Command, Event extends { type: string }>(
 
 /**
  * Runs one command against one aggregate: `commandHandler(client, decider, options).handle(stream, command)`.
+ * @example
+ * ```ts
+ * const { state } = await handleCommand(client, account, 'account.42', { type: 'Deposit', amount: 10 });
+ * ```
  */
 export async function handleCommand<State, Command, Event extends { type: string }>(
   client: Client,

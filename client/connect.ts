@@ -15,8 +15,8 @@ import type { Client, ConnectOptions } from './types.js';
  *
  * @example
  * ```ts
- * const client = await connect(wsTransport('ws://127.0.0.1:4600'), { token });
- * await client.emit('orders', { type: 'order-placed', key: 'o-1', data: { total: 12 } });
+ * const client = await connect(wsTransport('ws://127.0.0.1:7600'), { token });
+ * await client.emit('orders', { type: 'OrderPlaced', key: 'order-1', data: { total: 12 } });
  * client.subscribe('orders').subscribe({
  *   next: (event) => console.log(event.seq, event.type),
  *   error: (error) => console.error('the subscription ended:', error),

@@ -4,6 +4,14 @@ import type { ErrorCode } from '../protocol/error-codes.js';
 /**
  * The server answered `hello` with `reject`: `code` is the server's (`unauthorized`,
  * `unsupported-version`, ...), `versions` the protocol versions it speaks.
+ * @example
+ * ```ts
+ * try {
+ *   await connect(wsTransport('ws://127.0.0.1:7600'), { token: 'a token the server does not know' });
+ * } catch (error) {
+ *   if (error instanceof HandshakeRejectedError && !error.retriable) console.error('refused:', error.code, error.message);
+ * }
+ * ```
  */
 export class HandshakeRejectedError extends TauonError {
   override readonly name = 'HandshakeRejectedError';
@@ -21,7 +29,14 @@ export class HandshakeRejectedError extends TauonError {
   }
 }
 
-/** A request got no answer in time (raised on the client, code `timeout`). */
+/** A request got no answer in time (raised on the client, code `timeout`). * @example
+ * ```ts
+ * const page = await client.read('orders').catch((error: unknown) => {
+ *   if (error instanceof RequestTimeoutError) return undefined; // no answer in requestTimeoutMs
+ *   throw error;
+ * });
+ * ```
+ */
 export class RequestTimeoutError extends TauonError {
   override readonly name = 'RequestTimeoutError';
   constructor(message: string) {
@@ -35,6 +50,14 @@ export class RequestTimeoutError extends TauonError {
  * skip or repeat events by positions that mean nothing in it, and resending would write into a
  * store the caller never chose. So each of them fails with this (code `store-changed`, raised
  * on the client only, SPEC 12); subscriptions and emits made after it go to the new store.
+ * @example
+ * ```ts
+ * client.subscribe('orders').subscribe({
+ *   error: (error) => {
+ *     if (error instanceof StoreChangedError) console.warn(`store ${error.previous} is gone; start over from the new store`);
+ *   },
+ * });
+ * ```
  */
 export class StoreChangedError extends TauonError {
   override readonly name = 'StoreChangedError';

@@ -15,6 +15,14 @@ import type { SchemaIssue } from './typed-standard-schema.js';
  * `emit` before anything is sent (the emit writes nothing, and no other emit is affected), and
  * by typed reads and subscriptions with `onInvalid: 'error'` for an event received. Code
  * `bad-frame`.
+ * @example
+ * ```ts
+ * try {
+ *   await orders.emit('orders.42', { type: 'OrderPlaced', data: { orderId: '42', total: Number('x') } });
+ * } catch (error) {
+ *   if (error instanceof EventValidationError) console.error(error.event.type, error.issues.map((issue) => issue.message));
+ * }
+ * ```
  */
 export class EventValidationError extends TauonError {
   override readonly name = 'EventValidationError';
@@ -34,6 +42,14 @@ export class EventValidationError extends TauonError {
  * An event's type is not one of the declaration's: a typed `emit` of an undeclared type (only
  * JavaScript callers can get there), or an event received with `unknown: 'error'`. System
  * events (types starting with `$`, SPEC 5.5) never raise it. Code `bad-frame`.
+ * @example
+ * ```ts
+ * orders.subscribe('orders.*', { unknown: 'error' }).subscribe({
+ *   error: (error) => {
+ *     if (error instanceof UnknownEventTypeError) console.error(`${error.event.type} is not one of ${error.known.join(', ')}`);
+ *   },
+ * });
+ * ```
  */
 export class UnknownEventTypeError extends TauonError {
   override readonly name = 'UnknownEventTypeError';

@@ -131,21 +131,72 @@ export interface TypedClient<D extends EventDeclaration> {
    * (code `bad-frame`) when the data does not match, or an `UnknownEventTypeError` when the type
    * is not declared; several events are all checked first, and none is sent if one fails. Emits
    * leave the typed client in the order they were called, async schemas or not.
+   * @example
+   * ```ts
+   * await orders.emit('orders.42', { type: 'OrderPlaced', data: { orderId: '42', total: 30 } });
+   * ```
    */
   emit(stream: string, event: EmitEventOf<D>, options?: EmitOptions): Promise<EmitAck>;
   emit(stream: string, events: EmitEventOf<D>[], options?: EmitOptions): Promise<EmitAck>;
-  /** {@link Client.subscribe}, checked: a cold Observable of the declaration's events, in order. */
+  /**
+   * {@link Client.subscribe}, checked: a cold Observable of the declaration's events, in order.
+   * @example
+   * ```ts
+   * orders.subscribe('orders.*', { unknown: 'error' }).subscribe((event) => {
+   *   if (event.type === 'OrderPlaced') console.log(event.data.total); // data typed by its schema
+   * });
+   * ```
+   */
   subscribe<const O extends TypedSubscribeOptions = NoOptions>(stream: string, options?: O): Observable<Received<D, O>>;
-  /** {@link Client.feed}, checked: a cold Observable of {@link TypedFeedItem}s, in order. */
+  /**
+   * {@link Client.feed}, checked: a cold Observable of {@link TypedFeedItem}s, in order.
+   * @example
+   * ```ts
+   * orders.feed('orders.42').subscribe((item) => {
+   *   if (item.kind === 'event') console.log(item.event.type);
+   * });
+   * ```
+   */
   feed<const O extends TypedSubscribeOptions = NoOptions>(stream: string, options?: O): Observable<TypedFeedItem<D, O>>;
-  /** {@link Client.replay}, checked: history up to the head, then complete. A cold Observable. */
+  /**
+   * {@link Client.replay}, checked: history up to the head, then complete. A cold Observable.
+   * @example
+   * ```ts
+   * import { firstValueFrom, toArray } from 'rxjs';
+   * const history = await firstValueFrom(orders.replay('orders.42').pipe(toArray()));
+   * ```
+   */
   replay<const O extends TypedModeOptions = NoOptions>(stream: string, options?: O): Observable<Received<D, O>>;
-  /** {@link Client.live}, checked: only what commits after it starts. A cold Observable. */
+  /**
+   * {@link Client.live}, checked: only what commits after it starts. A cold Observable.
+   * @example
+   * ```ts
+   * orders.live('orders.*', { filter: { types: ['OrderShipped'] } }).subscribe((event) => console.log('shipped', event.data.orderId));
+   * ```
+   */
   live<const O extends TypedModeOptions = NoOptions>(stream: string, options?: O): Observable<Received<D, O>>;
-  /** {@link Client.iterate}, checked as each event is pulled (skipped events pull the next one). */
+  /**
+   * {@link Client.iterate}, checked as each event is pulled (skipped events pull the next one).
+   * @example
+   * ```ts
+   * for await (const event of orders.iterate('orders.42', { mode: 'cold' })) console.log(event.type);
+   * ```
+   */
   iterate<const O extends TypedSubscribeOptions = NoOptions>(stream: string, options?: O): TypedEventIterator<Received<D, O>>;
-  /** {@link Client.read}, checked: one page of the declaration's events. */
+  /**
+   * {@link Client.read}, checked: one page of the declaration's events.
+   * @example
+   * ```ts
+   * const { events, next } = await orders.read('orders.42', { limit: 100 });
+   * ```
+   */
   read<const O extends TypedReadOptions = NoOptions>(stream: string, options?: O): Promise<TypedReadResult<Received<D, O>>>;
-  /** {@link Client.surface}, checked: the newest event of each key. */
+  /**
+   * {@link Client.surface}, checked: the newest event of each key.
+   * @example
+   * ```ts
+   * const newestPerKey = await orders.surface('orders.42');
+   * ```
+   */
   surface<const O extends TypedReceiveOptions = NoOptions>(stream: string, options?: O): Promise<Received<D, O>[]>;
 }

@@ -4,7 +4,7 @@ import type {
   EventFilter,
   EventInput,
   ExpectedVersion,
-  ServerInfoFrame,
+  ServerLimits,
   StartPosition,
   StoredEvent,
   StreamSummary,
@@ -31,10 +31,12 @@ import type {
 } from './projection-types.js';
 
 export type {
+  AppendCondition,
   EventFilter,
   ExpectedVersion,
   StartPosition,
   StoredEvent,
+  ServerLimits,
   StreamSummary,
   SubscriptionMode,
 } from '../protocol/frames.js';
@@ -186,8 +188,44 @@ export interface StreamsResult {
   next: string | null;
 }
 
-/** What the server says about itself. */
-export type ServerInfo = Omit<ServerInfoFrame, 'type' | 'id'>;
+/** A projection's status in {@link ServerInfo}. */
+export interface ServerInfoProjection {
+  name: string;
+  /** Its selector. */
+  stream: string;
+  status: 'running' | 'failed' | 'rebuilding';
+  /** Why it failed, when it did. */
+  error?: string;
+  /** Every event of its selector at or below this position is in its state. */
+  checkpoint: number;
+  /** How far the checkpoint is behind the selector's head. */
+  lag: number;
+}
+
+/** What the server says about itself: the `server-info` frame without its `type` and `id`. */
+export interface ServerInfo {
+  /** The server's name. */
+  server: string;
+  /** The protocol version of this session. */
+  version: number;
+  /** Every protocol version the server speaks. */
+  versions: number[];
+  /** The kinds of the stores behind it, such as `lmdb`. */
+  stores: string[];
+  /** The keep-alive interval in milliseconds. */
+  heartbeat: number;
+  limits: ServerLimits;
+  /** The store-wide position of the newest event (0 when empty). */
+  head: number;
+  /** The store's identity, as in `welcome`. */
+  store?: string;
+  /** Optional parts of the protocol the server serves, such as `"groups"`. */
+  features?: string[];
+  /** How many consumer groups the store keeps, where it keeps them. */
+  groups?: number;
+  /** The server-side projections the session may read, with their status. */
+  projections?: ServerInfoProjection[];
+}
 
 /** Reconnect behaviour, in the manner of nats.js. */
 export interface ReconnectOptions {
@@ -332,6 +370,15 @@ export interface Client {
    * `WrongExpectedVersionError`, `AppendConditionFailedError` (its `condition` did not hold),
    * `ChainBrokenError` (an earlier emit to the stream failed while this one was on its way),
    * `ConnectionClosedError` (the client closed first), ...
+   * @example
+   * ```ts
+   * const ack = await client.emit('orders', { type: 'OrderPlaced', key: 'order-1', data: { total: 42 } });
+   * // Several events, atomically, and only if no one wrote to the stream since that ack:
+   * await client.emit('orders', [
+   *   { type: 'OrderPaid', key: 'order-1', data: { amount: 42 } },
+   *   { type: 'OrderShipped', key: 'order-1' },
+   * ], { expected: ack.seq });
+   * ```
    */
   emit(stream: string, event: EmitEvent, options?: EmitOptions): Promise<EmitAck>;
   emit(stream: string, events: EmitEvent[], options?: EmitOptions): Promise<EmitAck>;
@@ -343,33 +390,97 @@ export interface Client {
    * {@link TauonError} when the server ends the subscription with an error, at once (`bad-frame`)
    * when its options are not valid, or when the client gives up reconnecting. Survives
    * reconnects with no gap and no duplicate.
+   * @example
+   * ```ts
+   * const subscription = client.subscribe('orders.*', { from: { after: 100 }, filter: { types: ['OrderPlaced'] } }).subscribe({
+   *   next: (event) => console.log(event.stream, event.pos, event.type),
+   *   error: (error) => console.error('the subscription ended:', error),
+   * });
+   * // later: subscription.unsubscribe();
+   * ```
    */
   subscribe(stream: string, options?: SubscribeOptions): Observable<StoredEvent>;
   /**
    * Like {@link Client.subscribe} (a cold Observable), with the subscription's `caught-up` and
    * `fell-behind` signals between the events.
+   * @example
+   * ```ts
+   * client.feed('orders').subscribe((item) => {
+   *   if (item.kind === 'event') console.log(item.event.seq, item.event.type);
+   *   else if (item.kind === 'caught-up') console.log('up to date at', item.at);
+   * });
+   * ```
    */
   feed(stream: string, options?: SubscribeOptions): Observable<FeedItem>;
-  /** `subscribe` in mode `cold`: the history up to the head, then complete. A cold Observable. */
+  /**
+   * `subscribe` in mode `cold`: the history up to the head, then complete. A cold Observable.
+   * @example
+   * ```ts
+   * import { firstValueFrom, toArray } from 'rxjs';
+   * const history = await firstValueFrom(client.replay('orders').pipe(toArray()));
+   * ```
+   */
   replay(stream: string, options?: Omit<SubscribeOptions, 'mode'>): Observable<StoredEvent>;
-  /** `subscribe` in mode `hot`: only events committed after it starts. A cold Observable (one server subscription per subscriber). */
+  /**
+   * `subscribe` in mode `hot`: only events committed after it starts. A cold Observable (one server subscription per subscriber).
+   * @example
+   * ```ts
+   * client.live('orders', { filter: { types: ['OrderPlaced'] } }).subscribe((event) => console.log('new order', event.key));
+   * ```
+   */
   live(stream: string, options?: Omit<SubscribeOptions, 'mode'>): Observable<StoredEvent>;
   /**
    * A pull-based iterator over a subscription (use with `for await`). The subscription opens
    * on the first `next()`; credit returns only as events are pulled, so at most `prefetch`
    * events are ever buffered.
+   * @example
+   * ```ts
+   * // The server sends only what the loop pulls; breaking out of the loop ends the subscription.
+   * for await (const event of client.iterate('orders', { mode: 'cold' })) {
+   *   await handle(event);
+   * }
+   * ```
    */
   iterate(stream: string, options?: SubscribeOptions): EventIterator;
   /**
    * One page of events. Resent after a reconnect; fails with `timeout` after `requestTimeoutMs`,
    * and at once with `bad-frame` when its options are not valid (as do `surface` and `streams`).
+   * @example
+   * ```ts
+   * // The newest ten events, newest first:
+   * const { events } = await client.read('orders', { direction: 'backward', limit: 10 });
+   * // Every page, oldest first:
+   * let page = await client.read('orders', { limit: 500 });
+   * while (page.next !== null) page = await client.read('orders', { from: page.next, limit: 500 });
+   * ```
    */
   read(stream: string, options?: ReadOptions): Promise<ReadResult>;
-  /** The newest event of each key of a stream, in seq order. */
+  /**
+   * The newest event of each key of a stream, in seq order.
+   * @example
+   * ```ts
+   * const prices = await client.surface('prices'); // the newest event of each key
+   * ```
+   */
   surface(stream: string): Promise<StoredEvent[]>;
-  /** One page of stream summaries, in name order. */
+  /**
+   * One page of stream summaries, in name order.
+   * @example
+   * ```ts
+   * const { streams, next } = await client.streams({ prefix: 'orders.', limit: 50 });
+   * for (const summary of streams) console.log(summary.stream, summary.head);
+   * if (next !== null) await client.streams({ prefix: 'orders.', after: next });
+   * ```
+   */
   streams(options?: StreamsOptions): Promise<StreamsResult>;
-  /** What the server says about itself. */
+  /**
+   * What the server says about itself.
+   * @example
+   * ```ts
+   * const info = await client.info();
+   * const servesGroups = info.features?.includes('groups') ?? false;
+   * ```
+   */
   info(): Promise<ServerInfo>;
   /**
    * Joins the consumer group `group` on `selector` (a stream, a pattern such as `orders.*`, or
@@ -404,6 +515,13 @@ export interface Client {
    * Like {@link Client.consume} (a cold Observable, one member per subscriber), with the member's
    * status between the deliveries: its partitions as they are assigned (and revoked, and lost
    * with the connection), acknowledgements the server refused as `fenced`, and its lease.
+   * @example
+   * ```ts
+   * client.consumeFeed('billing', 'orders.*').subscribe((item) => {
+   *   if (item.kind === 'assigned') console.log('partitions', item.parts.map((partition) => partition.part));
+   *   else if (item.kind === 'delivery') void bill(item.delivery.event).then(() => item.delivery.ack());
+   * });
+   * ```
    */
   consumeFeed(group: string, selector: string, options?: ConsumeOptions): Observable<ConsumerItem>;
   /**
@@ -427,14 +545,31 @@ export interface Client {
    * ```
    */
   process(group: string, selector: string, handler: EventHandler, options?: ProcessOptions): Observable<ProcessItem>;
-  /** Every consumer group the server's store keeps (those whose selector this client may read), by name. */
+  /**
+   * Every consumer group the server's store keeps (those whose selector this client may read), by name.
+   * @example
+   * ```ts
+   * for (const group of await client.groups()) console.log(group.group, group.members, group.lag, group.parked);
+   * ```
+   */
   groups(): Promise<GroupSummary[]>;
-  /** One consumer group in full (members, partitions, checkpoints, lag, parked events), or undefined when there is none of that name. */
+  /**
+   * One consumer group in full (members, partitions, checkpoints, lag, parked events), or undefined when there is none of that name.
+   * @example
+   * ```ts
+   * const billing = await client.group('billing');
+   * const owners = billing?.partitionList.map((partition) => partition.owner);
+   * ```
+   */
   group(name: string): Promise<GroupInfo | undefined>;
   /**
    * Delivers the group's parked events to it again: each partition's owner delivers its parked
    * events (in order, before new ones); one acknowledged is unparked, one that fails again is
    * parked again. Resolves with how many were parked. Needs write permission on the group's selector.
+   * @example
+   * ```ts
+   * const parked = await client.replayParked('billing'); // how many are delivered again
+   * ```
    */
   replayParked(name: string): Promise<number>;
   /**
@@ -442,6 +577,10 @@ export interface Client {
    * name: each one's selector, whether it is keyed, its status (`running`, `failed` with its
    * `error`, `rebuilding`), its checkpoint, the selector's head and the lag between them. Fails
    * with `unsupported` when the server runs no projections.
+   * @example
+   * ```ts
+   * const failed = (await client.projections()).filter((projection) => projection.status === 'failed');
+   * ```
    */
   projections(): Promise<ProjectionSummary[]>;
   /**
@@ -461,7 +600,14 @@ export interface Client {
    * ```
    */
   projection(name: string, key?: string, options?: ProjectionReadOptions): Promise<ProjectionState>;
-  /** One page of a projection's state, in key order (code points); pass `next` as `after` for the next. */
+  /**
+   * One page of a projection's state, in key order (code points); pass `next` as `after` for the next.
+   * @example
+   * ```ts
+   * let page = await client.projectionEntries('revenue-per-day', { limit: 100 });
+   * while (page.next !== null) page = await client.projectionEntries('revenue-per-day', { after: page.next, limit: 100 });
+   * ```
+   */
   projectionEntries(name: string, options?: ProjectionEntriesOptions): Promise<ProjectionEntriesPage>;
   /**
    * The changes of a projection (of one key, when `key` is given) as the server commits them,
@@ -487,6 +633,10 @@ export interface Client {
    * grow again from nothing) and it is `rebuilding` until it catches up. Resolves once the
    * state was reset. Needs write permission on the projection's selector; also starts a failed
    * projection again.
+   * @example
+   * ```ts
+   * await client.rebuildProjection('revenue-per-day'); // after fixing its evolve, say
+   * ```
    */
   rebuildProjection(name: string): Promise<void>;
   /**
@@ -494,16 +644,37 @@ export interface Client {
    * is deleted). Ordered with the emits to the same stream. Not idempotent, so it is not resent:
    * if the connection drops before its ack, it fails with `ConnectionClosedError` (it may or may
    * not have been applied).
+   * @example
+   * ```ts
+   * const ack = await client.emit('orders', { type: 'OrderPlaced', key: 'order-1', data: { total: -1 } });
+   * await client.invalidate('orders', ack.tx, 'a negative total');
+   * ```
    */
   invalidate(stream: string, tx: number, reason?: string): Promise<EmitAck>;
-  /** The connection's status. A hot Observable that replays the current status to each new subscriber; completes after `closed`. */
+  /**
+   * The connection's status. A hot Observable that replays the current status to each new subscriber; completes after `closed`.
+   * @example
+   * ```ts
+   * client.status$.subscribe((status) => console.log(status.state, status.attempt, status.error?.code));
+   * ```
+   */
   readonly status$: Observable<ConnectionStatus>;
-  /** The current status. */
+  /**
+   * The current status.
+   * @example
+   * ```ts
+   * if (client.status.state === 'connected') console.log('on', client.status.server);
+   * ```
+   */
   readonly status: ConnectionStatus;
   /**
    * Closes the client: rejects every pending emit and request with `ConnectionClosedError`,
    * completes every subscription (an iterator first yields what it has buffered), closes the
    * connection and stops reconnecting. Idempotent.
+   * @example
+   * ```ts
+   * await client.close();
+   * ```
    */
   close(): Promise<void>;
 }

@@ -75,7 +75,30 @@ export const EventInput = z.object({
   correlation: name.optional(),
   schema: text.min(1).max(1024).optional(),
 });
-export type EventInput = z.infer<typeof EventInput>;
+/**
+ * An event as a producer sends it (the `EventInput` schema): `type` is required; `id` is the
+ * idempotency key, assigned by the client (UUIDv7) or the server when absent.
+ */
+export interface EventInput {
+  /** The idempotency key: an event whose id is already stored is not written again. */
+  id?: string;
+  /** What happened, such as `OrderPlaced`. */
+  type: string;
+  /** The entity the event is about: consumer groups partition by it, `surface` keeps the newest per key. */
+  key?: string;
+  /** Any value the codec carries, nested at most 100 levels (SPEC 4.9). */
+  data?: unknown;
+  /** A map of strings, kept as it is. */
+  meta?: Record<string, string>;
+  /** The producer's clock, milliseconds since the epoch. */
+  time?: number;
+  /** The id of the event or command that caused this one. */
+  causation?: string;
+  /** The id shared by every event of one conversation or workflow. */
+  correlation?: string;
+  /** Names the shape of `data`, such as a schema URI or version. */
+  schema?: string;
+}
 
 /** An event as stored and delivered: the producer's event plus its place in the store. */
 export const StoredEvent = EventInput.extend({
@@ -96,14 +119,29 @@ export const StoredEvent = EventInput.extend({
   /** When the store recorded it, milliseconds since the epoch, by the store's clock. */
   recorded: epochMillis,
 });
-export type StoredEvent = z.infer<typeof StoredEvent>;
+/** An event as stored and delivered (the `StoredEvent` schema): the producer's event plus its place in the store. */
+export interface StoredEvent extends EventInput {
+  /** The event's id: the producer's, or the one assigned before it was stored. */
+  id: string;
+  /** The stream the event belongs to. */
+  stream: string;
+  /** Dense per stream: the first event of a stream is 1. */
+  seq: number;
+  /** Store-wide order: increases with every commit, for `$all` and patterns. */
+  pos: number;
+  /** The transaction (one `append`) that wrote it; increments per stream, first is 1. */
+  tx: number;
+  /** When the store recorded it, milliseconds since the epoch, by the store's clock. */
+  recorded: number;
+}
 
 /**
  * What an append expects of its stream: `any` (no check), `none` (the stream must not exist),
  * `exists` (it must), or the seq of the stream's last event (0 means empty, same as `none`).
  */
 export const ExpectedVersion = z.union([z.literal('any'), z.literal('none'), z.literal('exists'), uint]);
-export type ExpectedVersion = z.infer<typeof ExpectedVersion>;
+/** What an append expects of its stream (the `ExpectedVersion` schema). */
+export type ExpectedVersion = 'any' | 'none' | 'exists' | number;
 
 /**
  * Where a subscription or read starts. Numbers are seqs when one stream is addressed, and
@@ -120,18 +158,33 @@ export const StartPosition = z.union([
   z.strictObject({ event: name }),
   z.strictObject({ time: epochMillis }),
 ]);
-export type StartPosition = z.infer<typeof StartPosition>;
+/** Where a subscription or read starts (the `StartPosition` schema). */
+export type StartPosition =
+  | 'start'
+  | 'end'
+  | { after: number }
+  | { at: number }
+  | { before: number }
+  | { event: string }
+  | { time: number };
 
 /** Exact filters: an event passes when its type is in `types` (if given) and its key in `keys`. */
 export const EventFilter = z.object({
   types: z.array(name).min(1).max(1000).optional(),
   keys: z.array(name).min(1).max(1000).optional(),
 });
-export type EventFilter = z.infer<typeof EventFilter>;
+/** Exact filters (the `EventFilter` schema): an event passes when its type is in `types` (if given) and its key in `keys` (if given). */
+export interface EventFilter {
+  /** The event types that pass, 1 to 1000 of them. */
+  types?: string[];
+  /** The keys that pass, 1 to 1000 of them. */
+  keys?: string[];
+}
 
 /** `cold`: history to the head, then `complete`. `hot`: only new commits. `hot-cold`: history, then live. */
 export const SubscriptionMode = z.enum(['cold', 'hot', 'hot-cold']);
-export type SubscriptionMode = z.infer<typeof SubscriptionMode>;
+/** `cold`: history to the head, then complete. `hot`: only new commits. `hot-cold`: history, then live. */
+export type SubscriptionMode = 'cold' | 'hot' | 'hot-cold';
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 
@@ -156,7 +209,19 @@ export const ServerLimits = z.object({
   /** Most events one `read` returns. */
   maxReadLimit: positive,
 });
-export type ServerLimits = z.infer<typeof ServerLimits>;
+/** Limits the server enforces (the `ServerLimits` schema), announced in `welcome` and `server-info`. */
+export interface ServerLimits {
+  /** Largest encoded frame the server accepts, in bytes. */
+  maxFrameBytes: number;
+  /** Most events one `append` may carry. */
+  maxEventsPerAppend: number;
+  /** Most subscriptions open at once on one connection. */
+  maxSubscriptions: number;
+  /** Most credit one subscription may hold. */
+  maxCredit: number;
+  /** Most events one `read` returns. */
+  maxReadLimit: number;
+}
 
 // ---- client to server ----
 
@@ -186,7 +251,20 @@ export const AppendCondition = z.object({
   /** A store-wide position (`pos`), whatever the selector: events at or before it do not count. */
   after: uint,
 });
-export type AppendCondition = z.infer<typeof AppendCondition>;
+/**
+ * An append's condition (the `AppendCondition` schema, SPEC 5.8.1): the append is made only when
+ * no event of `types` (and of `keys`, when given) was stored in `stream` after the position `after`.
+ */
+export interface AppendCondition {
+  /** A selector: a stream, a prefix pattern such as `bookings.*`, or `$all`. */
+  stream: string;
+  /** The event types that would break the condition, 1 to 8. */
+  types: string[];
+  /** When given, only events of these keys break it, 1 to 100. */
+  keys?: string[];
+  /** A store-wide position (`pos`), whatever the selector: events at or before it do not count. */
+  after: number;
+}
 
 export const AppendFrame = z.object({
   type: z.literal('append'),
@@ -451,7 +529,24 @@ export const GroupPartitionInfo = z.object({
   /** Events of the partition parked now. */
   parked: uint,
 });
-export type GroupPartitionInfo = z.infer<typeof GroupPartitionInfo>;
+/** One partition of a consumer group (the `GroupPartitionInfo` schema). */
+export interface GroupPartitionInfo {
+  part: number;
+  /** The member holding it, or null while it is free. */
+  owner: string | null;
+  /** The generation of its assignment. */
+  gen: number;
+  /** True while the group wants it back from its owner. */
+  revoking?: boolean;
+  /** Every event of the partition at or below this position is acknowledged or parked. */
+  checkpoint: number;
+  /** The selector's head position. */
+  head: number;
+  /** head - checkpoint, in positions (an upper bound of the events left). */
+  lag: number;
+  /** Events of the partition parked now. */
+  parked: number;
+}
 
 export const GroupMemberInfo = z.object({
   member: z.string(),
@@ -460,7 +555,14 @@ export const GroupMemberInfo = z.object({
   /** The partitions it holds. */
   parts: z.array(uint),
 });
-export type GroupMemberInfo = z.infer<typeof GroupMemberInfo>;
+/** One member of a consumer group (the `GroupMemberInfo` schema). */
+export interface GroupMemberInfo {
+  member: string;
+  /** When its lease ends unless renewed, by the clock of the server that renewed it. */
+  expires: number;
+  /** The partitions it holds. */
+  parts: number[];
+}
 
 /** A group in brief, as `group-list` gives it. */
 export const GroupSummary = z.object({
@@ -473,7 +575,20 @@ export const GroupSummary = z.object({
   lag: uint,
   parked: uint,
 });
-export type GroupSummary = z.infer<typeof GroupSummary>;
+/** A consumer group in brief (the `GroupSummary` schema). */
+export interface GroupSummary {
+  group: string;
+  /** Its selector. */
+  stream: string;
+  filter?: EventFilter;
+  partitions: number;
+  /** How many members it has now. */
+  members: number;
+  /** The sum of the partitions' lag. */
+  lag: number;
+  /** Events parked now, over every partition. */
+  parked: number;
+}
 
 /** A group in full. */
 export const GroupInfo = GroupSummary.extend({
@@ -482,7 +597,15 @@ export const GroupInfo = GroupSummary.extend({
   memberList: z.array(GroupMemberInfo),
   partitionList: z.array(GroupPartitionInfo),
 });
-export type GroupInfo = z.infer<typeof GroupInfo>;
+/** A consumer group in full (the `GroupInfo` schema). */
+export interface GroupInfo extends GroupSummary {
+  /** When its first member made it. */
+  created: number;
+  /** The selector's head position. */
+  head: number;
+  memberList: GroupMemberInfo[];
+  partitionList: GroupPartitionInfo[];
+}
 
 export const GroupListFrame = z.object({ type: z.literal('group-list'), id: uint, groups: z.array(GroupSummary) });
 export const GroupInfoFrame = z.object({ type: z.literal('group-info'), id: uint, group: GroupInfo });
@@ -505,11 +628,31 @@ export const ProjectionSummary = z.object({
   head: uint,
   lag: uint,
 });
-export type ProjectionSummary = z.infer<typeof ProjectionSummary>;
+/** A server-side projection in brief (the `ProjectionSummary` schema). */
+export interface ProjectionSummary {
+  name: string;
+  /** Its selector: a stream, a prefix pattern or `$all`. */
+  stream: string;
+  /** True when its state is one value per key; false when it is one value (under the key `''`). */
+  keyed: boolean;
+  status: 'running' | 'failed' | 'rebuilding';
+  /** Why it failed, when it did. */
+  error?: string;
+  /** Every event of its selector at or below this position is in its state. */
+  checkpoint: number;
+  /** The selector's head. */
+  head: number;
+  /** How far the checkpoint is behind the head. */
+  lag: number;
+}
 
 /** One key's value of a projection's state. */
 export const ProjectionEntry = z.object({ key: z.string(), value: z.unknown().refine((value): boolean => value !== undefined, 'an entry has a value') });
-export type ProjectionEntry = z.infer<typeof ProjectionEntry>;
+/** One key's value of a projection's state (the `ProjectionEntry` schema). */
+export interface ProjectionEntry {
+  key: string;
+  value: unknown;
+}
 
 export const ProjectionListFrame = z.object({ type: z.literal('projection-list'), id: uint, projections: z.array(ProjectionSummary) });
 
@@ -578,7 +721,20 @@ export const StreamSummary = z.object({
   /** When its last event was recorded. */
   lastRecorded: epochMillis,
 });
-export type StreamSummary = z.infer<typeof StreamSummary>;
+/** What a store knows of one stream (the `StreamSummary` schema). */
+export interface StreamSummary {
+  stream: string;
+  /** The seq of the stream's last event (its version). */
+  head: number;
+  /** How many events it holds. */
+  count: number;
+  /** The last transaction written to it. */
+  tx: number;
+  /** The store-wide position of its last event. */
+  lastPos: number;
+  /** When its last event was recorded. */
+  lastRecorded: number;
+}
 
 export const StreamListFrame = z.object({
   type: z.literal('stream-list'),

@@ -26,9 +26,9 @@ import type { TauonServer } from './server.js';
  *   {@link answerCloudEventsRead}): structured, binary and batch mode in, structured and batch out
  * - `GET /streams/{stream}/surface`: a `page` of the newest event of each key
  * - `GET /groups`, `GET /groups/{name}`, `POST /groups/{name}/replay-parked`: consumer groups
- *   (see {@link groupRoute}); 501 `unsupported` when the store keeps none
+ *   (see `groupRoute` in http-groups.ts); 501 `unsupported` when the store keeps none
  * - `GET /projections`, `GET /projections/{name}[/{key}]?atLeast=&timeoutMs=`, `POST
- *   /projections/{name}/rebuild`: server-side projections (see {@link answerProjectionRoute})
+ *   /projections/{name}/rebuild`: server-side projections (see `answerProjectionRoute` in http-projections.ts)
  *
  * Errors answer `{"error":{"code","message","details"}}` with a status for the code; an internal
  * error with `internal error, id ID`, the full error in the server's log (TauonServerOptions.errorLog).

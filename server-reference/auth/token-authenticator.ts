@@ -7,7 +7,7 @@ export const MIN_TOKEN_LENGTH = 16;
 
 /** A static token and what it grants. */
 export interface StaticToken extends Access {
-  /** The secret a client presents. At least {@link MIN_TOKEN_LENGTH} characters. */
+  /** The secret a client presents. At least `MIN_TOKEN_LENGTH` (16) characters. */
   readonly token: string;
   /** Names the token in messages and logs (never the token itself). */
   readonly name?: string;

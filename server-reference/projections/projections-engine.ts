@@ -17,7 +17,7 @@ const SNAPSHOT_ATTEMPTS = 10;
 export const MAX_ENTRIES_LIMIT = 1_000;
 
 /**
- * The server-side projections of one server (issue 18, SPEC 18): one {@link ProjectionRunner}
+ * The server-side projections of one server (issue 18, SPEC 18): one `ProjectionRunner`
  * each, started with the server, and the reads, waits, watches and rebuilds of ProjectionService
  * answered from the store's ProjectionStore. Servers in front of one store may run the same
  * projections: the store's compare-and-set keeps one history of each.

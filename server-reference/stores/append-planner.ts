@@ -247,7 +247,7 @@ export function storedEvent(
   stored['pos'] = pos;
   stored['tx'] = tx;
   stored['recorded'] = recorded;
-  return stored as StoredEvent;
+  return stored as unknown as StoredEvent; // built field by field above
 }
 
 function failed(error: TauonError): AppendOutcome {

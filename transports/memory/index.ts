@@ -1,7 +1,7 @@
 /**
  * The in-memory transport: a duplex pair of connections, and a server transport that clients in
  * the same process connect to. Runtime-neutral.
- * @module
+ * @module tauon/transports/memory
  */
 export { createMemoryPair } from './memory-connection.js';
 export { MemoryServerTransport, memoryTransport } from './memory-server-transport.js';

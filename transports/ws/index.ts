@@ -2,7 +2,7 @@
  * The WebSocket transport: the client ({@link wsTransport}, for browsers and Node) and the Node
  * server ({@link WsServerTransport}, riding on an HTTP server; {@link listenWs} to start one).
  * Browser bundles should import `./client.js`, which has nothing of the server.
- * @module
+ * @module tauon/transports/ws
  */
 export { wsTransport } from './ws-client-transport.js';
 export type { WsTransportOptions } from './ws-client-transport.js';
