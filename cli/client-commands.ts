@@ -39,9 +39,13 @@ export function tokenOf(values: Record<string, string | boolean | undefined>, en
   return variable === undefined || variable === '' ? {} : { token: variable };
 }
 
-/** Connects once, without reconnecting: a command line call should fail fast and say why. */
-async function open(values: Record<string, string | boolean | undefined>): Promise<Client> {
-  return connect(await transportFor(values), { ...tokenOf(values), reconnect: { enabled: false } });
+/**
+ * Connects once, without reconnecting: a command line call should fail fast and say why. The
+ * commands that print events as JSON talk JSON (`codec: 'json'`), so that the server, not the
+ * command, refuses data JSON cannot carry (`unrepresentable`, SPEC 4.9) instead of it being altered.
+ */
+export async function open(values: Record<string, string | boolean | undefined>, codec: 'msgpack' | 'json' = 'msgpack'): Promise<Client> {
+  return connect(await transportFor(values), { ...tokenOf(values), codec, reconnect: { enabled: false } });
 }
 
 /** `tauon emit`: appends one event and prints the ack as one JSON line. */
