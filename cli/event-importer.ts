@@ -100,6 +100,16 @@ export class EventImporter {
     if (this.#inFlight.length >= MAX_APPENDS_IN_FLIGHT) await this.#inFlight.shift();
   }
 
+  /**
+   * After a failure: waits for the appends already sent, so that the counts say what was
+   * written; their own failures (chain-broken after the first) add nothing to say. The pending
+   * transaction is dropped, not written in part.
+   */
+  async settle(): Promise<void> {
+    this.#pending = undefined;
+    for (const answer of this.#inFlight.splice(0)) await answer.catch(() => undefined);
+  }
+
   async #drain(): Promise<void> {
     while (this.#inFlight.length > 0) await this.#inFlight.shift();
   }

@@ -22,7 +22,9 @@ one append. Into streams that were empty they get the same seqs and txs.
 
 It is idempotent and resumable: an event whose id the stream already holds is not written again
 (SPEC 5.8), so running it twice, or again after an interruption, stores nothing twice. An event
-id already stored in another stream stops it (duplicate-id).
+id already stored in another stream stops it (duplicate-id), and so does a line that is not an
+exported event (bad-frame, with its line number): what was read before is written, except the
+transaction that line cut, never written in part.
 
 Not kept: the store-wide positions (pos) and the recording times (recorded), which are the new
 store's own. System events: $invalidated is made again by invalidating the same transaction
@@ -70,6 +72,7 @@ export async function importEvents(args: readonly string[], out: (line: string) 
     await importer.finish();
     progress.done(`line ${line}: ${countsText(importer.counts)}`);
   } catch (error) {
+    await importer.settle();
     process.stderr.write(`tauon import: stopped at line ${line} after ${countsText(importer.counts)}; run it again to resume\n`);
     throw error;
   } finally {
