@@ -1,3 +1,5 @@
+import type { ReadResult } from '../client/index.js';
+import { TauonError } from '../protocol/errors.js';
 import type { StartPosition } from '../protocol/frames.js';
 import { parseCommand, UsageError } from './arguments.js';
 import { open } from './client-commands.js';
@@ -10,7 +12,7 @@ import { StdoutWriter } from './stdout-writer.js';
 /** Events asked for per page: the server caps it at its maxReadLimit (1000 for the reference server). */
 const DEFAULT_PAGE = 1000;
 
-export const EXPORT_USAGE = `tauon export [--url URL] [--token T] STREAM|PREFIX*|$all [--from ${FROM_FORMS}] [--to N] [--types A,B] [--keys K,L] [--page N]`;
+export const EXPORT_USAGE = `tauon export [--url URL] [--token T] STREAM|PREFIX*|$all [--from ${FROM_FORMS}] [--to N] [--types A,B] [--keys K,L] [--page N] [--skip-unrepresentable]`;
 
 export const EXPORT_HELP = `usage: ${EXPORT_USAGE}
 
@@ -21,15 +23,17 @@ into any server: the way to back up a store and to move from one store to anothe
 
 It reads page by page and waits for stdout, so a large store never fills memory. The data is
 JSON (SPEC 4.3, 4.9): an event whose data JSON cannot carry (binary, a msgpack timestamp, an
-integer beyond 2^53 - 1, written by a msgpack producer) stops the export with the code
-"unrepresentable" and the event's stream, seq and pos, rather than be altered; --from after:N
-goes on past it. Progress goes to stderr when stderr is a terminal, nothing otherwise.
+integer beyond 2^53 - 1, written by a msgpack producer) stops the export, after the events
+before it, with the code "unrepresentable" and the event's stream, seq and pos, rather than be
+altered; --from after:N goes on past it, --skip-unrepresentable leaves such events out. Progress goes to stderr when stderr is a terminal, nothing otherwise.
 
   --from P       where to start (default start): ${FROM_FORMS}
   --to N         stop after position N (a seq for a stream, a pos for a pattern or $all)
   --types A,B    only events of these types (an import of them holds only these)
   --keys K,L     only events of these keys
   --page N       events per read (default ${DEFAULT_PAGE}; the server caps it)
+  --skip-unrepresentable   export the rest: leave out each event whose data has no JSON form,
+                 naming it on stderr
 ${CONNECTION_HELP}
 
 Example:
@@ -45,6 +49,7 @@ export async function exportEvents(args: readonly string[]): Promise<void> {
     types: { type: 'string' },
     keys: { type: 'string' },
     page: { type: 'string' },
+    'skip-unrepresentable': { type: 'boolean' },
   });
   const [selector] = positionals;
   if (selector === undefined || positionals.length > 1) throw new UsageError('export takes one STREAM, PREFIX* or $all');
@@ -58,10 +63,35 @@ export async function exportEvents(args: readonly string[]): Promise<void> {
   const progress = new Progress();
   let exported = 0;
   let at = 0;
+  const skipUnrepresentable = values['skip-unrepresentable'] === true;
+  let skipped = 0;
+  /** Pages of one event, after a page was refused: up to the refused event, then the usual size again. */
+  let stepping = false;
   const client = await open(values, 'json');
   try {
     for (;;) {
-      const result = await client.read(selector, { from, limit: page, ...(filter === undefined ? {} : { filter }) });
+      let result: ReadResult;
+      try {
+        result = await client.read(selector, { from, limit: stepping ? 1 : page, ...(filter === undefined ? {} : { filter }) });
+      } catch (error) {
+        const refused = unrepresentableAt(error, byPos);
+        if (refused === undefined) throw error;
+        if (!stepping) {
+          // The events of the page before the refused one are exported first (SPEC 4.9: smaller pages reach them).
+          stepping = true;
+          continue;
+        }
+        if (!skipUnrepresentable) {
+          throw new TauonError('unrepresentable', `${(error as Error).message}; --from after:${refused} goes on past it, --skip-unrepresentable skips such events`, {
+            details: (error as TauonError).details,
+          });
+        }
+        skipped += 1;
+        process.stderr.write(`tauon export: skipped event ${refused} (${byPos ? 'pos' : 'seq'}): its data has no JSON form\n`);
+        stepping = false;
+        from = { after: refused };
+        continue;
+      }
       const events = to === undefined ? result.events : result.events.filter((event) => (byPos ? event.pos : event.seq) <= to);
       await writer.write(events.map(eventJson));
       exported += events.length;
@@ -72,8 +102,18 @@ export async function exportEvents(args: readonly string[]): Promise<void> {
       if (to !== undefined && typeof result.next === 'object' && 'after' in result.next && result.next.after >= to) break;
       from = result.next;
     }
-    progress.done(`exported ${exported} events${exported === 0 ? '' : ` (to ${byPos ? 'pos' : 'seq'} ${at})`}`);
+    progress.done(`exported ${exported} events${exported === 0 ? '' : ` (to ${byPos ? 'pos' : 'seq'} ${at})`}${skipped === 0 ? '' : `, skipped ${skipped}`}`);
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The position (seq for a stream, pos for a pattern) of the event a JSON read refused as
+ * unrepresentable (SPEC 4.9: `details: {stream, seq, pos}`), or undefined for any other error.
+ */
+function unrepresentableAt(error: unknown, byPos: boolean): number | undefined {
+  if (!(error instanceof TauonError) || error.code !== 'unrepresentable') return undefined;
+  const position = error.details?.[byPos ? 'pos' : 'seq'];
+  return typeof position === 'number' ? position : undefined;
 }

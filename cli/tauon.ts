@@ -124,7 +124,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof code === 'number' ? code : 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`tauon ${name}: ${error.message}\n${USAGE}\n`);
+      // The command's own usage line, not every command's: the mistake is in this one.
+      const usage = HELP[name]?.split('\n\n')[0] ?? USAGE;
+      process.stderr.write(`tauon ${name}: ${error.message}\n${usage}\n(tauon ${name} --help says more)\n`);
       return 2;
     }
     const code = error instanceof TauonError || error instanceof MissingDriverError ? error.code : 'internal';

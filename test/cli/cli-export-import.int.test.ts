@@ -240,17 +240,23 @@ describe('tauon export and import', () => {
     expect(importing.shown.endsWith(`\r\n${summary}\r\n`)).toBe(true);
   }, 120_000);
 
-  it('refuses to export data JSON cannot carry, naming the event, rather than alter it', async () => {
+  it('refuses to export data JSON cannot carry, after the events before it, naming it; or skips it when asked', async () => {
     const client = await connect(wsTransport(source.url));
     try {
-      await client.emit('blobs', [{ type: 'Text', data: 'fine' }, { type: 'Binary', data: new Uint8Array([1, 2, 3]) }]);
+      await client.emit('blobs', [{ type: 'Text', data: 'before' }, { type: 'Binary', data: new Uint8Array([1, 2, 3]) }, { type: 'Text', data: 'after' }]);
     } finally {
       await client.close();
     }
     const run = await runTauon(['export', 'blobs', '--url', source.url]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('tauon export: unrepresentable');
-    const past = await runTauon(['export', 'blobs', '--url', source.url, '--from', 'after:2']);
-    expect(past.code).toBe(0);
+    expect(eventsOf(run.stdout).map((event) => event.data)).toEqual(['before']);
+    expect(run.stderr).toContain('tauon export: unrepresentable: ');
+    expect(run.stderr).toContain('--from after:2 goes on past it');
+    const skipping = await runTauon(['export', 'blobs', '--url', source.url, '--skip-unrepresentable']);
+    expect(skipping.code).toBe(0);
+    expect(eventsOf(skipping.stdout).map((event) => event.data)).toEqual(['before', 'after']);
+    expect(skipping.stderr).toBe('tauon export: skipped event 2 (seq): its data has no JSON form\n');
+    const all = await runTauon(['export', '$all', '--url', source.url, '--skip-unrepresentable']);
+    expect(eventsOf(all.stdout)).toHaveLength(eventsOf(exported).length + 2);
   });
 });
