@@ -102,14 +102,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    out(USAGE);
+    // `tauon help read` is `tauon read --help`.
+    const topic = name === 'help' && args[0] !== undefined && Object.hasOwn(HELP, args[0]) ? HELP[args[0]] : undefined;
+    out(topic ?? USAGE);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
     out(packageVersion());
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   // `tauon serve --help` and the like: the usage, not an unknown-option error.
   if (command !== undefined && (args.includes('--help') || args.includes('-h'))) {
     out(HELP[name] ?? USAGE);

@@ -158,7 +158,7 @@ describe('tauon read, surface, info and invalidate', () => {
 describe('tauon COMMAND --help', () => {
   const commands = ['serve', 'emit', 'tail', 'streams', 'read', 'surface', 'info', 'invalidate', 'export', 'import', 'groups', 'projections', 'discover', 'conformance'];
 
-  it('says each command’s usage, flags and an example, exit 0; the usage names them all', async () => {
+  it('says each command’s usage, flags and an example, exit 0 (also as tauon help COMMAND); the usage names them all', async () => {
     const usage = await runTauon(['--help']);
     expect(usage.code).toBe(0);
     for (const command of commands) {
@@ -174,5 +174,10 @@ describe('tauon COMMAND --help', () => {
         expect(help.stdout.slice(usageLine.length), `${command} ${flag}`).toContain(flag);
       }
     }
+    const viaHelp = await runTauon(['help', 'import']);
+    expect(viaHelp.stdout).toBe((await runTauon(['import', '--help'])).stdout);
+    const inherited = await runTauon(['constructor']);
+    expect(inherited.code, 'a name every object has is no command').toBe(2);
+    expect(inherited.stderr).toContain('unknown command "constructor"');
   }, 120_000);
 });
