@@ -3,12 +3,13 @@ import { AppendCondition, type StartPosition, type StoredEvent } from '../protoc
 import type { ClientTransport } from '../transports/transport.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
+import { parseStartPosition } from './start-position.js';
 import { trustedCa } from './trusted-ca.js';
 
 export const EMIT_USAGE =
   'tauon emit [--url URL] [--service NAME] [--token T] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] [--condition JSON] STREAM TYPE [JSON]';
 export const TAIL_USAGE =
-  'tauon tail [--url URL] [--service NAME] [--token T] [--ca FILE] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
+  'tauon tail [--url URL] [--service NAME] [--token T] [--ca FILE] STREAM [--from start|end|N|after:N|event:ID|time:T] [--mode cold|hot|hot-cold]';
 export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--token T] [--ca FILE] [--prefix P]';
 /** Said once under the usage: where the client commands find their token. */
 export const TOKEN_USAGE = '    T: the token for a server that authenticates; default: the TAUON_TOKEN environment variable';
@@ -131,11 +132,8 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   if (stream === undefined || positionals.length > 1) throw new UsageError('tail takes one STREAM');
   const mode = stringFlag(values, 'mode', 'hot-cold');
   if (mode !== 'cold' && mode !== 'hot' && mode !== 'hot-cold') throw new UsageError('--mode is cold, hot or hot-cold');
-  const fromText = stringFlag(values, 'from', mode === 'hot' ? 'end' : 'start');
-  let from: StartPosition;
-  if (fromText === 'start' || fromText === 'end') from = fromText;
-  else if (/^\d+$/.test(fromText) && Number(fromText) >= 1) from = { at: Number(fromText) };
-  else throw new UsageError('--from is start, end or a seq (1 or more)');
+  const from: StartPosition = parseStartPosition(stringFlag(values, 'from', mode === 'hot' ? 'end' : 'start'));
+  if (mode === 'hot' && from !== 'end') throw new UsageError('--mode hot starts at the end: give no --from, or --from end');
 
   const client = await connect(await transportFor(values), tokenOf(values));
   try {

@@ -50,7 +50,8 @@ export const TAIL_HELP = `usage: ${TAIL_USAGE}
 Follows STREAM (or PREFIX*, or $all) and prints one JSON line per event, until Ctrl-C; with
 --mode cold it prints the history and exits.
 
-  --from P       where to start: start (default), end, or a seq (a pos for a pattern)
+  --from P       where to start (default start): end, N (at N), after:N, event:ID, or
+                 time:2026-01-31T12:00:00Z / time:MS; N is a seq, or a pos for a pattern
   --mode M       hot-cold (default: history, then live), cold (history only), hot (live only)
 ${CONNECTION_HELP}
 

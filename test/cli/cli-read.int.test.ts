@@ -72,6 +72,10 @@ describe('tauon read, surface, info and invalidate', () => {
     expect(byMs.stdout).toBe(byTime.stdout);
     const added = await runTauon(['read', '--url', serve.url, 'cart', '--types', 'Added', '--keys', 'apple,plum']);
     expect(eventsOf(added.stdout).map((event) => event.key)).toEqual(['apple', 'plum']);
+    const tailed = await runTauon(['tail', '--url', serve.url, 'cart', '--mode', 'cold', '--from', 'event:remove-apple']);
+    expect(eventsOf(tailed.stdout).map((event) => event.seq), 'tail takes the same start positions').toEqual([4, 5]);
+    const hot = await runTauon(['tail', '--url', serve.url, 'cart', '--mode', 'hot', '--from', '3']);
+    expect(hot.code).toBe(2);
   });
 
   it('reads a pattern and $all by store-wide position', async () => {
