@@ -1,8 +1,9 @@
 import { connect, type Client } from '../client/index.js';
-import { AppendCondition, type StartPosition, type StoredEvent } from '../protocol/frames.js';
+import { AppendCondition, type StartPosition } from '../protocol/frames.js';
 import type { ClientTransport } from '../transports/transport.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
+import { eventJson } from './event-output.js';
 import { parseStartPosition } from './start-position.js';
 import { trustedCa } from './trusted-ca.js';
 
@@ -118,7 +119,7 @@ function conditionOf(text: string | boolean | undefined): AppendCondition | unde
   return parsed.data;
 }
 
-/** `tauon tail`: prints one JSON line per event; in cold mode it exits at the end. */
+/** `tauon tail`: prints one JSON line per event (as `tauon export` does); in cold mode it exits at the end. */
 export async function tail(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
@@ -135,12 +136,14 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   const from: StartPosition = parseStartPosition(stringFlag(values, 'from', mode === 'hot' ? 'end' : 'start'));
   if (mode === 'hot' && from !== 'end') throw new UsageError('--mode hot starts at the end: give no --from, or --from end');
 
-  const client = await connect(await transportFor(values), tokenOf(values));
+  // JSON on the wire too: data JSON cannot carry ends the tail with `unrepresentable` (SPEC 4.9)
+  // instead of being printed altered (a Uint8Array would print as an object of numbers).
+  const client = await connect(await transportFor(values), { ...tokenOf(values), codec: 'json' });
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
         .subscribe(stream, { mode, ...(mode === 'hot' ? {} : { from }) })
-        .subscribe({ next: (event) => out(eventLine(event)), error: fail, complete: done });
+        .subscribe({ next: (event) => out(eventJson(event)), error: fail, complete: done });
       const stop = () => {
         subscription.unsubscribe();
         done();
@@ -193,10 +196,4 @@ export async function discover(args: readonly string[], out: (line: string) => v
   const ca = trustedCa(values, url);
   const { discoverServers } = await import('../transports/amqp/index.js');
   for (const server of await discoverServers(url, { waitMs, ...(ca === undefined ? {} : { ca }) })) out(JSON.stringify(server));
-}
-
-/** One event as a JSON line: where it is, what it is, and its payload. */
-function eventLine(event: StoredEvent): string {
-  const { stream, seq, pos, tx, type, key, id, data, meta, time, recorded } = event;
-  return JSON.stringify({ stream, seq, pos, tx, type, key, id, data, meta, time, recorded });
 }
