@@ -207,6 +207,26 @@ describe('tauon export and import', () => {
     expect(kept(eventsOf(back.stdout))).toEqual(kept(eventsOf(exported)));
   }, 120_000);
 
+  it('imports into streams that already hold events: seqs and txs shift, invalidations name the shifted transaction, once', async () => {
+    const into = await target(['--data', join(dir.path, 'shifted')]);
+    const client = await connect(wsTransport(into.url));
+    try {
+      await client.emit('orders.1', { type: 'AlreadyHere' });
+    } finally {
+      await client.close();
+    }
+    for (let run = 0; run < 2; run++) {
+      const imported = await runTauon(['import', file, '--url', into.url], 60_000);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout), `run ${run + 1}`).toMatchObject(run === 0 ? { invalidated: 2, invalidatedAlreadyThere: 0 } : { imported: 0, invalidated: 0, invalidatedAlreadyThere: 2 });
+    }
+    const back = eventsOf((await runTauon(['export', 'orders.1', '--url', into.url])).stdout);
+    const original = eventsOf(exported).filter((event) => event.stream === 'orders.1');
+    expect(back.map((event) => [event.seq, event.tx, event.type])).toEqual([[1, 1, 'AlreadyHere'], ...original.map((event) => [event.seq + 1, event.tx + 1, event.type])]);
+    const invalidation = back.find((event) => event.type === '$invalidated');
+    expect(invalidation?.data, 'the shifted transaction of the same events').toEqual({ tx: 3, reason: 'card declined' });
+  }, 120_000);
+
   it('stops at a line that is not an exported event, says where and what was imported; a missing file is a usage error', async () => {
     const into = await target(['--data', join(dir.path, 'broken')]);
     const lines = exported.trim().split('\n');
