@@ -1,14 +1,16 @@
 import { connect, type Client } from '../client/index.js';
-import { AppendCondition, type StartPosition, type StoredEvent } from '../protocol/frames.js';
+import { AppendCondition, type StartPosition } from '../protocol/frames.js';
 import type { ClientTransport } from '../transports/transport.js';
 import { wsTransport } from '../transports/ws/index.js';
 import { DEFAULT_URL, parseCommand, stringFlag, UsageError } from './arguments.js';
+import { eventJson } from './event-output.js';
+import { parseStartPosition } from './start-position.js';
 import { trustedCa } from './trusted-ca.js';
 
 export const EMIT_USAGE =
   'tauon emit [--url URL] [--service NAME] [--token T] [--ca FILE] [--key K] [--id ID] [--expected any|none|exists|SEQ] [--condition JSON] STREAM TYPE [JSON]';
 export const TAIL_USAGE =
-  'tauon tail [--url URL] [--service NAME] [--token T] [--ca FILE] STREAM [--from start|end|SEQ] [--mode cold|hot|hot-cold]';
+  'tauon tail [--url URL] [--service NAME] [--token T] [--ca FILE] STREAM [--from start|end|N|after:N|event:ID|time:T] [--mode cold|hot|hot-cold]';
 export const STREAMS_USAGE = 'tauon streams [--url URL] [--service NAME] [--token T] [--ca FILE] [--prefix P]';
 /** Said once under the usage: where the client commands find their token. */
 export const TOKEN_USAGE = '    T: the token for a server that authenticates; default: the TAUON_TOKEN environment variable';
@@ -39,9 +41,13 @@ export function tokenOf(values: Record<string, string | boolean | undefined>, en
   return variable === undefined || variable === '' ? {} : { token: variable };
 }
 
-/** Connects once, without reconnecting: a command line call should fail fast and say why. */
-async function open(values: Record<string, string | boolean | undefined>): Promise<Client> {
-  return connect(await transportFor(values), { ...tokenOf(values), reconnect: { enabled: false } });
+/**
+ * Connects once, without reconnecting: a command line call should fail fast and say why. The
+ * commands that print events as JSON talk JSON (`codec: 'json'`), so that the server, not the
+ * command, refuses data JSON cannot carry (`unrepresentable`, SPEC 4.9) instead of it being altered.
+ */
+export async function open(values: Record<string, string | boolean | undefined>, codec: 'msgpack' | 'json' = 'msgpack'): Promise<Client> {
+  return connect(await transportFor(values), { ...tokenOf(values), codec, reconnect: { enabled: false } });
 }
 
 /** `tauon emit`: appends one event and prints the ack as one JSON line. */
@@ -113,7 +119,7 @@ function conditionOf(text: string | boolean | undefined): AppendCondition | unde
   return parsed.data;
 }
 
-/** `tauon tail`: prints one JSON line per event; in cold mode it exits at the end. */
+/** `tauon tail`: prints one JSON line per event (as `tauon export` does); in cold mode it exits at the end. */
 export async function tail(args: readonly string[], out: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     url: { type: 'string' },
@@ -127,18 +133,17 @@ export async function tail(args: readonly string[], out: (line: string) => void)
   if (stream === undefined || positionals.length > 1) throw new UsageError('tail takes one STREAM');
   const mode = stringFlag(values, 'mode', 'hot-cold');
   if (mode !== 'cold' && mode !== 'hot' && mode !== 'hot-cold') throw new UsageError('--mode is cold, hot or hot-cold');
-  const fromText = stringFlag(values, 'from', mode === 'hot' ? 'end' : 'start');
-  let from: StartPosition;
-  if (fromText === 'start' || fromText === 'end') from = fromText;
-  else if (/^\d+$/.test(fromText) && Number(fromText) >= 1) from = { at: Number(fromText) };
-  else throw new UsageError('--from is start, end or a seq (1 or more)');
+  const from: StartPosition = parseStartPosition(stringFlag(values, 'from', mode === 'hot' ? 'end' : 'start'));
+  if (mode === 'hot' && from !== 'end') throw new UsageError('--mode hot starts at the end: give no --from, or --from end');
 
-  const client = await connect(await transportFor(values), tokenOf(values));
+  // JSON on the wire too: data JSON cannot carry ends the tail with `unrepresentable` (SPEC 4.9)
+  // instead of being printed altered (a Uint8Array would print as an object of numbers).
+  const client = await connect(await transportFor(values), { ...tokenOf(values), codec: 'json' });
   try {
     await new Promise<void>((done, fail) => {
       const subscription = client
         .subscribe(stream, { mode, ...(mode === 'hot' ? {} : { from }) })
-        .subscribe({ next: (event) => out(eventLine(event)), error: fail, complete: done });
+        .subscribe({ next: (event) => out(eventJson(event)), error: fail, complete: done });
       const stop = () => {
         subscription.unsubscribe();
         done();
@@ -191,10 +196,4 @@ export async function discover(args: readonly string[], out: (line: string) => v
   const ca = trustedCa(values, url);
   const { discoverServers } = await import('../transports/amqp/index.js');
   for (const server of await discoverServers(url, { waitMs, ...(ca === undefined ? {} : { ca }) })) out(JSON.stringify(server));
-}
-
-/** One event as a JSON line: where it is, what it is, and its payload. */
-function eventLine(event: StoredEvent): string {
-  const { stream, seq, pos, tx, type, key, id, data, meta, time, recorded } = event;
-  return JSON.stringify({ stream, seq, pos, tx, type, key, id, data, meta, time, recorded });
 }

@@ -46,7 +46,11 @@ Over ws:// the cases of the WebSocket upgrade run as well: the server must then 
 origin. The cases of consumer groups (SPEC 17) and projections (SPEC 18) run when welcome lists
 their feature; those of projections read a projection "kit-counts" (events per type over $all)
 that the server must run (tauon serve: "projections" of --config names its module).
-Docs: docs/testing.md.`;
+Docs: docs/testing.md.
+
+Example:
+  tauon conformance ws://127.0.0.1:7600 --only 6.4
+  tauon conformance --list`;
 
 /** The transport for the URL under test; the AMQP transport (and amqplib) only for amqp URLs. */
 async function transportFor(url: string, values: Record<string, string | boolean | undefined>): Promise<ClientTransport> {

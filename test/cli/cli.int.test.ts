@@ -70,10 +70,14 @@ describe('the tauon command line', () => {
     const wrong = await runTauon(['emit', '--url', serve.url, 'only-a-stream']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('usage:');
-    for (const args of [['--help'], ['serve', '--help'], ['tail', '-h']]) {
+    for (const [args, usage] of [
+      [['--help'], 'tauon serve [--data DIR | --store URL | --config FILE]'],
+      [['serve', '--help'], 'usage: tauon serve [--data DIR | --store URL | --config FILE]'],
+      [['tail', '-h'], 'usage: tauon tail [--url URL]'],
+    ] as const) {
       const help = await runTauon(args);
       expect(help.code, `tauon ${args.join(' ')}`).toBe(0);
-      expect(help.stdout, `tauon ${args.join(' ')}`).toContain('tauon serve [--data DIR | --store URL | --config FILE]');
+      expect(help.stdout, `tauon ${args.join(' ')}`).toContain(usage);
     }
     const unknown = await runTauon(['frobnicate']);
     expect(unknown.code).toBe(2);
