@@ -138,6 +138,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The exit status of a process ended by SIGPIPE (128 + 13), as `yes | head` leaves for `yes`. */
+const BROKEN_PIPE_EXIT = 141;
+
+// A reader that closes our stdout early (`tauon conformance --list | head`) ends a command
+// quietly, as SIGPIPE ends Unix tools, with the status that tells a script the output was cut.
+// The server alone goes on: its stdout is only where it says it started.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE' && process.argv[2] === 'serve') return;
+  process.exit(error.code === 'EPIPE' ? BROKEN_PIPE_EXIT : 1);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
