@@ -1,4 +1,4 @@
-import type { InternalErrorLog } from './internal-errors.js';
+import { describeError, type InternalErrorLog } from './internal-errors.js';
 
 /*
  * The server's structured log: a small interface that a pino logger satisfies as it is, so that
@@ -6,7 +6,7 @@ import type { InternalErrorLog } from './internal-errors.js';
  * per connection (debug) and per failure (error), never per event or frame.
  */
 
-/** Fields of one log line; pino puts an `err` field through its error serializer. */
+/** Fields of one log line. */
 export type LogFields = Record<string, unknown>;
 
 /**
@@ -31,8 +31,9 @@ export function logs(log: ServerLog | undefined, level: 'debug' | 'info'): log i
 
 /**
  * Internal errors as error lines of `log`: message `internal error`, with the id the client was
- * told, what the server was doing, and the error (stack and causes) as `err`.
+ * told, what the server was doing, and `error` (name, message, code, stack and causes), the
+ * fields of the server's default line (formatInternalError).
  */
 export function internalErrorsTo(log: ServerLog): InternalErrorLog {
-  return ({ errorId, context, error }) => log.error({ errorId, context, err: error }, 'internal error');
+  return ({ errorId, context, error }) => log.error({ errorId, context, error: describeError(error) }, 'internal error');
 }

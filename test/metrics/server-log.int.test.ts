@@ -54,7 +54,8 @@ describe('TauonServerOptions.log: a pino logger as it is', () => {
     const errors = lines.filter((line) => line['msg'] === 'internal error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ level: 50, errorId: answer.details?.['errorId'], context: 'append' });
-    expect((errors[0]!['err'] as { message: string }).message).toBe('the memory store is closed');
+    expect(errors[0]!['error']).toMatchObject({ name: 'TauonError', message: 'the memory store is closed', code: 'internal' });
+    expect((errors[0]!['error'] as { stack: string }).stack).toContain('memory-store');
     // At info, connections are not logged.
     expect(lines.filter((line) => String(line['msg']).startsWith('connection'))).toEqual([]);
   });
