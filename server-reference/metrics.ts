@@ -29,9 +29,32 @@ export interface SubscriptionCounts {
   pausedForConnection: number;
 }
 
-/** Empty subscription counts, for a snapshot to add to. */
-export function noSubscriptions(): SubscriptionCounts {
-  return { subscriptions: 0, groupMembers: 0, projectionWatches: 0, pausedForCredit: 0, pausedForConnection: 0 };
+/** What a snapshot needs of one of the server's sessions. */
+export interface CountedSession {
+  /** Past the handshake. */
+  readonly welcomed: boolean;
+  /** Adds the session's subscriptions to `counts`. */
+  countSubscriptions(counts: SubscriptionCounts): void;
+}
+
+/**
+ * What a server serves now: its sessions, each with its transport's name, counted; every
+ * transport of `listened` named, with 0 while it serves no one.
+ */
+export function snapshotOf(sessions: Iterable<[CountedSession, string]>, listened: Iterable<string>): ServerSnapshot {
+  const connections = new Map<string, number>();
+  const welcomed = new Map<string, number>();
+  for (const transport of listened) {
+    connections.set(transport, 0);
+    welcomed.set(transport, 0);
+  }
+  const subscriptions: SubscriptionCounts = { subscriptions: 0, groupMembers: 0, projectionWatches: 0, pausedForCredit: 0, pausedForConnection: 0 };
+  for (const [session, transport] of sessions) {
+    connections.set(transport, (connections.get(transport) ?? 0) + 1);
+    if (session.welcomed) welcomed.set(transport, (welcomed.get(transport) ?? 0) + 1);
+    session.countSubscriptions(subscriptions);
+  }
+  return { connections, sessions: welcomed, subscriptions };
 }
 
 /** Latency buckets in seconds, from 100 µs (a memory store) to 10 s (a stalled disk or network). */

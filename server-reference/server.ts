@@ -11,8 +11,9 @@ import type {
 import type { Connection, ServerTransport } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
 import { InternalErrors, stderrErrorLog, type InternalErrorLog } from './internal-errors.js';
-import { internalErrorsTo, logs, type ServerLog } from './log.js';
-import { noSubscriptions, ServerMetrics, type ServerSnapshot } from './metrics.js';
+import { internalErrorsTo, type ServerLog } from './log.js';
+import { ConnectionLog } from './log-connections.js';
+import { ServerMetrics, snapshotOf } from './metrics.js';
 import { MetricsTally } from './metrics-tally.js';
 import { transportName } from './metrics-transport-name.js';
 import { authenticateToken, type Authenticate, type SessionAccess } from './auth/authenticator.js';
@@ -147,7 +148,7 @@ export class TauonServer {
   readonly metrics: ServerMetrics | undefined;
   private readonly stopCommitDurations: (() => void) | undefined;
   private readonly log: ServerLog | undefined;
-  private connectionSerial = 0;
+  private readonly connectionLog: ConnectionLog;
   /**
    * The consumer groups this server serves (SPEC 17), or undefined when its store keeps none
    * (EventStore.groups): then `welcome` announces no `groups` feature.
@@ -182,13 +183,14 @@ export class TauonServer {
     }
     this.authenticate = options.authenticate;
     this.log = options.log;
+    this.connectionLog = new ConnectionLog(options.log);
     const errorLog = options.errorLog ?? (options.log === undefined ? stderrErrorLog : internalErrorsTo(options.log));
     this.internalErrors = new InternalErrors((record) => {
       this.tally.internalErrors += 1;
       errorLog(record);
     });
     if (options.metrics !== false) {
-      const metrics = new ServerMetrics(this.tally, () => this.snapshot());
+      const metrics = new ServerMetrics(this.tally, () => snapshotOf(this.sessions, this.tally.connectionsOpened.keys()));
       this.metrics = metrics;
       this.stopCommitDurations = this.store.onCommitDuration?.((seconds) => metrics.commitDuration.observe(seconds));
     }
@@ -231,37 +233,7 @@ export class TauonServer {
     };
     this.sessions.set(new Session(host, connection), transport);
     this.tally.connectionOpened(transport);
-    if (logs(this.log, 'debug')) this.logConnection(connection, transport);
-  }
-
-  /** A debug line when the connection opens, and one when it closes, with why and after how long. */
-  private logConnection(connection: Connection, transport: string): void {
-    const log = this.log!;
-    const id = ++this.connectionSerial;
-    const openedAt = performance.now();
-    log.debug({ connection: id, transport }, 'connection opened');
-    void connection.closed.then(({ code, reason, local }) => {
-      const seconds = Math.round(performance.now() - openedAt) / 1000;
-      log.debug({ connection: id, transport, code, reason, closedBy: local ? 'server' : 'client', seconds }, 'connection closed');
-    });
-  }
-
-  /** What the server serves now, for the gauges of a scrape. */
-  private snapshot(): ServerSnapshot {
-    // Every transport listened on is named, with 0 while it serves no one.
-    const connections = new Map<string, number>();
-    const sessions = new Map<string, number>();
-    for (const transport of this.tally.connectionsOpened.keys()) {
-      connections.set(transport, 0);
-      sessions.set(transport, 0);
-    }
-    const subscriptions = noSubscriptions();
-    for (const [session, transport] of this.sessions) {
-      connections.set(transport, (connections.get(transport) ?? 0) + 1);
-      if (session.welcomed) sessions.set(transport, (sessions.get(transport) ?? 0) + 1);
-      session.countSubscriptions(subscriptions);
-    }
-    return { connections, sessions, subscriptions };
+    this.connectionLog.opened(connection, transport);
   }
 
   private get description(): ServerDescription {
