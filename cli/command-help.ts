@@ -20,6 +20,9 @@ RabbitMQ broker), until SIGINT or SIGTERM. It prints "serving ws://HOST:PORT and
   --allow-anonymous     serve without auth on an address other machines reach
   --max-connections N   refuse connections beyond N
   --server-id NAME      the id in welcome (default: the store's identity)
+  --no-ui               do not serve the web view at /ui (docs/web-view.md)
+  --log-level L         JSON log lines on stderr from level L up (default info): fatal, error,
+                        warn, info, debug (a line per connection), trace, silent (docs/observability.md)
   --tls-cert, --tls-key serve wss:// and https:// (PEM files)
   --allow-origin, --allow-host   which browser pages may connect (docs/security.md)
   --amqp-ca FILE        the CA of an amqps:// broker

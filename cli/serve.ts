@@ -10,6 +10,8 @@ import { parseStoreUrl } from '../server-reference/config-store-url.js';
 import { ProjectionDefinitionError, type ProjectionDefinition } from '../server-reference/projections/projection-definition.js';
 import { loadProjectionModules } from '../server-reference/projections/projection-modules.js';
 import { createHttpApi } from '../server-reference/http-api.js';
+import { internalErrorsTo } from '../server-reference/log.js';
+import { isLogLevel, LOG_LEVELS, serveLog, type LogLevel } from '../server-reference/log-pino.js';
 import { TauonServer } from '../server-reference/server.js';
 import { parseCommand, stringFlag, UsageError } from './arguments.js';
 import { serveAccess } from './serve-access.js';
@@ -17,7 +19,7 @@ import { createListener, SERVE_DOOR_FLAGS, serveDoorsOf } from './serve-doors.js
 
 export const SERVE_USAGE =
   'tauon serve [--data DIR | --store URL | --config FILE] [--host H] [--port P] [--amqp URL] [--service NAME] [--allow-anonymous]\n' +
-  '    [--max-connections N] [--server-id NAME] [--no-ui]\n' +
+  '    [--max-connections N] [--server-id NAME] [--no-ui] [--log-level fatal|error|warn|info|debug|trace|silent]\n' +
   '    [--tls-cert FILE --tls-key FILE] [--allow-origin ORIGIN]... [--allow-host NAME]... [--amqp-ca FILE]\n' +
   '    URL: postgres://..., nats://... or lmdb:DIR; FILE: see docs/configuration.md (its "auth" locks the server: docs/security.md)';
 
@@ -42,11 +44,14 @@ export async function serve(args: readonly string[], out: (line: string) => void
     service: { type: 'string' },
     'max-connections': { type: 'string' },
     'server-id': { type: 'string' },
+    'log-level': { type: 'string' },
     ...SERVE_DOOR_FLAGS,
     'allow-anonymous': { type: 'boolean' },
     'no-ui': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  // JSON lines on stderr (docs/observability.md); stdout keeps the lines for people printed below.
+  const log = serveLog(logLevelOf(values));
   const config = await configOf(values);
   const host = stringFlag(values, 'host', config.listen.host);
   const port = Number(stringFlag(values, 'port', String(config.listen.port)));
@@ -77,6 +82,8 @@ export async function serve(args: readonly string[], out: (line: string) => void
     ...(access.authenticate === undefined ? {} : { authenticate: access.authenticate }),
     ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
     ...(projections.length === 0 ? {} : { projections }),
+    log,
+    errorLog: internalErrorsTo(log),
   });
   const { allowOrigins, allowHosts } = doors;
   const http = createListener(doors, createHttpApi(server, { allowOrigins, allowHosts, ui: values['no-ui'] !== true }));
@@ -112,12 +119,14 @@ export async function serve(args: readonly string[], out: (line: string) => void
   if (amqpUrl !== undefined) out(`tauon: serving on ${redactUrl(amqpUrl)} as service "${service}"`);
   out(`tauon: server id ${server.serverId}, store ${store.id}`);
   for (const line of access.lines) out(line);
+  log.info({ ws: `ws${secure}://${host}:${bound}/`, http: `http${secure}://${host}:${bound}/`, serverId: server.serverId, storeId: store.id, stores: describeStores(config) }, 'listening');
 
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   out('tauon: stopping');
+  log.info('stopping');
   await announcer?.stop();
   await server.close();
   await new Promise<void>((closed) => http.close(() => closed()));
@@ -141,6 +150,13 @@ function maxConnectionsOf(values: Record<string, string | boolean | undefined>, 
   const count = Number(flag);
   if (!/^\d+$/.test(flag) || !Number.isSafeInteger(count) || count < 1) throw new UsageError('--max-connections must be a positive integer');
   return count;
+}
+
+/** `--log-level`: `info` unless given. */
+function logLevelOf(values: Record<string, string | boolean | undefined>): LogLevel {
+  const level = stringFlag(values, 'log-level', 'info');
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+  return level;
 }
 
 /** `--server-id`, else the configuration's `serverId`; undefined leaves the server's default (the store's identity). */

@@ -3,6 +3,7 @@ import type { AppendFrame, InvalidateFrame, ServerFrame, ServerLimits } from '..
 import { appendedFrame, toAppendRequest } from './append-request.js';
 import { stderrInternalErrors, type InternalErrors } from './internal-errors.js';
 import { invalidationRequest } from './invalidation.js';
+import type { MetricsTally } from './metrics-tally.js';
 import type { AppendHooks, AppendOutcome, AppendRequest, EventStore } from './stores/event-store.js';
 
 /** An append that failed before it could be applied (a bad frame): it still breaks its chain, in order. */
@@ -58,6 +59,8 @@ export class AppendPipeline {
     private readonly reply: (frame: ServerFrame) => void,
     /** Turns failures into what the client may be told, logging internal ones. */
     private readonly errors: InternalErrors = stderrInternalErrors,
+    /** Where appends, their failures and the store calls' durations are counted (the server's metrics). */
+    private readonly tally?: MetricsTally,
   ) {
     this.checksConditions = store.checksAppendConditions === true;
   }
@@ -189,11 +192,20 @@ export class AppendPipeline {
 
   /** The store's `append`, a synchronous throw turned into a rejection. */
   private callStore(requests: AppendRequest[], hooks: AppendHooks): Promise<readonly AppendOutcome[]> {
+    const startedAt = performance.now();
+    let call: Promise<readonly AppendOutcome[]>;
     try {
-      return this.store.append(requests, hooks);
+      call = this.store.append(requests, hooks);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    const tally = this.tally;
+    if (tally !== undefined) {
+      // One observation per store call (a batch), never per event.
+      const observe = (): void => tally.appendDuration((performance.now() - startedAt) / 1000);
+      void call.then(observe, observe);
+    }
+    return call;
   }
 
   /** Sends the answers `send` makes once every answer queued before them has gone out. */
@@ -227,6 +239,7 @@ export class AppendPipeline {
    */
   private failedCall(sent: readonly Item[], error: unknown): AppendOutcome[] {
     const failure = error instanceof TauonError ? error : new TauonError('internal', 'the store failed', { cause: error });
+    if (this.tally !== undefined) this.tally.appendStoreErrors += 1;
     this.breakAll(sent);
     return sent.map(() => ({ ok: false, error: failure }));
   }
@@ -236,11 +249,16 @@ export class AppendPipeline {
   }
 
   private sendOutcome(item: Item, outcome: AppendOutcome): void {
+    if (outcome.ok && this.tally !== undefined) this.tally.eventsAppended += outcome.written.length;
     this.answer(outcome.ok ? appendedFrame(item.id, item.stream, outcome) : this.errorFrame(item.id, outcome.error));
   }
 
   /** Sends a write's answer (each write gets one, in order), then wakes the queries that waited for it. */
   private answer(frame: ServerFrame): void {
+    if (this.tally !== undefined) {
+      if (frame.type === 'appended') this.tally.appendsSucceeded += 1;
+      else this.tally.appendsFailed += 1;
+    }
     try {
       this.reply(frame);
     } finally {

@@ -7,6 +7,7 @@ import type { Permissions } from './auth/permissions.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
 import { answerCloudEventsRead, cloudEventsAnswerMode, CloudEventsAnswer, readCloudEvents } from './http-cloudevents.js';
 import { groupRoute } from './http-groups.js';
+import { metricsAnswer, TextAnswer } from './http-metrics.js';
 import { answerProjectionRoute } from './http-projections.js';
 import { answerUiRequest, type HttpUiOptions } from './http-ui.js';
 import type { TauonServer } from './server.js';
@@ -17,6 +18,7 @@ import type { TauonServer } from './server.js';
  *
  * - `GET /health`: `{"ok":true}`
  * - `GET /info`: the `server-info` frame
+ * - `GET /metrics`: the server's metrics, in the Prometheus text format (docs/observability.md)
  * - `GET /streams?prefix=&after=&limit=`: the `stream-list` frame
  * - `GET /streams/{selector}/events?from=&direction=&limit=&types=&keys=`: a `page`
  *   (`from`: start, end, or a number meaning "at"; `after:N`, `before:N`, `event:ID`, `time:MS`)
@@ -78,6 +80,7 @@ async function handle(server: TauonServer, request: IncomingMessage): Promise<[n
   const { permissions } = await server.authenticateToken(token);
   const query = url.searchParams;
   if (method === 'GET' && parts.length === 1 && parts[0] === 'info') return answer(server, { type: 'info', id: 0 }, permissions);
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'metrics') return [200, await metricsAnswer(server)];
   if (parts[0] === 'groups') {
     const route = groupRoute(method, parts.slice(1));
     // A POST without a body still declares JSON: a page of another origin must ask first (a preflight).
@@ -218,6 +221,7 @@ async function readJson(request: IncomingMessage, maxBytes: number, options: { e
 }
 
 function reply(response: ServerResponse, status: number, body: unknown): void {
+  if (body instanceof TextAnswer) return body.writeTo(response, status);
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(text);

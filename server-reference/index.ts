@@ -5,6 +5,9 @@
  */
 export { TauonServer, type TauonServerOptions } from './server.js';
 export { createHttpApi } from './http-api.js';
+export { ServerMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
+export { CommitDurations, type CommitDurationListener } from './metrics-commit-durations.js';
+export type { ServerLog, LogFields } from './log.js';
 export { UnsupportedMediaTypeError, type HttpApiOptions } from './http-doors.js';
 export {
   InternalError,

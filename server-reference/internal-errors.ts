@@ -25,7 +25,7 @@ export type InternalErrorLog = (record: InternalErrorRecord) => void;
 const MAX_CAUSE_DEPTH = 5;
 
 /** An error's name, message, code, stack and causes, as plain data for a log line. */
-function describeError(error: unknown, depth = 0): unknown {
+export function describeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) {
     try {
       return String(error);

@@ -10,7 +10,12 @@ import type {
 } from '../protocol/frames.js';
 import type { Connection, ServerTransport } from '../transports/transport.js';
 import { AppendPipeline } from './append-pipeline.js';
-import { InternalErrors, type InternalErrorLog } from './internal-errors.js';
+import { InternalErrors, stderrErrorLog, type InternalErrorLog } from './internal-errors.js';
+import { internalErrorsTo, type ServerLog } from './log.js';
+import { ConnectionLog } from './log-connections.js';
+import { ServerMetrics, snapshotOf } from './metrics.js';
+import { MetricsTally } from './metrics-tally.js';
+import { transportName } from './metrics-transport-name.js';
 import { authenticateToken, type Authenticate, type SessionAccess } from './auth/authenticator.js';
 import { refusalOf } from './auth/frame-authorization.js';
 import { Permissions } from './auth/permissions.js';
@@ -85,6 +90,18 @@ export interface TauonServerOptions {
    * @example projections: [{ name: 'order-count', stream: 'orders.*', initial: 0, evolve: (n: number) => n + 1 }]
    */
   projections?: readonly ProjectionDefinition[];
+  /**
+   * Keep Prometheus metrics (TauonServer.metrics, served at `GET /metrics` by the HTTP API;
+   * docs/observability.md). Off, the server keeps only the plain counts of its hot paths.
+   * @default true
+   */
+  metrics?: boolean;
+  /**
+   * Where the server writes its log: a line per connection opened and closed at debug, internal
+   * errors at error (unless `errorLog` is given). A pino logger will do. @default none
+   * @example log: pino({ level: 'debug' })
+   */
+  log?: ServerLog;
 }
 
 /**
@@ -107,7 +124,8 @@ export class TauonServer {
   /** Turns failures into what clients may be told, logging internal ones (for the HTTP API too). */
   readonly internalErrors: InternalErrors;
   private readonly authenticate: Authenticate | undefined;
-  private readonly sessions = new Set<Session>();
+  /** The sessions served, each with the name of its transport (for metrics and logs). */
+  private readonly sessions = new Map<Session, string>();
   private readonly following = new Set<Subscription>();
   private readonly transports: ServerTransport[] = [];
   private readonly stopCommits: () => void;
@@ -121,6 +139,16 @@ export class TauonServer {
   private readonly directAnswers = new Map<number, (frame: ServerFrame) => void>();
   private nextDirectId = 0;
   private closed = false;
+  /** The counts the hot paths keep, which `metrics` reads. */
+  private readonly tally = new MetricsTally();
+  /**
+   * The server's Prometheus metrics (TauonServerOptions.metrics), or undefined when they are off.
+   * @example const text = await server.metrics?.text();
+   */
+  readonly metrics: ServerMetrics | undefined;
+  private readonly stopCommitDurations: (() => void) | undefined;
+  private readonly log: ServerLog | undefined;
+  private readonly connectionLog: ConnectionLog;
   /**
    * The consumer groups this server serves (SPEC 17), or undefined when its store keeps none
    * (EventStore.groups): then `welcome` announces no `groups` feature.
@@ -154,20 +182,38 @@ export class TauonServer {
       throw new RangeError(`maxConnections must be a positive integer, not ${options.maxConnections}`);
     }
     this.authenticate = options.authenticate;
-    this.internalErrors = new InternalErrors(options.errorLog);
+    this.log = options.log;
+    this.connectionLog = new ConnectionLog(options.log);
+    const errorLog = options.errorLog ?? (options.log === undefined ? stderrErrorLog : internalErrorsTo(options.log));
+    this.internalErrors = new InternalErrors((record) => {
+      this.tally.internalErrors += 1;
+      errorLog(record);
+    });
+    if (options.metrics !== false) {
+      const metrics = new ServerMetrics(this.tally, () => snapshotOf(this.sessions, this.tally.connectionsOpened.keys()));
+      this.metrics = metrics;
+      this.stopCommitDurations = this.store.onCommitDuration?.((seconds) => metrics.commitDuration.observe(seconds));
+    }
     this.stopCommits = this.store.onCommit((events) => this.pacer.committed(events));
-    this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame), this.internalErrors);
+    this.directWrites = new AppendPipeline(this.store, this.limits, (frame) => this.answerDirect(frame), this.internalErrors, this.tally);
     this.groups = this.store.groups === undefined ? undefined : new GroupsEngine(this.store, this.store.groups, this.internalErrors);
     this.projections = projectionsOf(this.store, options.projections ?? [], this.internalErrors);
   }
 
   /** Serves one connection until it closes. */
   accept(connection: Connection): void {
+    this.serve(connection, 'direct');
+  }
+
+  /** Serves one connection of the transport named `transport` (`ws`, `amqp`, ...) until it closes. */
+  private serve(connection: Connection, transport: string): void {
     if (this.closed) {
       connection.close(1001, 'server closing');
       return;
     }
     if (this.sessions.size >= this.maxConnections) {
+      this.tally.connectionsRefused += 1;
+      this.log?.warn({ transport, maxConnections: this.maxConnections }, 'connection refused: overloaded');
       refuseOverloaded(connection, `the server serves at most ${this.maxConnections} connections; try again later`, this.heartbeatMs);
       return;
     }
@@ -180,11 +226,14 @@ export class TauonServer {
       releaseHeldCommits: () => this.pacer.releaseNow(),
       authenticate: (token) => this.authenticateToken(token),
       errors: this.internalErrors,
+      tally: this.tally,
       follow: (subscription) => this.following.add(subscription),
       unfollow: (subscription) => this.following.delete(subscription),
       closed: (session) => this.sessions.delete(session),
     };
-    this.sessions.add(new Session(host, connection));
+    this.sessions.set(new Session(host, connection), transport);
+    this.tally.connectionOpened(transport);
+    this.connectionLog.opened(connection, transport);
   }
 
   private get description(): ServerDescription {
@@ -196,7 +245,9 @@ export class TauonServer {
   /** Accepts the connections of a transport until the server closes. */
   async listen(transport: ServerTransport): Promise<void> {
     this.transports.push(transport);
-    await transport.listen((connection) => this.accept(connection));
+    const name = transportName(transport);
+    this.tally.listening(name);
+    await transport.listen((connection) => this.serve(connection, name));
   }
 
   /** True when a client presenting this token may use the server (the `authenticate` option). */
@@ -274,7 +325,7 @@ export class TauonServer {
    * For operations (shedding load, rolling restarts) and for testing resume.
    */
   disconnectAll(code = 1012, reason = 'server restarting'): void {
-    for (const session of [...this.sessions]) session.close(code, reason);
+    for (const session of [...this.sessions.keys()]) session.close(code, reason);
   }
 
   /** Stops the transports and closes every session. The store stays open. */
@@ -282,11 +333,12 @@ export class TauonServer {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.transports.map((transport) => transport.close()));
-    for (const session of [...this.sessions]) session.close();
+    for (const session of [...this.sessions.keys()]) session.close();
     await this.groups?.close();
     await this.projections?.close();
     await this.directWrites.whenIdle();
     this.stopCommits();
+    this.stopCommitDurations?.();
     this.pacer.stop();
   }
 

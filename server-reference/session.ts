@@ -17,6 +17,8 @@ import { Permissions } from './auth/permissions.js';
 import { readableStreamList } from './auth/readable-streams.js';
 import { compileFilter } from './event-filter.js';
 import type { InternalErrors } from './internal-errors.js';
+import type { SubscriptionCounts } from './metrics.js';
+import type { MetricsTally } from './metrics-tally.js';
 import { ANSWERS_IN_FLIGHT, HEARTBEAT_MISSES } from './limits.js';
 import { encodePageInTurns, PAGE_IN_ONE_PIECE } from './page-in-turns.js';
 import { featuresOf, readPage, serverInfo, surfacePage, type ServerDescription } from './queries.js';
@@ -47,6 +49,8 @@ export interface SessionHost extends ServerDescription {
   authenticate(token: string | undefined): Promise<SessionAccess>;
   /** Turns failures into what the client may be told, logging internal ones. */
   readonly errors: InternalErrors;
+  /** Where deliveries, appends and failures are counted (the server's metrics). */
+  readonly tally: MetricsTally;
   /** Subscriptions that follow commits are registered with the server's commit fan-out. */
   follow(subscription: Subscription): void;
   unfollow(subscription: Subscription): void;
@@ -90,7 +94,7 @@ export class Session {
     private readonly host: SessionHost,
     private readonly connection: Connection,
   ) {
-    this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame), host.errors);
+    this.pipeline = new AppendPipeline(host.store, host.limits, (frame) => this.send(frame), host.errors, host.tally);
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(10, Math.floor(host.heartbeatMs / 2)));
     connection.onFrame((bytes) => this.receive(bytes));
     // A frame the transport refused for its size, unread: answered as one above maxFrameBytes.
@@ -100,6 +104,27 @@ export class Session {
 
   private get isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  /** Past the handshake: the client was welcomed, and the connection is still open. */
+  get welcomed(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Adds this session's subscriptions to `counts`, by kind and by what holds them up (for a scrape). */
+  countSubscriptions(counts: SubscriptionCounts): void {
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription instanceof Subscription) {
+        counts.subscriptions += 1;
+        const paused = subscription.pausedFor;
+        if (paused === 'credit') counts.pausedForCredit += 1;
+        else if (paused === 'connection') counts.pausedForConnection += 1;
+      } else if (subscription instanceof ProjectionWatch) {
+        counts.projectionWatches += 1;
+      } else if (!(subscription instanceof PendingSubscription)) {
+        counts.groupMembers += 1;
+      }
+    }
   }
 
   /** Closes the connection (server shutdown). */
@@ -461,9 +486,17 @@ export class Session {
           },
           sendRuns: (sub, runs) => this.sendEventRuns(sub, runs),
           maxEventsFrameBytes: limits.maxFrameBytes,
-          ...(this.codec?.name === 'msgpack' ? { sendEncoded: (sub: number, count: number, events: Uint8Array) => this.sendBytes(msgpackEventsFrameOf(sub, count, events)) } : {}),
+          ...(this.codec?.name === 'msgpack'
+            ? {
+                sendEncoded: (sub: number, count: number, events: Uint8Array) => {
+                  this.countDelivered(count);
+                  this.sendBytes(msgpackEventsFrameOf(sub, count, events));
+                },
+              }
+            : {}),
           ended: (ended) => this.forget(ended),
           errors: this.host.errors,
+          tally: this.host.tally,
           writable: () => this.writable(),
           whenWritable: (resume) => this.whenWritable(resume),
         },
@@ -505,7 +538,10 @@ export class Session {
         frame,
         {
           send: (out) => this.send(out),
-          deliver: (sub, part, gen, events) => this.sendEncodedDeliver(sub, part, gen, events),
+          deliver: (sub, part, gen, events) => {
+            this.countDelivered(events.length);
+            this.sendEncodedDeliver(sub, part, gen, events);
+          },
           batch: (work) => (this.connection.batch === undefined ? work() : this.connection.batch(work)),
           writable: () => this.writable(),
           whenWritable: (resume) => this.whenWritable(resume),
@@ -617,6 +653,9 @@ export class Session {
    * event beyond maxFrameBytes (6.5.4); an encoding failure is sent as sendEncoding does.
    */
   private sendEventRuns(sub: number, runs: readonly EventRun[]): void {
+    let count = 0;
+    for (const run of runs) count += run.end - run.start;
+    this.countDelivered(count);
     const codec = this.codec ?? msgpackCodec;
     const maxBytes = this.host.limits.maxFrameBytes;
     let frames: Uint8Array[] | undefined;
@@ -627,6 +666,14 @@ export class Session {
       return frames.shift()!;
     });
     if (frames !== undefined) for (const bytes of frames) this.sendBytes(bytes);
+  }
+
+  /** Counts events delivered in one frame (or in the frames one is cut into), never event by event. */
+  private countDelivered(events: number): void {
+    if (this.isClosed) return;
+    const tally = this.host.tally;
+    tally.eventsDelivered += events;
+    tally.deliveryFrames += 1;
   }
 
   private unsubscribe(sub: number): void {

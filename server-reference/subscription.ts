@@ -4,6 +4,7 @@ import type { CommitView } from './commit-view.js';
 import type { EventPredicate } from './event-filter.js';
 import { stderrInternalErrors, type InternalErrors } from './internal-errors.js';
 import { SUBSCRIPTION_PAGE_SIZE, SUBSCRIPTION_STALLED_MS } from './limits.js';
+import type { MetricsTally } from './metrics-tally.js';
 import type { RecentCommits } from './recent-commits.js';
 import { positionIn, readSelected, type Selector } from './selector.js';
 import { TurnBudget } from './short-turns.js';
@@ -42,6 +43,8 @@ export interface SubscriptionHost {
   readonly behindThreshold: number;
   /** Turns failures into what the client may be told, logging internal ones. @default to stderr */
   readonly errors?: InternalErrors;
+  /** Where fell-behinds and failed reads are counted (the server's metrics). Absent: not counted. */
+  readonly tally?: MetricsTally;
   /**
    * False while the connection holds more unsent bytes than its bound: delivery then stops, as
    * without credit, until `whenWritable` calls back. Absent: delivery never waits for it.
@@ -138,6 +141,18 @@ export class Subscription {
 
   get outstandingCredit(): number {
     return this.credit;
+  }
+
+  /**
+   * What holds up a subscription that has events to send: `connection` while it waits for its
+   * connection to drain, `credit` while it has none (and is not a live subscription at the head,
+   * which has nothing to send); undefined when nothing does.
+   */
+  get pausedFor(): 'credit' | 'connection' | undefined {
+    if (this.closed) return undefined;
+    if (this.awaitingDrain) return 'connection';
+    if (this.credit > 0 || (this.live && !this.behind && this.cursor >= this.knownHead)) return undefined;
+    return 'credit';
   }
 
   /** Stops delivery for good (unsubscribe, connection closed). */
@@ -422,6 +437,7 @@ export class Subscription {
     if (this.behind || !this.live) return;
     if (this.knownHead - this.cursor > this.host.behindThreshold) {
       this.behind = true;
+      if (this.host.tally !== undefined) this.host.tally.fellBehind += 1;
       this.host.send({ type: 'fell-behind', sub: this.sub, at: this.cursor });
     }
   }
@@ -436,6 +452,7 @@ export class Subscription {
 
   private fail(error: unknown): void {
     if (this.closed) return;
+    if (this.host.tally !== undefined) this.host.tally.readStoreErrors += 1;
     const tauon = (this.host.errors ?? stderrInternalErrors).expose(error, 'subscription');
     this.host.send({
       type: 'error',

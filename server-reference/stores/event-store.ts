@@ -113,6 +113,13 @@ export interface EventStore {
   onCommit(listener: (events: readonly StoredEvent[]) => void): () => void;
 
   /**
+   * Optional, for metrics: calls `listener` after each commit this store made durable, with the
+   * seconds it took (the disk sync, the COMMIT, the publish acks). Returns a function that
+   * removes the listener. (CommitDurations keeps the listeners.)
+   */
+  onCommitDuration?(listener: (seconds: number) => void): () => void;
+
+  /**
    * Optional: where the store keeps consumer groups' coordination state (SPEC 17). A server
    * serves consumer groups only on a store that has it.
    */

@@ -459,6 +459,10 @@ export class JetStreamStore implements EventStore {
     return this.listeners.add(listener);
   }
 
+  onCommitDuration(listener: (seconds: number) => void): () => void {
+    return this.writer.commitDurations.add(listener);
+  }
+
   /** Answers the appends in flight, stops following commits and closes the connection. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -10,6 +10,7 @@ import type { JetStreamReader } from './reader.js';
 import { subjectOfStream } from './subjects.js';
 import type { CommitTail } from './tail.js';
 import { StoreClock } from '../store-clock.js';
+import { CommitDurations } from '../../metrics-commit-durations.js';
 
 /** What the writer needs around it; the store wires these. */
 export interface WriterParts {
@@ -118,6 +119,9 @@ export class JetStreamWriter {
   private answered: Promise<void> = Promise.resolve();
   private readonly clock = new StoreClock();
 
+  /** Told how long each batch took to publish and be acknowledged (EventStore.onCommitDuration). */
+  readonly commitDurations = new CommitDurations();
+
   constructor(
     private readonly parts: WriterParts,
     private readonly options: WriterOptions,
@@ -146,8 +150,10 @@ export class JetStreamWriter {
         );
         let result: { landed: Landed[]; release: () => Promise<void> } | undefined;
         let failure: unknown;
+        const startedAt = performance.now();
         try {
           result = await this.commit(entries);
+          this.commitDurations.since(startedAt);
         } catch (error) {
           failure = error;
         }

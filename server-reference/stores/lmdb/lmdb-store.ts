@@ -465,6 +465,10 @@ export class LmdbStore implements EventStore {
     return this.listeners.add(listener);
   }
 
+  onCommitDuration(listener: (seconds: number) => void): () => void {
+    return this.turns.durations.add(listener);
+  }
+
   /** Waits for the appends, group and projection writes in flight, then closes the database. Calling it again is harmless. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -1,4 +1,5 @@
 import type { RootDatabase } from 'lmdb';
+import { CommitDurations } from '../../metrics-commit-durations.js';
 
 interface QueuedWrite {
   readonly write: () => unknown;
@@ -23,6 +24,8 @@ interface QueuedWrite {
  */
 export class TurnCommits {
   private queued: QueuedWrite[] = [];
+  /** Told how long each commit took, its sync included (EventStore.onCommitDuration). */
+  readonly durations = new CommitDurations();
 
   constructor(private readonly root: RootDatabase) {}
 
@@ -42,6 +45,7 @@ export class TurnCommits {
     const writes = this.queued;
     this.queued = [];
     const answers: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
+    const startedAt = performance.now();
     try {
       this.root.transactionSync(() => {
         for (const { write } of writes) {
@@ -58,6 +62,7 @@ export class TurnCommits {
       for (const { reject } of writes) reject(error);
       return;
     }
+    this.durations.since(startedAt);
     // A synchronous commit is on disk when transactionSync returns (the data file synced, then
     // the meta page written through an O_DSYNC descriptor); `flushed` then answers at once, and
     // keeps the answer honest should lmdb-js ever sync such commits later.

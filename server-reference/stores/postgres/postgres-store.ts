@@ -22,6 +22,7 @@ import { PostgresGroupStore } from './postgres-group-store.js';
 import type { GroupStore } from '../../groups/group-store.js';
 import { PostgresProjectionStore } from './postgres-projection-store.js';
 import type { ProjectionStore } from '../../projections/projection-store.js';
+import { CommitDurations } from '../../metrics-commit-durations.js';
 
 /** The parts of the store that need pg (pg-driver.ts), loaded by {@link PostgresStore.open}. */
 type PgDriver = typeof import('./pg-driver.js');
@@ -131,6 +132,8 @@ export class PostgresStore implements EventStore {
   private identity = '';
 
   private readonly listeners = new CommitListeners();
+  /** Told how long each append transaction's write and COMMIT took (EventStore.onCommitDuration). */
+  private readonly commitDurations = new CommitDurations();
   private listenerCount = 0;
   private readonly queue: PendingCall[] = [];
   private writing: Promise<void> | undefined;
@@ -307,6 +310,10 @@ export class PostgresStore implements EventStore {
       const result = await this.reads.query<{ pos: number }>(this.sql.headPosition);
       return result.rows[0]?.pos ?? 0;
     });
+  }
+
+  onCommitDuration(listener: (seconds: number) => void): () => void {
+    return this.commitDurations.add(listener);
   }
 
   onCommit(listener: (events: readonly StoredEvent[]) => void): () => void {
@@ -490,7 +497,9 @@ export class PostgresStore implements EventStore {
       });
       const events = state.events;
       if (events.length > 0) {
+        const startedAt = performance.now();
         await settleAll([client.query(this.sql.write, writeValues(state, commitChannel(this.schema))), client.query('COMMIT')]);
+        this.commitDurations.since(startedAt);
       } else {
         await client.query('COMMIT');
       }

@@ -279,6 +279,14 @@ export class RoutingStore implements EventStore {
     };
   }
 
+  /** Hears the commit durations of every store behind this one that reports them. */
+  onCommitDuration(listener: (seconds: number) => void): () => void {
+    const removers = this.stores.map((store) => store.onCommitDuration?.(listener));
+    return () => {
+      for (const remove of removers) remove?.();
+    };
+  }
+
   /** Closes every store behind this one, once; fails with the first store that failed to close. */
   close(): Promise<void> {
     this.closing ??= Promise.allSettled(this.stores.map((store) => store.close())).then((results) => {
