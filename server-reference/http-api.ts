@@ -4,6 +4,7 @@ import { assertEventsJsonRepresentable } from '../protocol/json-representable.js
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseClientFrame } from '../protocol/validate.js';
 import type { Permissions } from './auth/permissions.js';
+import { readBody } from './http-body.js';
 import { HttpDoors, httpStatusOf, requireJsonBody, type HttpApiOptions } from './http-doors.js';
 import { answerCloudEventsRead, cloudEventsAnswerMode, CloudEventsAnswer, readCloudEvents } from './http-cloudevents.js';
 import { groupRoute } from './http-groups.js';
@@ -203,18 +204,11 @@ export function startParam(text: string | null): unknown {
 /** Reads a JSON body (UTF-8, at most maxBytes); with `emptyAllowed`, no body at all is undefined. */
 async function readJson(request: IncomingMessage, maxBytes: number, options: { emptyAllowed?: boolean } = {}): Promise<unknown> {
   requireJsonBody(request);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.byteLength;
-    if (size > maxBytes) throw new TauonError('too-large', `a request body is at most ${maxBytes} bytes (maxFrameBytes)`);
-    chunks.push(buffer);
-  }
-  if (size === 0 && options.emptyAllowed === true) return undefined;
+  const body = await readBody(request, maxBytes);
+  if (body.byteLength === 0 && options.emptyAllowed === true) return undefined;
   try {
     // Fatal: bytes that are not UTF-8 are refused, never stored as U+FFFD.
-    return JSON.parse(UTF8.decode(Buffer.concat(chunks)));
+    return JSON.parse(UTF8.decode(body));
   } catch (error) {
     throw new TauonError('bad-frame', 'the request body is not JSON in UTF-8', { cause: error });
   }

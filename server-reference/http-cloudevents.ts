@@ -3,6 +3,7 @@ import { cloudEventToEventInput, badCloudEvent, isJsonMediaType } from '../proto
 import { CLOUDEVENTS_BATCH_JSON, CLOUDEVENTS_JSON, toCloudEvent } from '../protocol/cloudevents.js';
 import { TauonError } from '../protocol/errors.js';
 import type { EventInput, ServerFrame } from '../protocol/frames.js';
+import { readBody } from './http-body.js';
 import { UnsupportedMediaTypeError } from './http-doors.js';
 
 /*
@@ -35,19 +36,6 @@ function requestMode(headers: IncomingHttpHeaders): RequestMode | undefined {
     throw badCloudEvent('specversion', 'is required: a binary-mode request carries the ce-specversion header');
   }
   return undefined;
-}
-
-/** The body, at most maxBytes (maxFrameBytes, as for a frame). */
-async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.byteLength;
-    if (size > maxBytes) throw new TauonError('too-large', `a request body is at most ${maxBytes} bytes (maxFrameBytes)`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { wsTransport } from '../../transports/ws/index.js';
 import { NATS_URL, natsAvailable } from '../stores/jetstream-fixture.js';
 import { POSTGRES_URL, postgresAvailable } from '../stores/postgres-fixture.js';
 import { serviceStoreNames } from '../stores/service-store-names.js';
-import { runTauon, startServe, TAUON_BIN, type ServeProcess } from '../support/cli-process.js';
+import { runTauon, startServe, type ServeProcess } from '../support/cli-process.js';
 import { tempDir } from '../support/temp-dir.js';
 import { runOnTerminal, terminalAvailable } from './terminal-run.js';
 
@@ -38,26 +37,6 @@ function kept(events: readonly StoredEvent[]): Map<string, unknown[]> {
     streams.set(event.stream, list);
   }
   return streams;
-}
-
-/** Runs `tauon import -` with the text on its stdin. */
-function importFromStdin(url: string, text: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAUON_BIN, 'import', '-', '--url', url], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tauon import - did not finish: ${stderr}`));
-    }, 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(text);
-  });
 }
 
 describe('tauon export and import', () => {
@@ -195,7 +174,7 @@ describe('tauon export and import', () => {
     let cut = 100;
     while (events[cut]!.tx === events[cut - 1]!.tx) cut += 1;
     const half = lines.slice(0, cut).join('\n');
-    const firstPart = await importFromStdin(into.url, `${half}\n`);
+    const firstPart = await runTauon(['import', '-', '--url', into.url], 30_000, { input: `${half}\n` });
     expect(firstPart.stderr).toBe('');
     const before = JSON.parse(firstPart.stdout) as { imported: number; invalidated: number };
     const whole = await runTauon(['import', file, '--url', into.url], 60_000);

@@ -12,14 +12,21 @@ export interface TauonProcessOptions {
   readonly cwd?: string;
 }
 
+/** How {@link runTauon} runs a command, beyond {@link TauonProcessOptions}. */
+export interface RunTauonOptions extends TauonProcessOptions {
+  /** Text written to its stdin, which is then closed (default: an empty stdin). */
+  readonly input?: string;
+}
+
 /** Runs a `tauon` command to its end (bounded in time) and returns what it printed. */
 export function runTauon(
   args: readonly string[],
   timeoutMs = 20_000,
-  options: TauonProcessOptions = {},
+  options: RunTauonOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { input, ...processOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAUON_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn(process.execPath, [TAUON_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...processOptions });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -32,6 +39,8 @@ export function runTauon(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // No input is an empty stdin: at its end at once, as /dev/null would be.
+    child.stdin.end(input ?? '');
   });
 }
 
