@@ -1,6 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED } from './data-limits.js';
+
+// zod/mini (the functional API of zod 4's core) keeps the browser bundle small; unlike zod's
+// classic API it sets no locale, and without one every message would read "Invalid input".
+z.config(english());
 
 /*
  * Every frame of protocol v1 as a zod schema. protocol/SPEC.md is the prose; these schemas are
@@ -9,25 +14,25 @@ import { dataProblem, isWellFormedStringMap, isWellFormedText, NOT_WELL_FORMED }
  */
 
 /** A non-negative safe integer: sequence numbers, positions, request and subscription ids. */
-const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const uint = z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 /** A positive safe integer. */
-const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const positive = z.number().check(z.int(), z.positive(), z.lte(Number.MAX_SAFE_INTEGER));
 /** Milliseconds since 1970-01-01T00:00:00Z. */
-const epochMillis = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const epochMillis = z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 
 /** The most characters a stream name, event id, type or key may have. */
 export const MAX_NAME_LENGTH = 256;
 
 /** A string with no lone surrogate: it has a UTF-8 form, so it is stored and delivered unchanged. */
-const text = z.string().refine(isWellFormedText, NOT_WELL_FORMED);
+const text = z.string().check(z.refine(isWellFormedText, NOT_WELL_FORMED));
 
-const name = text.min(1).max(MAX_NAME_LENGTH);
+const name = text.check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
 
 /** Event data: any value the codec carries, nested at most MAX_DATA_DEPTH levels, its strings well-formed. */
-const eventData = z.unknown().superRefine((value, context) => {
+const eventData = z.unknown().check(z.superRefine((value, context) => {
   const problem = dataProblem(value);
   if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-});
+}));
 
 /**
  * `meta`: a map of strings to strings, kept as it is (a copy by z.record would drop a
@@ -38,42 +43,44 @@ const stringMap = z
     (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
     'expected a map of strings',
   )
-  .superRefine((map: Record<string, unknown>, context) => {
-    if (isWellFormedStringMap(map)) return;
-    const record: Record<string, unknown> = map;
-    for (const key in record) {
-      const value = record[key];
-      if (typeof value !== 'string') context.addIssue({ code: 'custom', path: [key], message: `expected string, received ${typeof value}` });
-      else if (!isWellFormedText(key) || !isWellFormedText(value)) context.addIssue({ code: 'custom', path: [key], message: NOT_WELL_FORMED });
-    }
-  });
+  .check(
+    z.superRefine((map: Record<string, unknown>, context) => {
+      if (isWellFormedStringMap(map)) return;
+      const record: Record<string, unknown> = map;
+      for (const key in record) {
+        const value = record[key];
+        if (typeof value !== 'string') context.addIssue({ code: 'custom', path: [key], message: `expected string, received ${typeof value}` });
+        else if (!isWellFormedText(key) || !isWellFormedText(value)) context.addIssue({ code: 'custom', path: [key], message: NOT_WELL_FORMED });
+      }
+    }),
+  );
 
 /**
  * A stream name to append to: not empty, no `*`, and not starting with `$` (reserved for the
  * system, such as `$all`).
  */
-export const StreamName = name.regex(/^[^$*][^*]*$/, 'a stream name has no "*" and does not start with "$"');
+export const StreamName = name.check(z.regex(/^[^$*][^*]*$/, 'a stream name has no "*" and does not start with "$"'));
 
 /**
  * What `subscribe`, `read` and `surface` address: one stream name, a prefix pattern ending in
  * `*` (`orders.*` matches every stream whose name starts with `orders.`), or `$all`.
  */
-export const StreamSelector = name.regex(
+export const StreamSelector = name.check(z.regex(
   /^(\$all|[^$*][^*]*\*?|\*)$/,
   'a selector is a stream name, a prefix ending in "*", or "$all"',
-);
+));
 
 /** An event as a producer sends it. `id` is the idempotency key; the server assigns one if absent. */
 export const EventInput = z.object({
-  id: name.optional(),
+  id: z.optional(name),
   type: name,
-  key: name.optional(),
-  data: eventData.optional(),
-  meta: stringMap.optional(),
-  time: epochMillis.optional(),
-  causation: name.optional(),
-  correlation: name.optional(),
-  schema: text.min(1).max(1024).optional(),
+  key: z.optional(name),
+  data: z.optional(eventData),
+  meta: z.optional(stringMap),
+  time: z.optional(epochMillis),
+  causation: z.optional(name),
+  correlation: z.optional(name),
+  schema: z.optional(text.check(z.minLength(1), z.maxLength(1024))),
 });
 /**
  * An event as a producer sends it (the `EventInput` schema): `type` is required; `id` is the
@@ -101,12 +108,12 @@ export interface EventInput {
 }
 
 /** An event as stored and delivered: the producer's event plus its place in the store. */
-export const StoredEvent = EventInput.extend({
+export const StoredEvent = z.extend(EventInput, {
   /**
    * Any value the codec carries: a client takes the data a server delivers as it is (the server
    * checked it when it was appended), as the fast check of `events` frames does, unwalked.
    */
-  data: z.unknown().optional(),
+  data: z.optional(z.unknown()),
   id: name,
   /** The stream the event belongs to. */
   stream: name,
@@ -170,8 +177,8 @@ export type StartPosition =
 
 /** Exact filters: an event passes when its type is in `types` (if given) and its key in `keys`. */
 export const EventFilter = z.object({
-  types: z.array(name).min(1).max(1000).optional(),
-  keys: z.array(name).min(1).max(1000).optional(),
+  types: z.optional(z.array(name).check(z.minLength(1), z.maxLength(1000))),
+  keys: z.optional(z.array(name).check(z.minLength(1), z.maxLength(1000))),
 });
 /** Exact filters (the `EventFilter` schema): an event passes when its type is in `types` (if given) and its key in `keys` (if given). */
 export interface EventFilter {
@@ -194,7 +201,7 @@ export const ErrorCodeSchema = z.enum(ERROR_CODES);
  * version knows (a plain string schema, so that tools that read schemas see a string); compare,
  * never switch exhaustively.
  */
-export const ReceivedErrorCode = z.string().min(1).max(256) as unknown as z.ZodType<ErrorCode, string>;
+export const ReceivedErrorCode = z.string().check(z.minLength(1), z.maxLength(256)) as unknown as z.ZodMiniType<ErrorCode, string>;
 
 /** Limits the server enforces, announced in `welcome` and `server-info`. */
 export const ServerLimits = z.object({
@@ -228,10 +235,10 @@ export interface ServerLimits {
 export const HelloFrame = z.object({
   type: z.literal('hello'),
   /** The protocol versions the client speaks. */
-  versions: z.array(positive).min(1).max(16),
-  token: text.max(8192).optional(),
+  versions: z.array(positive).check(z.minLength(1), z.maxLength(16)),
+  token: z.optional(text.check(z.maxLength(8192))),
   /** Free text naming the client library and version, for logs. */
-  client: text.max(256).optional(),
+  client: z.optional(text.check(z.maxLength(256))),
 });
 
 /** The most event types an append condition may name. */
@@ -246,8 +253,8 @@ export const MAX_CONDITION_KEYS = 100;
  */
 export const AppendCondition = z.object({
   stream: StreamSelector,
-  types: z.array(name).min(1).max(MAX_CONDITION_TYPES),
-  keys: z.array(name).min(1).max(MAX_CONDITION_KEYS).optional(),
+  types: z.array(name).check(z.minLength(1), z.maxLength(MAX_CONDITION_TYPES)),
+  keys: z.optional(z.array(name).check(z.minLength(1), z.maxLength(MAX_CONDITION_KEYS))),
   /** A store-wide position (`pos`), whatever the selector: events at or before it do not count. */
   after: uint,
 });
@@ -270,37 +277,37 @@ export const AppendFrame = z.object({
   type: z.literal('append'),
   id: uint,
   stream: StreamName,
-  events: z.array(EventInput).min(1),
-  expected: ExpectedVersion.optional(),
+  events: z.array(EventInput).check(z.minLength(1)),
+  expected: z.optional(ExpectedVersion),
   /** Opt in to content de-duplication: skip an event whose key's newest event has the same type and data. */
-  dedupe: z.boolean().optional(),
+  dedupe: z.optional(z.boolean()),
   /** The client has seen the failure that broke this stream's chain; start a new one. */
-  newChain: z.boolean().optional(),
+  newChain: z.optional(z.boolean()),
   /** Made only when no event matching it was stored after its position (SPEC 5.8.1). */
-  condition: AppendCondition.optional(),
+  condition: z.optional(AppendCondition),
 });
 
 export const SubscribeFrame = z.object({
   type: z.literal('subscribe'),
   sub: uint,
   stream: StreamSelector,
-  from: StartPosition.optional(),
+  from: z.optional(StartPosition),
   mode: SubscriptionMode,
   credit: uint,
-  filter: EventFilter.optional(),
+  filter: z.optional(EventFilter),
 });
 
-export const CreditFrame = z.object({ type: z.literal('credit'), sub: uint, n: z.number().int() });
+export const CreditFrame = z.object({ type: z.literal('credit'), sub: uint, n: z.number().check(z.int()) });
 export const UnsubscribeFrame = z.object({ type: z.literal('unsubscribe'), sub: uint });
 
 export const ReadFrame = z.object({
   type: z.literal('read'),
   id: uint,
   stream: StreamSelector,
-  from: StartPosition.optional(),
-  direction: z.enum(['forward', 'backward']).optional(),
-  limit: positive.optional(),
-  filter: EventFilter.optional(),
+  from: z.optional(StartPosition),
+  direction: z.optional(z.enum(['forward', 'backward'])),
+  limit: z.optional(positive),
+  filter: z.optional(EventFilter),
 });
 
 export const SurfaceFrame = z.object({ type: z.literal('surface'), id: uint, stream: StreamName });
@@ -310,17 +317,17 @@ export const InvalidateFrame = z.object({
   id: uint,
   stream: StreamName,
   tx: positive,
-  reason: text.max(1024).optional(),
+  reason: z.optional(text.check(z.maxLength(1024))),
 });
 
 export const StreamsFrame = z.object({
   type: z.literal('streams'),
   id: uint,
   /** Only streams whose name starts with this. */
-  prefix: z.string().max(MAX_NAME_LENGTH).optional(),
+  prefix: z.optional(z.string().check(z.maxLength(MAX_NAME_LENGTH))),
   /** Only streams whose name sorts after this (for paging). */
-  after: z.string().max(MAX_NAME_LENGTH).optional(),
-  limit: positive.optional(),
+  after: z.optional(z.string().check(z.maxLength(MAX_NAME_LENGTH))),
+  limit: z.optional(positive),
 });
 
 export const InfoFrame = z.object({ type: z.literal('info'), id: uint });
@@ -328,7 +335,7 @@ export const InfoFrame = z.object({ type: z.literal('info'), id: uint });
 // ---- consumer groups (SPEC 17), served where `welcome.features` has "groups" ----
 
 /** A consumer group's name: 1 to 200 characters, no `*`, not starting with `$`. */
-export const GroupName = text.min(1).max(200).regex(/^[^$*][^*]*$/, 'a group name has no "*" and does not start with "$"');
+export const GroupName = text.check(z.minLength(1), z.maxLength(200), z.regex(/^[^$*][^*]*$/, 'a group name has no "*" and does not start with "$"'));
 
 /** The most partitions a group may have. */
 export const MAX_GROUP_PARTITIONS = 1024;
@@ -340,23 +347,23 @@ export const ConsumeFrame = z.object({
   group: GroupName,
   /** What the group consumes; fixed when the group is made, and a later consume must name the same. */
   stream: StreamSelector,
-  filter: EventFilter.optional(),
+  filter: z.optional(EventFilter),
   /** How many partitions events are spread over (by key); fixed when the group is made. @default 16 */
-  partitions: z.number().int().min(1).max(MAX_GROUP_PARTITIONS).optional(),
+  partitions: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_GROUP_PARTITIONS))),
   /** Where a new group starts: every event of the selector, or only those after its head. @default 'start' */
-  from: z.enum(['start', 'end']).optional(),
+  from: z.optional(z.enum(['start', 'end'])),
   /** The initial credit, as `subscribe`'s. */
   credit: uint,
   /** The member's identity, kept across reconnects; the server makes one when absent. */
-  member: name.optional(),
+  member: z.optional(name),
   /** Most events delivered to this member and not yet acknowledged. @default 1000 */
-  maxUnacked: positive.max(100_000).optional(),
+  maxUnacked: z.optional(positive.check(z.lte(100_000))),
   /** An event not acknowledged this long after its delivery is delivered again. @default 30000 */
-  ackTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  ackTimeoutMs: z.optional(z.number().check(z.int(), z.gte(100), z.lte(3_600_000))),
   /** After this many deliveries without an ack an event is parked. @default 10 */
-  maxDeliveries: z.number().int().min(1).max(1000).optional(),
+  maxDeliveries: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
   /** A member silent this long loses its partitions. @default 10000 */
-  leaseMs: z.number().int().min(500).max(600_000).optional(),
+  leaseMs: z.optional(z.number().check(z.int(), z.gte(500), z.lte(600_000))),
 });
 
 /**
@@ -369,9 +376,9 @@ export const AckFrame = z.object({
   part: uint,
   gen: positive,
   /** Positions of events delivered (seqs for a stream selector, store-wide pos otherwise). */
-  pos: z.array(positive).min(1).max(10_000).optional(),
+  pos: z.optional(z.array(positive).check(z.minLength(1), z.maxLength(10_000))),
   /** Every event of the partition delivered so far at or below this position. */
-  upTo: positive.optional(),
+  upTo: z.optional(positive),
 });
 
 /**
@@ -385,9 +392,9 @@ export const NackFrame = z.object({
   gen: positive,
   pos: positive,
   /** Deliver it again no sooner than this; absent (and no `park`): the server's backoff. */
-  retryMs: z.number().int().min(0).max(3_600_000).optional(),
+  retryMs: z.optional(z.number().check(z.int(), z.gte(0), z.lte(3_600_000))),
   /** Park it now, with this reason. */
-  park: text.min(1).max(1024).optional(),
+  park: z.optional(text.check(z.minLength(1), z.maxLength(1024))),
 });
 
 /** The member gives a partition up: what of it is not acknowledged goes to the next owner. */
@@ -403,10 +410,10 @@ export const ReplayParkedFrame = z.object({ type: z.literal('replay-parked'), id
 // ---- projections (SPEC 18), served where `welcome.features` has "projections" ----
 
 /** A projection's name: 1 to 200 characters, no `*`, not starting with `$` (as a group's name). */
-export const ProjectionName = text.min(1).max(200).regex(/^[^$*][^*]*$/, 'a projection name has no "*" and does not start with "$"');
+export const ProjectionName = text.check(z.minLength(1), z.maxLength(200), z.regex(/^[^$*][^*]*$/, 'a projection name has no "*" and does not start with "$"'));
 
 /** A key of a projection's state as the server names it: `''` is the one key of an unkeyed projection. */
-const ProjectionKey = text.max(MAX_NAME_LENGTH);
+const ProjectionKey = text.check(z.maxLength(MAX_NAME_LENGTH));
 
 /** The longest a `projection` request may wait for its `atLeast`, in ms. */
 export const MAX_PROJECTION_WAIT_MS = 60_000;
@@ -423,11 +430,11 @@ export const ProjectionFrame = z.object({
   type: z.literal('projection'),
   id: uint,
   name: ProjectionName,
-  key: ProjectionKey.optional(),
+  key: z.optional(ProjectionKey),
   /** A position of the projection's selector (a seq for one stream, a pos otherwise) the state must include. */
-  atLeast: uint.optional(),
+  atLeast: z.optional(uint),
   /** How long to wait for `atLeast`. @default 5000 */
-  timeoutMs: z.number().int().min(0).max(MAX_PROJECTION_WAIT_MS).optional(),
+  timeoutMs: z.optional(z.number().check(z.int(), z.gte(0), z.lte(MAX_PROJECTION_WAIT_MS))),
 });
 
 /** One page of a projection's state, in key order, keys after `after`. */
@@ -435,27 +442,27 @@ export const ProjectionEntriesFrame = z.object({
   type: z.literal('projection-entries'),
   id: uint,
   name: ProjectionName,
-  after: ProjectionKey.optional(),
+  after: z.optional(ProjectionKey),
   /** Most entries in the page; above `limits.maxReadLimit`, that. @default 100 */
-  limit: positive.optional(),
+  limit: z.optional(positive),
 });
 
 /** Opens a watch (subscription `sub`): the projection's changes (of one key, when given) as they commit. */
-export const WatchProjectionFrame = z.object({ type: z.literal('watch-projection'), sub: uint, name: ProjectionName, key: ProjectionKey.optional() });
+export const WatchProjectionFrame = z.object({ type: z.literal('watch-projection'), sub: uint, name: ProjectionName, key: z.optional(ProjectionKey) });
 
 /** Starts a projection over from the start of its selector. */
 export const RebuildProjectionFrame = z.object({ type: z.literal('rebuild-projection'), id: uint, name: ProjectionName });
 
 /** Keep-alive, sent by either side; the peer answers `pong` with the same nonce. */
-export const PingFrame = z.object({ type: z.literal('ping'), nonce: uint.optional() });
-export const PongFrame = z.object({ type: z.literal('pong'), nonce: uint.optional() });
+export const PingFrame = z.object({ type: z.literal('ping'), nonce: z.optional(uint) });
+export const PongFrame = z.object({ type: z.literal('pong'), nonce: z.optional(uint) });
 
 // ---- server to client ----
 
 export const WelcomeFrame = z.object({
   type: z.literal('welcome'),
   version: positive,
-  server: z.string().min(1).max(256),
+  server: z.string().check(z.minLength(1), z.maxLength(256)),
   /** The keep-alive interval in milliseconds; a peer silent for 3 intervals is dead. */
   heartbeat: positive,
   limits: ServerLimits,
@@ -463,9 +470,9 @@ export const WelcomeFrame = z.object({
    * The identity of the store behind the server (SPEC 6.5.1): the same on every connection to
    * any server of that store; another store has another. Absent from servers that predate it.
    */
-  store: z.string().min(1).max(256).optional(),
+  store: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   /** Optional parts of the protocol the server serves, such as `"groups"` (SPEC 17). */
-  features: z.array(z.string().min(1).max(64)).max(64).optional(),
+  features: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(64))),
 });
 
 export const RejectFrame = z.object({
@@ -486,13 +493,13 @@ export const AppendedFrame = z.object({
   /** The store-wide position of each event, in order. */
   positions: z.array(positive),
   /** Indexes of the events that wrote nothing: an id already stored, or a content duplicate. */
-  dups: z.array(uint).optional(),
+  dups: z.optional(z.array(uint)),
 });
 
-export const EventsFrame = z.object({ type: z.literal('events'), sub: uint, events: z.array(StoredEvent).min(1) });
+export const EventsFrame = z.object({ type: z.literal('events'), sub: uint, events: z.array(StoredEvent).check(z.minLength(1)) });
 
 /** One partition of the member, held at generation `gen`; `revoking` while the group wants it back. */
-export const AssignedPartition = z.object({ part: uint, gen: positive, revoking: z.boolean().optional() });
+export const AssignedPartition = z.object({ part: uint, gen: positive, revoking: z.optional(z.boolean()) });
 export type AssignedPartition = z.infer<typeof AssignedPartition>;
 
 /** The member's partitions now: the first frame of a consume, then again whenever they change. */
@@ -509,7 +516,7 @@ export const DeliverFrame = z.object({
   sub: uint,
   part: uint,
   gen: positive,
-  events: z.array(StoredEvent).min(1),
+  events: z.array(StoredEvent).check(z.minLength(1)),
   deliveries: z.array(positive),
 });
 
@@ -517,9 +524,9 @@ export const DeliverFrame = z.object({
 export const GroupPartitionInfo = z.object({
   part: uint,
   /** The member holding it, or null while it is free. */
-  owner: z.string().nullable(),
+  owner: z.nullable(z.string()),
   gen: uint,
-  revoking: z.boolean().optional(),
+  revoking: z.optional(z.boolean()),
   /** Every event of the partition at or below this position is acknowledged or parked. */
   checkpoint: uint,
   /** The selector's head position. */
@@ -568,7 +575,7 @@ export interface GroupMemberInfo {
 export const GroupSummary = z.object({
   group: z.string(),
   stream: z.string(),
-  filter: EventFilter.optional(),
+  filter: z.optional(EventFilter),
   partitions: positive,
   members: uint,
   /** The sum of the partitions' lag. */
@@ -591,7 +598,7 @@ export interface GroupSummary {
 }
 
 /** A group in full. */
-export const GroupInfo = GroupSummary.extend({
+export const GroupInfo = z.extend(GroupSummary, {
   created: epochMillis,
   head: uint,
   memberList: z.array(GroupMemberInfo),
@@ -621,7 +628,7 @@ export const ProjectionSummary = z.object({
   keyed: z.boolean(),
   status: z.enum(['running', 'failed', 'rebuilding']),
   /** Why it failed, when it did. */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** Every event of its selector at or below this position is in its state. */
   checkpoint: uint,
   /** The selector's head, and how far the checkpoint is behind it. */
@@ -647,7 +654,7 @@ export interface ProjectionSummary {
 }
 
 /** One key's value of a projection's state. */
-export const ProjectionEntry = z.object({ key: z.string(), value: z.unknown().refine((value): boolean => value !== undefined, 'an entry has a value') });
+export const ProjectionEntry = z.object({ key: z.string(), value: z.unknown().check(z.refine((value): boolean => value !== undefined, 'an entry has a value')) });
 /** One key's value of a projection's state (the `ProjectionEntry` schema). */
 export interface ProjectionEntry {
   key: string;
@@ -662,7 +669,7 @@ export const ProjectionStateFrame = z.object({
   id: uint,
   name: z.string(),
   key: z.string(),
-  value: z.unknown().optional(),
+  value: z.optional(z.unknown()),
   found: z.boolean(),
   checkpoint: uint,
 });
@@ -673,7 +680,7 @@ export const ProjectionPageFrame = z.object({
   id: uint,
   name: z.string(),
   entries: z.array(ProjectionEntry),
-  next: z.string().nullable(),
+  next: z.nullable(z.string()),
   checkpoint: uint,
 });
 
@@ -686,7 +693,7 @@ export const ProjectionChangedFrame = z.object({
   sub: uint,
   name: z.string(),
   key: z.string(),
-  value: z.unknown().optional(),
+  value: z.optional(z.unknown()),
   checkpoint: uint,
 });
 
@@ -705,7 +712,7 @@ export const PageFrame = z.object({
   id: uint,
   events: z.array(StoredEvent),
   /** Where the next page starts, or null when this page reached the end. */
-  next: StartPosition.nullable(),
+  next: z.nullable(StartPosition),
 });
 
 export const StreamSummary = z.object({
@@ -741,7 +748,7 @@ export const StreamListFrame = z.object({
   id: uint,
   streams: z.array(StreamSummary),
   /** Pass as `after` for the next page, or null when this was the last. */
-  next: z.string().nullable(),
+  next: z.nullable(z.string()),
 });
 
 export const ServerInfoFrame = z.object({
@@ -756,37 +763,37 @@ export const ServerInfoFrame = z.object({
   /** The store-wide position of the newest event (0 when empty). */
   head: uint,
   /** The store's identity, as in `welcome`. */
-  store: z.string().min(1).max(256).optional(),
+  store: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   /** As in `welcome`. */
-  features: z.array(z.string().min(1).max(64)).max(64).optional(),
+  features: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(64))),
   /** How many consumer groups the store keeps, where it keeps them. */
-  groups: uint.optional(),
+  groups: z.optional(uint),
   /**
    * The server-side projections the server runs (SPEC 18), those whose selector the session may
    * read: each one's status, and its error when it failed.
    */
-  projections: z
-    .array(
+  projections: z.optional(
+    z.array(
       z.object({
         name: z.string(),
         stream: z.string(),
         status: z.enum(['running', 'failed', 'rebuilding']),
-        error: z.string().optional(),
+        error: z.optional(z.string()),
         checkpoint: uint,
         lag: uint,
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 /** A request (`id`) or a subscription (`sub`) failed; a subscription error ends the subscription. */
 export const ErrorFrame = z.object({
   type: z.literal('error'),
-  id: uint.optional(),
-  sub: uint.optional(),
+  id: z.optional(uint),
+  sub: z.optional(uint),
   code: ReceivedErrorCode,
   message: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
+  details: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** Every frame a client may send. */
@@ -847,8 +854,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
 
 /** Every frame of protocol v1, either direction (`ping` and `pong` go both ways). */
 export const Frame = z.discriminatedUnion('type', [
-  ...ClientFrame.options,
-  ...ServerFrame.options.filter((option) => option !== PingFrame && option !== PongFrame),
+  ...ClientFrame.def.options,
+  ...ServerFrame.def.options.filter((option) => option !== PingFrame && option !== PongFrame),
 ]);
 
 export type HelloFrame = z.infer<typeof HelloFrame>;
@@ -901,5 +908,10 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type Frame = z.infer<typeof Frame>;
 
+/** The `type` a frame schema admits: the value of its `type` literal. */
+export function typeOfFrameSchema(schema: { readonly shape: { readonly type: z.ZodMiniLiteral<string> } }): string {
+  return schema.shape.type.def.values[0]!;
+}
+
 /** The `type` of every frame of protocol v1. */
-export const FRAME_TYPES: readonly string[] = Frame.options.map((option) => option.shape.type.value);
+export const FRAME_TYPES: readonly string[] = Frame.def.options.map(typeOfFrameSchema);

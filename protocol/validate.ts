@@ -1,9 +1,9 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { BadFrameError, RefusedFrameError, TauonError } from './errors.js';
 import { MAX_DATA_DEPTH } from './data-limits.js';
 import { msgpackProblem } from './msgpack-scan.js';
 import { unpackWithMaps } from './msgpack-codec.js';
-import { ClientFrame, FRAME_TYPES, ServerFrame } from './frames.js';
+import { ClientFrame, FRAME_TYPES, ServerFrame, typeOfFrameSchema } from './frames.js';
 import type { Codec } from './codec.js';
 import { isPlainAckFrame } from './fast-ack-check.js';
 import { isPlainAppendFrame } from './fast-append-check.js';
@@ -16,7 +16,7 @@ function typeOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
 }
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, side: string, allowed: readonly string[]): T {
+function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, side: string, allowed: readonly string[]): T {
   const type = typeOf(value);
   if (typeof type !== 'string') throw new BadFrameError('a frame is a map with a string "type"');
   if (!allowed.includes(type)) {
@@ -34,8 +34,8 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, side: string, allowe
   return result.data;
 }
 
-const clientTypes = ClientFrame.options.map((option) => option.shape.type.value as string);
-const serverTypes = ServerFrame.options.map((option) => option.shape.type.value as string);
+const clientTypes = ClientFrame.def.options.map(typeOfFrameSchema);
+const serverTypes = ServerFrame.def.options.map(typeOfFrameSchema);
 
 /** Validates a decoded value as a frame a client may send; throws a TauonError (`bad-frame`, `unknown-frame`). */
 export function parseClientFrame(value: unknown): ClientFrame {

@@ -31,7 +31,10 @@ export const BROWSER_BUILD_OPTIONS = {
 } as const satisfies BuildOptions;
 
 /** The whole public surface of both entries: the most an application can pull in. */
-const ENTRY = "export * from 'tauon/client';\nexport * from 'tauon/transports/ws';\n";
+export const WHOLE_SURFACE_ENTRY = "export * from 'tauon/client';\nexport * from 'tauon/transports/ws';\n";
+
+/** What the smallest application takes: `connect` and `wsTransport`, kept by using them. */
+export const CONNECT_ENTRY = "import { connect } from 'tauon/client';\nimport { wsTransport } from 'tauon/transports/ws';\nexport const used = [connect, wsTransport];\n";
 
 /** Node builtins, bare and `node:`-prefixed: kept out of the build so that the metafile can name them. */
 const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((name) => `node:${name}`), 'node:*'];
@@ -58,11 +61,14 @@ function nodeImportsOf(metafile: Metafile): string[] {
   return [...new Set(imports.filter((path) => path.startsWith('node:') || builtinModules.includes(path)))].sort();
 }
 
-/** Bundles `tauon/client` + `tauon/transports/ws` for the browser and measures the result. */
-export async function measureBrowserBundle(): Promise<BrowserBundleSize> {
+/**
+ * Bundles `tauon/client` + `tauon/transports/ws` for the browser and measures the result.
+ * @param entry the application's module: by default {@link WHOLE_SURFACE_ENTRY}.
+ */
+export async function measureBrowserBundle(entry: string = WHOLE_SURFACE_ENTRY): Promise<BrowserBundleSize> {
   const result = await build({
     ...BROWSER_BUILD_OPTIONS,
-    stdin: { contents: ENTRY, resolveDir: PACKAGE_ROOT, loader: 'ts', sourcefile: 'browser-bundle-entry.ts' },
+    stdin: { contents: entry, resolveDir: PACKAGE_ROOT, loader: 'ts', sourcefile: 'browser-bundle-entry.ts' },
     format: 'esm',
     minify: true,
     metafile: true,

@@ -65,7 +65,7 @@ export class ProjectionDefinitionError extends TypeError {
 const DefinitionShape = z.object({
   name: GroupName,
   stream: StreamSelector,
-  filter: EventFilter.strict().optional(),
+  filter: z.strictObject(EventFilter.shape).optional(),
   evolve: z.custom<(state: unknown, event: StoredEvent) => unknown>((value) => typeof value === 'function', 'must be a function (state, event) => state'),
   key: z.custom<(event: StoredEvent) => string | undefined>((value) => typeof value === 'function', 'must be a function (event) => string | undefined').optional(),
   onChange: z.enum(['fail', 'rebuild']).optional(),

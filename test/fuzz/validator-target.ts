@@ -11,14 +11,14 @@ import { isPlainAppendedFrame } from '../../protocol/fast-appended-check.js';
 import { isPlainDeliverFrame, isPlainEventsFrame } from '../../protocol/fast-events-check.js';
 import { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import { decodeFrame, parseClientFrame, parseServerFrame } from '../../protocol/validate.js';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { expectRefusal } from './decoder-target.js';
 import { CODECS, DEEP_NEST, nearFrame, validClientFrame, validServerFrame } from './frame-inputs.js';
 
 type Side = 'client' | 'server';
 
 interface SideChecks {
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
   readonly parse: (value: unknown) => unknown;
   /** The fast checks that let a frame skip the schema. */
   readonly fast: readonly ((value: unknown) => boolean)[];

@@ -1,7 +1,7 @@
 // fast-check arbitraries read off the zod schemas of protocol/frames.ts, so that the frames the
 // fuzzer starts from follow the schemas as they are, not a copy of them that could drift.
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /** Strings worth trying wherever the schema lets them through: selectors, reserved names, edges. */
 const INTERESTING_STRINGS = [
@@ -73,17 +73,17 @@ interface CheckDef {
 interface SchemaDef {
   readonly type: string;
   readonly checks?: readonly { readonly _zod: { readonly def: CheckDef } }[];
-  readonly shape?: Record<string, z.ZodType>;
+  readonly shape?: Record<string, z.ZodMiniType>;
   readonly values?: readonly unknown[];
-  readonly options?: readonly z.ZodType[];
+  readonly options?: readonly z.ZodMiniType[];
   readonly entries?: Record<string, string>;
-  readonly element?: z.ZodType;
-  readonly innerType?: z.ZodType;
-  readonly keyType?: z.ZodType;
-  readonly valueType?: z.ZodType;
+  readonly element?: z.ZodMiniType;
+  readonly innerType?: z.ZodMiniType;
+  readonly keyType?: z.ZodMiniType;
+  readonly valueType?: z.ZodMiniType;
 }
 
-function defOf(schema: z.ZodType): SchemaDef {
+function defOf(schema: z.ZodMiniType): SchemaDef {
   return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 }
 
@@ -102,7 +102,7 @@ function lengthsOf(def: SchemaDef): { min: number; max: number | undefined } {
   return { min, max };
 }
 
-function stringOf(schema: z.ZodType, def: SchemaDef): fc.Arbitrary<string> {
+function stringOf(schema: z.ZodMiniType, def: SchemaDef): fc.Arbitrary<string> {
   const { min, max = 1024 } = lengthsOf(def);
   const candidates = fc.oneof(
     // Well-formed: a lone surrogate has no UTF-8 form in any string (mutations.ts puts them in).
@@ -132,7 +132,7 @@ function numberOf(def: SchemaDef): fc.Arbitrary<number> {
  * sometimes left out, every union's branches, strings and numbers within the schema's checks,
  * and event data from {@link jsonData}.
  */
-export function arbitraryOf(schema: z.ZodType, data: DataShape = { maxDepth: 4 }): fc.Arbitrary<unknown> {
+export function arbitraryOf(schema: z.ZodMiniType, data: DataShape = { maxDepth: 4 }): fc.Arbitrary<unknown> {
   const def = defOf(schema);
   switch (def.type) {
     case 'object': {

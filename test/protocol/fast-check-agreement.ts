@@ -1,7 +1,7 @@
 // What the tests of the fast frame checks (protocol/fast-*-check.ts) share: the rule they hold
 // each check to, a way to mutate frames, and an event with every optional field.
 import { expect } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /** An event as a client appends it, with every optional field set. */
 export const FULL_EVENT_INPUT = {
@@ -32,7 +32,7 @@ export function withField(base: object, field: string, value: unknown): Record<s
 export function expectAgreement(
   values: readonly unknown[],
   fastCheck: (value: unknown) => boolean,
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   parse: (value: unknown) => unknown,
 ): { accepted: number; refused: number } {
   let accepted = 0;

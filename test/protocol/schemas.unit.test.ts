@@ -13,6 +13,7 @@ import {
   StoredEvent,
   StreamName,
   StreamSelector,
+  typeOfFrameSchema,
 } from '../../protocol/frames.js';
 import { parseClientFrame, parseServerFrame } from '../../protocol/validate.js';
 
@@ -51,8 +52,8 @@ describe('FRAME_TYPES', () => {
   });
 
   it('splits into 24 client frames and 24 server frames, ping and pong on both sides', () => {
-    expect(ClientFrame.options.map((option) => option.shape.type.value)).toEqual(CLIENT_TYPES);
-    expect(ServerFrame.options.map((option) => option.shape.type.value)).toEqual(SERVER_TYPES);
+    expect(ClientFrame.def.options.map(typeOfFrameSchema)).toEqual(CLIENT_TYPES);
+    expect(ServerFrame.def.options.map(typeOfFrameSchema)).toEqual(SERVER_TYPES);
   });
 });
 
