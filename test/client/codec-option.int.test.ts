@@ -120,6 +120,22 @@ describe('connect with a codec option, against a reference server', () => {
     });
   }
 
+  it('over JSON, refuses an emit whose data JSON cannot carry with `unrepresentable`, stores nothing of it, and goes on', async () => {
+    const client = await connected({ codec: 'json' }, []);
+    for (const value of [new Uint8Array([1, 2]), new Date(5), 2n ** 60n]) {
+      const refused = client.emit('codec-binary', { type: 'Blob', data: { value } });
+      await expect(refused).rejects.toMatchObject({ code: 'unrepresentable', message: expect.stringMatching(/"Blob" event .*codec: msgpackCodec/) as unknown });
+    }
+    // Emitted together with one that JSON carries: only the one that cannot be sent fails.
+    const [good, bad] = await Promise.allSettled([
+      client.emit('codec-binary', { type: 'Text', data: { value: 'ok' } }),
+      client.emit('codec-binary', { type: 'Blob', data: { value: new Uint8Array([3]) } }),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { seq: 1 } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'unrepresentable' } });
+    expect((await client.read('codec-binary')).events.map((event) => event.type)).toEqual(['Text']);
+  });
+
   it('rejects (never throws) with `unsupported` for a codec it does not know, before dialing', async () => {
     const firstBytes: number[] = [];
     const listener = new MemoryServerTransport();
