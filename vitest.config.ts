@@ -22,6 +22,8 @@ export default defineConfig({
       'tauon/conformance/store': './test/conformance/store.ts',
       'tauon/conformance/wire': './test/conformance/wire.ts',
       'tauon/conformance/runner': './test/conformance/runner.ts',
+      // package.json "imports": the Node choice of the client's codecs (the browser one is for bundlers).
+      '#client-codec': './client/codec-choice.ts',
     }).map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: source(path) })),
   },
   test: {

@@ -339,7 +339,9 @@ export class EmitQueue {
       if (write.callers.length > 1) {
         for (const part of this.split(write)) this.transmit(part, sender);
       } else {
-        this.rejectAll(write, new BadFrameError(`the emit cannot be encoded: ${String(error)}`, error));
+        // Data the connection's codec cannot carry (JSON: binary, ...) keeps its own code.
+        const unrepresentable = error instanceof TauonError && error.code === 'unrepresentable';
+        this.rejectAll(write, unrepresentable ? error : new BadFrameError(`the emit cannot be encoded: ${String(error)}`, error));
       }
       return;
     }

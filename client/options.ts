@@ -1,5 +1,7 @@
-import { codecByName } from '../protocol/codec.js';
+// `#client-codec` is client/codec-choice.ts, or codec-choice.browser.ts in a browser build (package.json "imports").
+import { codecNamed, DEFAULT_CODEC } from '#client-codec';
 import type { Codec } from '../protocol/codec.js';
+import { TauonError } from '../protocol/errors.js';
 import { resolveReconnectOptions } from './reconnect-policy.js';
 import type { ResolvedReconnectOptions } from './reconnect-policy.js';
 import type { ConnectOptions } from './types.js';
@@ -26,11 +28,33 @@ function positiveInt(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
 }
 
+function isCodec(value: unknown): value is Codec {
+  if (typeof value !== 'object' || value === null) return false;
+  const codec = value as Partial<Codec>;
+  return typeof codec.encode === 'function' && typeof codec.decode === 'function' && (codec.name === 'msgpack' || codec.name === 'json');
+}
+
+/**
+ * The codec of {@link ConnectOptions.codec}: the default of the build when not given (msgpack in
+ * Node, JSON in a browser build), a codec object as it is, a name through the build's codecs.
+ * @throws TauonError `unsupported` for anything else, and for `'msgpack'` by name in a browser build.
+ */
+export function resolveCodec(codec: ConnectOptions['codec']): Codec {
+  if (codec === undefined) return DEFAULT_CODEC;
+  if (isCodec(codec)) return codec;
+  const named = typeof codec === 'string' ? codecNamed(codec) : undefined;
+  if (named === undefined) {
+    const shown = typeof codec === 'string' ? `"${codec.slice(0, 64)}"` : typeof codec;
+    throw new TauonError('unsupported', `unknown codec ${shown}: 'msgpack', 'json' or a codec object (msgpackCodec, jsonCodec of tauon/protocol)`);
+  }
+  return named;
+}
+
 /** Fills in the defaults of {@link ConnectOptions}. */
 export function resolveOptions(options: ConnectOptions = {}): ResolvedOptions {
   return {
     token: options.token,
-    codec: codecByName(options.codec ?? 'msgpack'),
+    codec: resolveCodec(options.codec),
     clientName: options.clientName ?? DEFAULT_CLIENT_NAME,
     reconnect: resolveReconnectOptions(options.reconnect),
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,

@@ -11,6 +11,7 @@ import type {
   SubscriptionMode,
 } from '../protocol/frames.js';
 import type { TauonError } from '../protocol/errors.js';
+import type { Codec, CodecName } from '../protocol/codec.js';
 import type {
   ConsumeOptions,
   ConsumerItem,
@@ -275,10 +276,12 @@ export interface ConnectOptions {
    */
   token?: string | (() => string | Promise<string>);
   /**
-   * The frame encoding.
-   * @default 'msgpack'
+   * The frame encoding: a name, or a codec object (`msgpackCodec`, `jsonCodec` of `tauon/protocol`).
+   * In a browser build the default is JSON and `'msgpack'` by name is refused: a page that wants
+   * msgpack passes `msgpackCodec`, which brings msgpackr into its bundle.
+   * @default 'msgpack' in Node, 'json' in a browser build (the "browser" export condition)
    */
-  codec?: 'msgpack' | 'json';
+  codec?: CodecName | Codec;
   /**
    * Free text naming the client in the server's logs.
    * @default 'tauon-js'

@@ -12,6 +12,7 @@ export { jsonCodec } from './json-codec.js';
 export { msgpackCodec, unpackMultiplePlain, unpackPlain } from './msgpack-codec.js';
 export { MAX_DATA_DEPTH, isWellFormedText } from './data-limits.js';
 export * from './validate.js';
+export * from './decode-client-frame.js';
 export { newEventId } from './event-id.js';
 export * from './cloudevents.js';
 export * from './cloudevents-input.js';

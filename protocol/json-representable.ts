@@ -36,6 +36,7 @@ export function isJsonRepresentable(value: unknown): boolean {
 
 /** The place of a stored event, as far as a list handed to an encoder has one. */
 interface EventLike {
+  readonly type?: unknown;
   readonly data?: unknown;
   readonly stream?: unknown;
   readonly seq?: unknown;
@@ -49,8 +50,12 @@ interface EventLike {
 export function assertEventsJsonRepresentable(events: readonly unknown[]): void {
   for (const event of events) {
     if (typeof event !== 'object' || event === null) continue;
-    const { data, stream, seq, pos } = event as EventLike;
+    const { type, data, stream, seq, pos } = event as EventLike;
     if (data === undefined || isJsonRepresentable(data)) continue;
+    // An event on its way to the server (an append's) has no place yet: the emitter is told what to do instead.
+    if ((event as EventLike).seq === undefined) {
+      throw new TauonError('unrepresentable', `the data of a "${String(type).slice(0, 64)}" event holds a value JSON cannot carry (binary, a Date, a bigint); emit it over msgpack (codec: msgpackCodec)`);
+    }
     throw new TauonError('unrepresentable', `the data of event ${String(seq)} of stream "${String(stream)}" holds a value JSON cannot carry (binary, a timestamp, an integer beyond 2^53 - 1); a msgpack client can read it`, {
       details: { stream, seq, pos },
     });

@@ -5,11 +5,11 @@ import { wsTransport } from '../../transports/ws/index.js';
 import { launchChromium, requireChromium } from '../support/chromium.js';
 import { startServe, type ServeProcess } from '../support/cli-process.js';
 import { tempDir } from '../support/temp-dir.js';
-import type { SeenEvent } from './page-entry.js';
+import type { SeenEvent } from './page-api.js';
 import { bundlePage, servePage, suitePage, type PageServer } from './page-server.js';
 
 // The client as a web application runs it: page-entry.ts bundled from the package's browser
-// exports, in headless Chromium, against `tauon serve` (lmdb) in a child process that is killed
+// exports (JSON frames: the default codec of a browser build), in headless Chromium, against `tauon serve` (lmdb) in a child process that is killed
 // (SIGKILL) and started again on the same port and data directory. The page comes from a web
 // server of the test, of another origin than the Tauon server: `--allow-origin` lets it in.
 
@@ -19,6 +19,18 @@ const WAIT_MS = 20_000;
 
 /** `count` numbers from `from`: the n of the events, or (from 1) their seqs. */
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+/** The first byte of each WebSocket frame a page sent and received, as Chromium saw them on the wire. */
+interface WireBytes {
+  readonly sent: number[];
+  readonly received: number[];
+}
+
+/** The first byte of a frame's payload (a text frame's first character code). */
+const firstByte = (payload: string | Buffer): number => (typeof payload === 'string' ? payload.charCodeAt(0) : payload[0]!);
+
+/** `{`: every JSON frame starts with it, and no msgpack frame does. */
+const JSON_FIRST_BYTE = 0x7b;
 
 /** Checks that events are seqs 1..count carrying n 0..count-1, in order: no gap, no duplicate. */
 function expectWhole(events: readonly SeenEvent[], count: number): void {
@@ -30,21 +42,26 @@ function expectWhole(events: readonly SeenEvent[], count: number): void {
 describe.skipIf(!hasChromium)('the client in Chromium', () => {
   let browser: Browser;
   let script: string;
+  let msgpackScript: string;
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
-    [browser, script] = await Promise.all([launchChromium(), bundlePage()]);
+    [browser, script, msgpackScript] = await Promise.all([launchChromium(), bundlePage(), bundlePage('page-msgpack-entry.ts')]);
   });
   afterAll(() => browser?.close());
   afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
   });
 
-  /** A fresh browser page at the page server's origin, with the bundle loaded. */
-  async function openPage(pages: PageServer): Promise<Page> {
+  /** A fresh browser page at the page server's origin, with the bundle loaded; `wire` gathers its WebSocket frames. */
+  async function openPage(pages: PageServer, wire: WireBytes = { sent: [], received: [] }): Promise<Page> {
     const context = await browser.newContext();
     cleanups.push(() => context.close());
     const page = await context.newPage();
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => wire.sent.push(firstByte(payload)));
+      socket.on('framereceived', ({ payload }) => wire.received.push(firstByte(payload)));
+    });
     await page.goto(`${pages.origin}/`);
     await page.waitForFunction(() => window.tauonPage !== undefined);
     return page;
@@ -63,7 +80,8 @@ describe.skipIf(!hasChromium)('the client in Chromium', () => {
     cleanups.push(() => pages.close());
     let server = await serve(data.path, 0, pages.origin);
     const port = Number(new URL(server.url).port);
-    const page = await openPage(pages);
+    const wire: WireBytes = { sent: [], received: [] };
+    const page = await openPage(pages, wire);
     cleanups.push(() => page.evaluate(() => window.tauonPage.close()));
 
     await page.evaluate((url) => window.tauonPage.open(url), server.url);
@@ -107,7 +125,39 @@ describe.skipIf(!hasChromium)('the client in Chromium', () => {
     expect(states[0]).toBe('connected');
     expect(states.slice(1)).toContain('reconnecting');
     expect(states.at(-1)).toBe('connected');
+
+    // JSON both ways, on every connection: the page chose no codec, and the server answers in the client's.
+    expect(wire.sent.length).toBeGreaterThan(0);
+    expect(wire.received.length).toBeGreaterThan(0);
+    expect(wire.sent.filter((byte) => byte !== JSON_FIRST_BYTE), 'frames the page sent that are not JSON').toEqual([]);
+    expect(wire.received.filter((byte) => byte !== JSON_FIRST_BYTE), 'frames the page received that are not JSON').toEqual([]);
   }, 120_000);
+
+  it('speaks msgpack when the page passes msgpackCodec: emits, replays and follows', async () => {
+    const data = await tempDir('browser-msgpack');
+    cleanups.push(() => data.remove());
+    const pages = await servePage(suitePage(msgpackScript));
+    cleanups.push(() => pages.close());
+    const server = await serve(data.path, 0, pages.origin);
+    const wire: WireBytes = { sent: [], received: [] };
+    const page = await openPage(pages, wire);
+    cleanups.push(() => page.evaluate(() => window.tauonPage.close()));
+
+    await page.evaluate((url) => window.tauonPage.open(url), server.url);
+    expect(await page.evaluate((stream) => window.tauonPage.emit(stream, 0, 100), STREAM)).toEqual(range(1, 100));
+    expectWhole(await page.evaluate((stream) => window.tauonPage.replay(stream), STREAM), 100);
+    await page.evaluate((stream) => window.tauonPage.follow(stream), STREAM);
+    expect(await page.evaluate((stream) => window.tauonPage.emit(stream, 100, 20), STREAM)).toEqual(range(101, 20));
+    await page.waitForFunction(() => window.tauonPage.followed().events.length >= 120, undefined, { timeout: WAIT_MS });
+    const followed = await page.evaluate(() => window.tauonPage.followed());
+    expect(followed.error).toBeUndefined();
+    expectWhole(followed.events, 120);
+
+    expect(wire.sent.length).toBeGreaterThan(0);
+    expect(wire.received.length).toBeGreaterThan(0);
+    expect(wire.sent.filter((byte) => byte === JSON_FIRST_BYTE), 'JSON frames the page sent').toEqual([]);
+    expect(wire.received.filter((byte) => byte === JSON_FIRST_BYTE), 'JSON frames the page received').toEqual([]);
+  }, 60_000);
 
   it('is refused by a server that does not allow its origin, before any frame', async () => {
     const data = await tempDir('browser-origin');

@@ -26,9 +26,12 @@ export async function bundleForPage(entry: string, format: 'iife' | 'esm'): Prom
   return result.outputFiles[0]!.text;
 }
 
-/** page-entry.ts, the page of the browser suite, for a `<script>` tag. */
-export function bundlePage(): Promise<string> {
-  return bundleForPage(fileURLToPath(new URL('./page-entry.ts', import.meta.url)), 'iife');
+/**
+ * The page of the browser suite, for a `<script>` tag: page-entry.ts (the default codec, JSON)
+ * or page-msgpack-entry.ts (a page that chooses msgpack).
+ */
+export function bundlePage(entry: 'page-entry.ts' | 'page-msgpack-entry.ts' = 'page-entry.ts'): Promise<string> {
+  return bundleForPage(fileURLToPath(new URL(`./${entry}`, import.meta.url)), 'iife');
 }
 
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>tauon browser test</title></head>' +

@@ -11,7 +11,8 @@ import { codecByName, detectCodec, type CodecName } from '../../protocol/codec.j
 import type { ErrorCode } from '../../protocol/error-codes.js';
 import { RefusedFrameError, type TauonError } from '../../protocol/errors.js';
 import type { ServerFrame, StoredEvent } from '../../protocol/frames.js';
-import { decodeClientFrame, parseClientFrame } from '../../protocol/validate.js';
+import { decodeClientFrame } from '../../protocol/decode-client-frame.js';
+import { parseClientFrame } from '../../protocol/validate.js';
 import { TauonServer } from '../../server-reference/server.js';
 import type { InternalErrorRecord } from '../../server-reference/internal-errors.js';
 import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';

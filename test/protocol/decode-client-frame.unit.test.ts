@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RefusedFrameError } from '../../protocol/errors.js';
 import { jsonCodec } from '../../protocol/json-codec.js';
 import { msgpackCodec } from '../../protocol/msgpack-codec.js';
-import { decodeClientFrame, parseClientFrame } from '../../protocol/validate.js';
+import { decodeClientFrame } from '../../protocol/decode-client-frame.js';
+import { parseClientFrame } from '../../protocol/validate.js';
 
 const text = (json: string): Uint8Array => new TextEncoder().encode(json);
 const append = (data: string): string => `{"type":"append","id":7,"stream":"s","events":[{"type":"T","data":${data}}]}`;
