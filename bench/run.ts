@@ -22,7 +22,7 @@ import { checkpointCost, groupThroughput, rebalanceTimes } from './figures/group
 import { aggregateLoadTimes, SNAPSHOT_EVERY } from './figures/aggregate-load.js';
 import { COMMAND_CYCLE_PLAN, postgresCommandCycle, tauonCommandCycle } from './figures/command-cycle.js';
 import { projectionCatchUp } from './figures/projection-catch-up.js';
-import { browserBundleFigure, bytesByPart } from './figures/browser-bundle.js';
+import { browserBundleFigures, bytesByPart } from './figures/browser-bundle.js';
 import { IN_FLIGHT, measureAmqp, measureLongReplay, measureStores, measureThroughput, withLmdbServer } from './tauon-figures.js';
 
 const RUNS = 3;
@@ -245,8 +245,8 @@ if (hasPostgres || hasNats) {
 }
 
 step('the browser bundle: tauon/client + tauon/transports/ws, esbuild, minified, gzipped');
-const browserBundle = await browserBundleFigure();
-report(browserBundle.figure);
+const browserBundle = await browserBundleFigures();
+browserBundle.figures.forEach(report);
 console.log(`browser bundle, minified bytes by part: ${bytesByPart(browserBundle.size).map(([part, bytes]) => `${part} ${bytes}`).join(', ')}`);
 
 await writeFigures(RESULTS, figures);

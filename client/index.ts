@@ -129,6 +129,4 @@ export {
 } from '../protocol/errors.js';
 export type { ErrorCode } from '../protocol/error-codes.js';
 export type { Codec, CodecName } from '../protocol/codec.js';
-export { cloudEventSource, parseCloudEventSource, toCloudEvent, type TauonCloudEvent } from '../protocol/cloudevents.js';
-export { cloudEventToEventInput, cloudEventToStoredEvent } from '../protocol/cloudevents-input.js';
 export type { ClientTransport, CloseInfo, Connection } from '../transports/transport.js';

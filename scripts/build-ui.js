@@ -23,6 +23,9 @@ await build({
   jsxImportSource: 'preact',
   // The ws transport loads the `ws` package only where no global WebSocket exists: never in a browser.
   external: ['ws'],
+  // The page speaks JSON: the browser's choice of codec, which keeps msgpackr out of the bundle
+  // (tsconfig's paths would otherwise send #client-codec to the Node choice).
+  alias: { '#client-codec': fileURLToPath(new URL('client/codec-choice.browser.ts', root)) },
   logLevel: 'warning',
 });
 await Promise.all(['index.html', 'style.css'].map((name) => copyFile(source(name), `${outDir}${name}`)));
