@@ -1,6 +1,6 @@
 // The shop's events, declared once with a zod schema for each one's data: the decider, the
 // shipper and the projection all take their types from here.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvents, type EmitEventOf, type EventDataOf } from 'tauon/client';
 
 export const shopEvents = defineEvents({
