@@ -6,6 +6,7 @@ import { POSTGRES_URL, postgresAvailable } from '../stores/postgres-fixture.js';
 import { NATS_URL, natsAvailable } from '../stores/jetstream-fixture.js';
 import { serviceStoreNames } from '../stores/service-store-names.js';
 import { startServe, type ServeProcess } from '../support/cli-process.js';
+import { until as waitUntil } from '../support/until.js';
 
 // Two `tauon serve` processes on one PostgreSQL database or one JetStream, as a user runs them:
 // each client emits through its own server and follows the stream through it, and sees the
@@ -31,13 +32,8 @@ const storeUrls: [string, () => string][] = [
 const PER_CLIENT = 300;
 const EMITS_IN_FLIGHT = 10;
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The shared wait, with this file's time limit. */
+const until = (done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> => waitUntil(done, what, timeoutMs);
 
 /** Emits `count` events to `stream`, `EMITS_IN_FLIGHT` at a time, each with data `{ by, i }`. */
 async function emitAll(client: Client, stream: string, by: string, count: number): Promise<void> {

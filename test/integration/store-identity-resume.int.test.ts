@@ -6,6 +6,7 @@ import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { LmdbStore } from '../../server-reference/stores/lmdb/lmdb-store.js';
 import { listenWs, wsTransport, type WsListener } from '../../transports/ws/index.js';
 import { tempDir } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 // SPEC 12: a client that reconnects to a server of another store fails what it would have
 // resumed (store-changed) instead of skipping the new store's first events or writing its
@@ -66,14 +67,6 @@ function follow(client: Client, stream: string): { events: StoredEvent[]; ended:
     stop = () => subscription.unsubscribe();
   });
   return { events, ended, stop };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** `promise`, or a failure naming `what` after `ms`: a client that resumed silently must fail the test, not hang it. */

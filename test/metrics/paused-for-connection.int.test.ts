@@ -5,6 +5,7 @@ import { TauonServer } from '../../server-reference/server.js';
 import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 import { createMemoryPair } from '../../transports/memory/index.js';
 import { parseScrape, type Scrape } from './prometheus-text.js';
+import { until } from '../support/until.js';
 
 /*
  * A client that stops reading its connection: the memory transport's paused side stands for a
@@ -14,14 +15,6 @@ import { parseScrape, type Scrape } from './prometheus-text.js';
 
 const BOUND = 64 * 1024;
 const EVENTS = 3000;
-
-async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!(await done())) {
-    if (Date.now() > end) throw new Error(`${what}: not within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('tauon_subscriptions_paused{reason="connection"}', () => {
   let store: MemoryStore;

@@ -9,6 +9,7 @@ import type { ProjectionDefinition } from '../../server-reference/projections/pr
 import type { EventStore } from '../../server-reference/stores/event-store.js';
 import { MemoryStore } from '../../server-reference/stores/memory/memory-store.js';
 import { startServer, type RunningServer, type TransportKind } from '../support/harness.js';
+import { until as waitUntil } from '../support/until.js';
 
 /*
  * The client's projection API end to end (SPEC 18) against the reference server and its engine
@@ -224,10 +225,5 @@ async function waitWatching(tauon: Client, name: string): Promise<void> {
   await tauon.projectionEntries(name, { limit: 1 });
 }
 
-async function until(done: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** The shared wait, with this file's time limit. */
+const until = (done: () => boolean, what: string, timeoutMs = 5_000): Promise<void> => waitUntil(done, what, timeoutMs);

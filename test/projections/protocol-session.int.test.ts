@@ -9,6 +9,7 @@ import { createMemoryPair } from '../../transports/memory/index.js';
 import type { Connection } from '../../transports/transport.js';
 import { RawPeer } from '../conformance/raw-peer.js';
 import { startServer, type RunningServer } from '../support/harness.js';
+import { until } from '../support/until.js';
 
 /*
  * The session's side of projections (SPEC 18) in raw frames: what a watch is among the
@@ -78,14 +79,6 @@ async function attach(target: TauonServer): Promise<{ client: Connection; server
   send({ type: 'hello', versions: [1] });
   await until(() => frames.some((frame) => frame.type === 'welcome'), 'welcome');
   return { client, serverEnd, frames, send };
-}
-
-async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Appends `events` in appends of at most 1000; the pos of the last. */

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../protocol/frames.js';
 import type { ClientTransport } from '../../transports/transport.js';
 import { startServer, type RunningServer } from '../support/harness.js';
 import { TestStores, natsAvailable } from './jetstream-fixture.js';
+import { until as waitUntil } from '../support/until.js';
 
 // Stateless reference servers in front of one JetStream: a client whose server goes away
 // reconnects to another one and resumes from its last position there. Both servers number
@@ -13,13 +14,8 @@ import { TestStores, natsAvailable } from './jetstream-fixture.js';
 const available = await natsAvailable();
 const stores = new TestStores();
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** The shared wait, with this file's time limit. */
+const until = (done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> => waitUntil(done, what, timeoutMs);
 
 describe.skipIf(!available)('reference servers on one JetStream', { timeout: 60_000 }, () => {
   const cleanup: (() => Promise<unknown>)[] = [];

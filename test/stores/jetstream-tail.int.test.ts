@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppendRequest } from '../../server-reference/stores/event-store.js';
 import { JetStreamStore } from '../../server-reference/stores/jetstream/jetstream-store.js';
 import { FlakyLink, NATS_URL, TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
+import { until as waitUntil } from '../support/until.js';
 
 // What a server reads from JetStream through a connection that loses data: consumers deliver
 // without acknowledgements, so a message the server sent into a dying connection is gone from
@@ -29,13 +30,8 @@ function one(stream: string, id: string, data?: unknown): AppendRequest {
   return { stream, events: [{ id, type: 'T', data }], expected: 'any', dedupe: false };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** The shared wait, with this file's time limit. */
+const until = (done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => waitUntil(done, what, timeoutMs);
 
 describe.skipIf(!available)('jetstream store: commit tail and reads over a lossy connection', { timeout: 60_000 }, () => {
   afterEach(async () => {

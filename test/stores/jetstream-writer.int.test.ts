@@ -12,6 +12,7 @@ import type { JetStreamStore } from '../../server-reference/stores/jetstream/jet
 import { CommitTail } from '../../server-reference/stores/jetstream/tail.js';
 import { JetStreamWriter } from '../../server-reference/stores/jetstream/writer.js';
 import { NATS_URL, TestStores, natsAvailable, type TestStoreNames } from './jetstream-fixture.js';
+import { until } from '../support/until.js';
 
 // The writer's decisions under the timing of several servers, and messages at JetStream's limits.
 
@@ -81,14 +82,6 @@ async function laggingWriter(names: TestStoreNames): Promise<{ writer: JetStream
     await nc.close();
   });
   return { writer, lag: () => (lagging = true), heard: () => received };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe.skipIf(!available)('jetstream store: the writer', { timeout: 60_000 }, () => {

@@ -17,6 +17,7 @@ import type { JetStreamStore } from '../../server-reference/stores/jetstream/jet
 import { POSTGRES_URL, postgresAvailable } from './postgres-fixture.js';
 import { natsAvailable } from './jetstream-fixture.js';
 import { serviceStoreNames } from './service-store-names.js';
+import { until as waitUntil } from '../support/until.js';
 
 const directories: string[] = [];
 function freshDirectory(): string {
@@ -337,11 +338,8 @@ const withPostgres = await postgresAvailable();
 const withNats = await natsAvailable();
 const { schemas, jetStreams } = serviceStoreNames();
 
-/** Waits (bounded) until `done()` holds. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  expect(done(), what).toBe(true);
-}
+/** The shared wait, with this file's time limit. */
+const until = (done: () => boolean, what: string, timeoutMs = 5_000): Promise<void> => waitUntil(done, what, timeoutMs);
 
 describe.skipIf(!withPostgres || !withNats)('routing store over PostgreSQL, JetStream and lmdb', () => {
   let pg: PostgresStore;

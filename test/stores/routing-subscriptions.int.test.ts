@@ -5,12 +5,10 @@ import { MemoryStore } from '../../server-reference/stores/memory/memory-store.j
 import { RoutingStore } from '../../server-reference/stores/routing/routing-store.js';
 import { TauonServer } from '../../server-reference/server.js';
 import { MemoryServerTransport, memoryTransport } from '../../transports/memory/index.js';
+import { until as waitUntil } from '../support/until.js';
 
-/** Waits (bounded) until `done()` holds. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(done(), what).toBe(true);
-}
+/** The shared wait, with this file's time limit. */
+const until = (done: () => boolean, what: string, timeoutMs = 2_000): Promise<void> => waitUntil(done, what, timeoutMs);
 
 /** `event@pos` for events, `caught-up@at` for the signal. */
 function describeItem(item: FeedItem): string {
